@@ -1,0 +1,29 @@
+// orchd's entry point: parse argv, keep stdout for the protocol, start the daemon or a CLI command.
+import { parseCli, usage } from '../src/cli/args.js';
+import { packageInfo } from '../src/util/package-info.js';
+
+const cli = parseCli(process.argv.slice(2), { stdinIsTty: Boolean(process.stdin.isTTY) });
+const { version } = packageInfo();
+
+switch (cli.command) {
+  case 'help':
+    process.stdout.write(usage());
+    break;
+  case 'version':
+    process.stdout.write(`orchd ${version}\n`);
+    break;
+  case 'error':
+    process.stderr.write(`orchd: ${cli.message}\n\n${usage()}`);
+    process.exitCode = 2;
+    break;
+  case 'stdio': {
+    const { runStdio } = await import('../src/server/stdio.js');
+    runStdio({ version, logLevel: cli.logLevel, dataDir: cli.dataDir });
+    break;
+  }
+  case 'doctor': {
+    const { runDoctor } = await import('../src/cli/doctor.js');
+    process.exitCode = await runDoctor({ version, json: cli.json, dataDir: cli.dataDir });
+    break;
+  }
+}

@@ -1,0 +1,74 @@
+// The event log on the wire: one envelope, a table of event kinds with their data, and the subscription methods.
+import * as v from 'valibot';
+import { Id, Seq, Timestamp } from './common.js';
+import { Project } from './project.js';
+import { Task, TaskStatus } from './task.js';
+
+/** Every kind of event, with the schema of its `data` and what it means. Past tense: something happened. */
+export const EVENT_KINDS = {
+  'project/created': { data: v.strictObject({ project: Project }), summary: 'A project was created' },
+  'project/updated': { data: v.strictObject({ project: Project }), summary: "A project's name, repositories, scripts or settings changed" },
+  'project/deleted': { data: v.strictObject({ projectId: Id }), summary: 'A project and its tasks were deleted' },
+  'task/created': { data: v.strictObject({ task: Task }), summary: 'A task was created' },
+  'task/updated': {
+    data: v.strictObject({ task: Task, previousStatus: v.optional(TaskStatus) }),
+    summary: "A task's title, description or status changed; `previousStatus` is set when the status moved",
+  },
+  'task/deleted': { data: v.strictObject({ taskId: Id, projectId: Id }), summary: 'A task was deleted' },
+} as const;
+
+export type EventKind = keyof typeof EVENT_KINDS;
+export type EventData<K extends EventKind> = v.InferOutput<(typeof EVENT_KINDS)[K]['data']>;
+
+/** The scope columns an event may carry; subscriptions filter on them. */
+export const EVENT_SCOPES = ['projectId', 'taskId', 'workspaceId', 'sessionId', 'executionId'] as const;
+
+export const Event = v.strictObject({
+  seq: Seq,
+  kind: v.string(),
+  at: Timestamp,
+  projectId: v.optional(Id),
+  taskId: v.optional(Id),
+  workspaceId: v.optional(Id),
+  sessionId: v.optional(Id),
+  executionId: v.optional(Id),
+  data: v.pipe(v.unknown(), v.description('Shaped by `kind`; see the event kinds table')),
+});
+
+const KindPattern = v.pipe(
+  v.string(),
+  v.regex(/^[a-zA-Z$][\w$]*(\/[a-zA-Z][\w]*)*(\/\*)?$/),
+  v.description('An event kind (`task/updated`) or a prefix ending in `/*` (`task/*`)'),
+);
+
+export const EventFilter = v.strictObject({
+  kinds: v.optional(v.pipe(v.array(KindPattern), v.minLength(1))),
+  projectId: v.optional(Id),
+  taskId: v.optional(Id),
+  workspaceId: v.optional(Id),
+  sessionId: v.optional(Id),
+  executionId: v.optional(Id),
+});
+
+export const EventsSubscribeParams = v.strictObject({
+  filter: v.optional(EventFilter, {}),
+  sinceSeq: v.optional(
+    v.pipe(Seq, v.description('Deliver events with a greater seq from the log first, then live ones; omit for live events only')),
+  ),
+});
+
+export const EventsSubscribeResult = v.strictObject({
+  subscriptionId: Id,
+  currentSeq: v.pipe(Seq, v.description('The newest seq when the subscription started; catch-up ends there')),
+});
+
+export const EventsUnsubscribeParams = v.strictObject({ subscriptionId: Id });
+export const EventsUnsubscribeResult = v.strictObject({ ok: v.literal(true) });
+
+export const EventNotification = v.strictObject({
+  subscriptionId: Id,
+  event: Event,
+});
+
+export type Event = v.InferOutput<typeof Event>;
+export type EventFilter = v.InferOutput<typeof EventFilter>;

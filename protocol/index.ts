@@ -1,0 +1,9 @@
+// The wire contract: schemas, the method table, error codes and the protocol version.
+export * from './common.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './lifecycle.js';
+export * from './methods.js';
+export * from './project.js';
+export * from './task.js';
+export * from './version.js';

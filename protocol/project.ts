@@ -1,0 +1,81 @@
+// Projects: a name, one or more git repositories, scripts, files to copy into new worktrees, settings.
+import * as v from 'valibot';
+import { Id, Ok, Timestamp } from './common.js';
+
+export const ScriptSpec = v.strictObject({
+  command: v.pipe(v.string(), v.minLength(1), v.description('A shell command, run with /bin/sh -c')),
+  name: v.optional(v.pipe(v.string(), v.minLength(1))),
+  repository: v.optional(v.pipe(v.string(), v.description("The repository's name whose worktree is the working directory; default: the first repository"))),
+});
+
+export const ProjectScripts = v.strictObject({
+  setup: v.optional(v.array(ScriptSpec), []),
+  setupMode: v.optional(v.picklist(['sequential', 'parallel']), 'sequential'),
+  cleanup: v.optional(v.array(ScriptSpec), []),
+  archive: v.optional(v.array(ScriptSpec), []),
+  devServer: v.optional(v.nullable(ScriptSpec), null),
+});
+
+const BranchPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/), v.maxLength(64));
+
+export const ProjectSettings = v.strictObject({
+  autoCommit: v.optional(v.boolean(), true),
+  branchPrefix: v.optional(BranchPrefix, 'orchd'),
+});
+
+export const Repository = v.strictObject({
+  id: Id,
+  name: v.string(),
+  path: v.pipe(v.string(), v.description('Absolute path of the repository top level')),
+});
+
+export const Project = v.strictObject({
+  id: Id,
+  name: v.string(),
+  repositories: v.array(Repository),
+  scripts: ProjectScripts,
+  copyFiles: v.pipe(v.array(v.string()), v.description('Paths or glob patterns copied from the main checkout into each new worktree, e.g. `.env`')),
+  settings: ProjectSettings,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+const ProjectName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(200));
+const RepositoryName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]+$/), v.maxLength(100));
+
+export const RepositoryInput = v.strictObject({
+  path: v.pipe(v.string(), v.minLength(1), v.description('A path inside a git repository; its top level is stored')),
+  name: v.optional(v.pipe(RepositoryName, v.description('Display and directory name; default: the directory name'))),
+});
+
+export const ProjectCreateParams = v.strictObject({
+  name: ProjectName,
+  repositories: v.pipe(v.array(RepositoryInput), v.minLength(1)),
+  scripts: v.optional(ProjectScripts),
+  copyFiles: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
+  settings: v.optional(ProjectSettings),
+});
+
+export const ProjectUpdateParams = v.strictObject({
+  projectId: Id,
+  name: v.optional(ProjectName),
+  addRepositories: v.optional(v.array(RepositoryInput)),
+  removeRepositoryIds: v.optional(v.array(Id)),
+  scripts: v.optional(ProjectScripts),
+  copyFiles: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
+  settings: v.optional(ProjectSettings),
+});
+
+export const ProjectGetParams = v.strictObject({ projectId: Id });
+export const ProjectDeleteParams = v.strictObject({ projectId: Id });
+export const ProjectListParams = v.optional(v.nullable(v.strictObject({})));
+export const ProjectListResult = v.strictObject({ projects: v.array(Project) });
+export const ProjectDeleteResult = Ok;
+
+export type Project = v.InferOutput<typeof Project>;
+export type Repository = v.InferOutput<typeof Repository>;
+export type ProjectScripts = v.InferOutput<typeof ProjectScripts>;
+export type ProjectSettings = v.InferOutput<typeof ProjectSettings>;
+export type RepositoryInput = v.InferOutput<typeof RepositoryInput>;
+export type ProjectCreateParams = v.InferOutput<typeof ProjectCreateParams>;
+export type ProjectUpdateParams = v.InferOutput<typeof ProjectUpdateParams>;

@@ -1,0 +1,81 @@
+// `orchd doctor`: what this machine offers orchd — Node, git, SQLite, the data directory — as text or JSON.
+import { accessSync, constants, existsSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+import { resolveDataDir } from '../config/data-dir.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
+}
+
+export interface DoctorOptions {
+  version: string;
+  json: boolean;
+  dataDir: string | undefined;
+  write?: (text: string) => void;
+}
+
+/** Run every check; the exit code is 0 when all passed, 1 otherwise. */
+export async function runDoctor(options: DoctorOptions): Promise<number> {
+  const checks = await collectChecks(options);
+  const write = options.write ?? ((text: string) => process.stdout.write(text));
+  if (options.json) write(`${JSON.stringify({ version: options.version, checks }, null, 2)}\n`);
+  else write(renderChecks(options.version, checks));
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+/** Gather the checks without printing. */
+export async function collectChecks(options: Pick<DoctorOptions, 'dataDir'>): Promise<Check[]> {
+  const checks: Check[] = [];
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  checks.push({ name: 'node', ok: nodeMajor >= 20, detail: process.version, ...(nodeMajor >= 20 ? {} : { hint: 'install Node.js 20 or newer' }) });
+  checks.push(await gitCheck());
+  checks.push(sqliteCheck());
+  checks.push(dataDirCheck(options.dataDir));
+  return checks;
+}
+
+async function gitCheck(): Promise<Check> {
+  try {
+    const { gitVersion, gitBinaryPath } = await import('../git/git-environment.js');
+    const version = await gitVersion();
+    return { name: 'git', ok: true, detail: `${version} (${await gitBinaryPath()})` };
+  } catch (error) {
+    return { name: 'git', ok: false, detail: (error as Error).message, hint: 'install git (apt-get install git)' };
+  }
+}
+
+function sqliteCheck(): Check {
+  try {
+    const db = new BetterSqlite3(':memory:');
+    const version = db.prepare('select sqlite_version() as v').get() as { v: string };
+    db.close();
+    return { name: 'sqlite', ok: true, detail: `SQLite ${version.v} (better-sqlite3)` };
+  } catch (error) {
+    return { name: 'sqlite', ok: false, detail: (error as Error).message, hint: 'reinstall dependencies: npm ci (better-sqlite3 builds from source)' };
+  }
+}
+
+function dataDirCheck(flag: string | undefined): Check {
+  const { dataDir, source } = resolveDataDir({ fromFlag: flag, fromEnv: process.env.ORCHD_DATA_DIR });
+  if (!existsSync(dataDir)) return { name: 'data directory', ok: true, detail: `${dataDir} (from ${source}; created on first start)` };
+  try {
+    accessSync(dataDir, constants.W_OK);
+    return { name: 'data directory', ok: true, detail: `${dataDir} (from ${source})` };
+  } catch {
+    return { name: 'data directory', ok: false, detail: `${dataDir} is not writable`, hint: 'fix its permissions or pass --data-dir' };
+  }
+}
+
+/** Human-readable report. */
+export function renderChecks(version: string, checks: readonly Check[]): string {
+  const width = Math.max(...checks.map((c) => c.name.length));
+  const lines = [`orchd ${version}`, ''];
+  for (const check of checks) {
+    lines.push(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(width)}  ${check.detail}`);
+    if (!check.ok && check.hint) lines.push(`      ${' '.repeat(width)}  → ${check.hint}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

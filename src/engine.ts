@@ -1,0 +1,68 @@
+// The engine root: the open data directory (database, event hub) and the services every domain module uses.
+// It knows nothing of JSON-RPC; src/server/ drives it, and so can tests and `orchd run`.
+import { realpath, stat } from 'node:fs/promises';
+import { OrchdError } from './errors.js';
+import { EventHub, type EventHubOptions } from './events/hub.js';
+import { repositoryRoot } from './git/repo.js';
+import type { Logger } from './log/logger.js';
+import { openStore, type Store } from './store/database.js';
+
+export interface RepositoryResolver {
+  /** The top level of the git repository containing `path`; pathNotFound or notAGitRepository otherwise. */
+  resolveRoot(path: string, field: string): Promise<string>;
+}
+
+export interface Engine {
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly hub: EventHub;
+  readonly repositories: RepositoryResolver;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  dataDir: string;
+  logger: Logger;
+  events?: EventHubOptions;
+}
+
+/** Open the data directory and start the engine. */
+export async function openEngine(options: EngineOptions): Promise<Engine> {
+  const store = await openStore(options.dataDir, options.logger);
+  const hub = await EventHub.open(store, options.logger, options.events);
+  let closing: Promise<void> | undefined;
+  return {
+    dataDir: options.dataDir,
+    logger: options.logger,
+    store,
+    hub,
+    repositories: gitRepositoryResolver,
+    close() {
+      closing ??= (async () => {
+        hub.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+const gitRepositoryResolver: RepositoryResolver = {
+  async resolveRoot(path, field) {
+    let real: string;
+    try {
+      if (!(await stat(path)).isDirectory()) throw OrchdError.notAGitRepository(field, path);
+      real = await realpath(path);
+    } catch (error) {
+      if (error instanceof OrchdError) throw error;
+      throw OrchdError.pathNotFound(field, path);
+    }
+    try {
+      return await repositoryRoot(real);
+    } catch (error) {
+      if (error instanceof OrchdError && error.kind === 'notAGitRepository') throw OrchdError.notAGitRepository(field, path);
+      throw error;
+    }
+  },
+};

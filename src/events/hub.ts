@@ -1,0 +1,167 @@
+// The live side of the event log: a bounded ring of recent events, subscriptions that page through the log,
+// and a watch for commits by other orchd processes sharing the same database.
+import type { Event, EventFilter } from '../../protocol/events.js';
+import type { Logger } from '../log/logger.js';
+import type { Store } from '../store/database.js';
+import { newId } from '../util/ids.js';
+import { matchesFilter } from './filter.js';
+import { currentSeq, readEvents, type EventPage } from './log.js';
+import { Subscription, type EventSink } from './subscription.js';
+
+export interface EventHubOptions {
+  /** Events kept in memory for live delivery without a database read. */
+  ringCapacity?: number;
+  /** How often to look for commits made by another process (ms). */
+  foreignPollMs?: number;
+  /** Rows per page when reading from the database. */
+  pageSize?: number;
+}
+
+export class EventHub {
+  private readonly ring: Event[] = [];
+  private ringStart = 0; // index of the oldest event in `ring` (a circular buffer once full)
+  private knownMax = 0;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private foreignTimer: NodeJS.Timeout | undefined;
+  private lastDataVersion = -1;
+  private closed = false;
+  readonly ringCapacity: number;
+  readonly pageSize: number;
+  private readonly foreignPollMs: number;
+
+  private constructor(
+    private readonly store: Store,
+    private readonly logger: Logger,
+    options: EventHubOptions,
+  ) {
+    this.ringCapacity = options.ringCapacity ?? 4096;
+    this.pageSize = options.pageSize ?? 1000;
+    this.foreignPollMs = options.foreignPollMs ?? 500;
+  }
+
+  /** A hub over the store's event log, starting at its newest sequence number. */
+  static async open(store: Store, logger: Logger, options: EventHubOptions = {}): Promise<EventHub> {
+    const hub = new EventHub(store, logger, options);
+    hub.knownMax = await currentSeq(store.db);
+    return hub;
+  }
+
+  /** The newest sequence number this process knows of. */
+  get currentSeq(): number {
+    return this.knownMax;
+  }
+
+  /** Record events just committed by this process and wake subscribers. */
+  published(events: readonly Event[]): void {
+    for (const event of events) this.remember(event);
+    this.wakeAll();
+  }
+
+  private remember(event: Event): void {
+    const last = this.ringLastSeq();
+    // The ring must stay contiguous: a gap means another process committed in between, so start afresh.
+    if (this.ring.length > 0 && event.seq !== last + 1) {
+      this.ring.length = 0;
+      this.ringStart = 0;
+    }
+    if (this.ring.length < this.ringCapacity) this.ring.push(event);
+    else {
+      this.ring[this.ringStart] = event;
+      this.ringStart = (this.ringStart + 1) % this.ringCapacity;
+    }
+    if (event.seq > this.knownMax) this.knownMax = event.seq;
+  }
+
+  private ringFirstSeq(): number {
+    return this.ring.length ? this.ring[this.ringStart]!.seq : 0;
+  }
+
+  private ringLastSeq(): number {
+    if (!this.ring.length) return 0;
+    return this.ring[(this.ringStart + this.ring.length - 1) % this.ring.length]!.seq;
+  }
+
+  /** The next events after `afterSeq` passing `filter`: from memory when the ring covers them, else from the database. */
+  async read(afterSeq: number, filter: EventFilter, limit = this.pageSize): Promise<EventPage> {
+    const first = this.ringFirstSeq();
+    const last = this.ringLastSeq();
+    if (this.ring.length && afterSeq + 1 >= first && (afterSeq < last || this.knownMax <= last)) {
+      const events: Event[] = [];
+      let upTo = afterSeq;
+      for (let seq = afterSeq + 1; seq <= last; seq++) {
+        const event = this.ring[(this.ringStart + (seq - first)) % this.ring.length]!;
+        upTo = seq;
+        if (matchesFilter(event, filter)) {
+          events.push(event);
+          if (events.length >= limit) break;
+        }
+      }
+      return { events, upTo };
+    }
+    return readEvents(this.store.db, afterSeq, this.knownMax, filter, limit);
+  }
+
+  /** Create a subscription; it delivers nothing until `start()`, so the caller can reply first. */
+  subscribe(filter: EventFilter, sinceSeq: number | undefined, sink: EventSink): Subscription {
+    const id = newId('sub');
+    const cursor = sinceSeq ?? this.knownMax;
+    const subscription = new Subscription(id, filter, cursor, sink, this, this.logger);
+    this.subscriptions.set(id, subscription);
+    this.watchForeignWrites();
+    return subscription;
+  }
+
+  /** Stop and forget a subscription; false when the id is unknown. */
+  unsubscribe(id: string): boolean {
+    const subscription = this.subscriptions.get(id);
+    if (!subscription) return false;
+    subscription.close();
+    this.subscriptions.delete(id);
+    if (this.subscriptions.size === 0) this.stopWatchingForeignWrites();
+    return true;
+  }
+
+  /** The subscription with this id, if any. */
+  get(id: string): Subscription | undefined {
+    return this.subscriptions.get(id);
+  }
+
+  private wakeAll(): void {
+    for (const subscription of this.subscriptions.values()) subscription.wake();
+  }
+
+  private watchForeignWrites(): void {
+    if (this.foreignTimer || this.closed) return;
+    this.foreignTimer = setInterval(() => void this.checkForeignWrites(), this.foreignPollMs);
+    this.foreignTimer.unref();
+  }
+
+  private stopWatchingForeignWrites(): void {
+    if (this.foreignTimer) clearInterval(this.foreignTimer);
+    this.foreignTimer = undefined;
+  }
+
+  /** `PRAGMA data_version` changes only when another connection commits: then refresh the known maximum. */
+  private async checkForeignWrites(): Promise<void> {
+    try {
+      const version = this.store.sqlite.pragma('data_version', { simple: true }) as number;
+      if (version === this.lastDataVersion) return;
+      this.lastDataVersion = version;
+      const max = await currentSeq(this.store.db);
+      if (max > this.knownMax) {
+        this.knownMax = max;
+        this.wakeAll();
+      }
+    } catch (error) {
+      if (!this.closed) this.logger.warn('event poll failed', { error });
+    }
+  }
+
+  /** Stop all subscriptions and timers. */
+  close(): void {
+    this.closed = true;
+    this.stopWatchingForeignWrites();
+    for (const subscription of this.subscriptions.values()) subscription.close();
+    this.subscriptions.clear();
+  }
+}

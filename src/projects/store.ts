@@ -1,0 +1,61 @@
+// Rows <-> Project entities. Only this module knows how projects are laid out in SQLite.
+import type { Kysely } from 'kysely';
+import * as v from 'valibot';
+import { ProjectScripts, ProjectSettings, type Project, type Repository } from '../../protocol/project.js';
+import type { Database, ProjectsTable, RepositoriesTable } from '../store/schema.js';
+
+/** Parse a JSON column with its schema, filling defaults added since the row was written. */
+function parseColumn<T extends v.GenericSchema>(schema: T, text: string): v.InferOutput<T> {
+  return v.parse(schema, JSON.parse(text));
+}
+
+/** Build the entity from its rows. */
+export function projectFromRows(row: ProjectsTable, repositoryRows: readonly RepositoriesTable[]): Project {
+  return {
+    id: row.id,
+    name: row.name,
+    repositories: repositoryRows
+      .slice()
+      .sort((a, b) => a.position - b.position)
+      .map((r): Repository => ({ id: r.id, name: r.name, path: r.path })),
+    scripts: parseColumn(ProjectScripts, row.scripts),
+    copyFiles: JSON.parse(row.copy_files) as string[],
+    settings: parseColumn(ProjectSettings, row.settings),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Load one project, or undefined. */
+export async function loadProject(db: Kysely<Database>, projectId: string): Promise<Project | undefined> {
+  const row = await db.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
+  if (!row) return undefined;
+  const repositories = await db.selectFrom('repositories').selectAll().where('project_id', '=', projectId).execute();
+  return projectFromRows(row, repositories);
+}
+
+/** Load every project, oldest first. */
+export async function loadProjects(db: Kysely<Database>): Promise<Project[]> {
+  const rows = await db.selectFrom('projects').selectAll().orderBy('created_at').orderBy('id').execute();
+  const repositories = await db.selectFrom('repositories').selectAll().execute();
+  const byProject = new Map<string, RepositoriesTable[]>();
+  for (const repository of repositories) {
+    const list = byProject.get(repository.project_id) ?? [];
+    list.push(repository);
+    byProject.set(repository.project_id, list);
+  }
+  return rows.map((row) => projectFromRows(row, byProject.get(row.id) ?? []));
+}
+
+/** The project's columns as a row. */
+export function projectRow(project: Project): ProjectsTable {
+  return {
+    id: project.id,
+    name: project.name,
+    scripts: JSON.stringify(project.scripts),
+    copy_files: JSON.stringify(project.copyFiles),
+    settings: JSON.stringify(project.settings),
+    created_at: project.createdAt,
+    updated_at: project.updatedAt,
+  };
+}

@@ -1,0 +1,86 @@
+// One client's connection: its lifecycle phase, capabilities, subscriptions, and flow control for notifications.
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import type { Event } from '../../protocol/events.js';
+import type { InitializeParams } from '../../protocol/lifecycle.js';
+import type { EventSink, Subscription } from '../events/subscription.js';
+import type { Engine } from '../engine.js';
+
+export type Phase = 'new' | 'initializing' | 'ready' | 'shutdown';
+
+/** Notifications written but not yet flushed to the transport before subscriptions pause. */
+const HIGH_WATER = 1024;
+/** ...and the level at which they resume. */
+const LOW_WATER = 256;
+
+export class ClientConnection {
+  phase: Phase = 'new';
+  clientInfo: InitializeParams['clientInfo'];
+  capabilities: InitializeParams['capabilities'] = { approvals: false, progress: false };
+  shutdownReceived = false;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private inFlight = 0;
+  private readonly paused = new Set<Subscription>();
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly connection: MessageConnection,
+  ) {}
+
+  /** Send a notification to this client. */
+  notify(method: string, params: unknown): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.connection.sendNotification(method, params);
+  }
+
+  /** A sink that writes `events/event` and pauses the subscription while too many frames wait to be flushed. */
+  eventSink(subscriptionId: string): EventSink {
+    return {
+      send: (event: Event) => {
+        if (this.closed) return false;
+        this.inFlight++;
+        this.connection.sendNotification('events/event', { subscriptionId, event }).then(
+          () => this.flushed(),
+          () => this.flushed(),
+        );
+        if (this.inFlight >= HIGH_WATER) {
+          const subscription = this.subscriptions.get(subscriptionId);
+          if (subscription) this.paused.add(subscription);
+          return false;
+        }
+        return true;
+      },
+    };
+  }
+
+  private flushed(): void {
+    this.inFlight--;
+    if (this.inFlight <= LOW_WATER && this.paused.size) {
+      const resumed = [...this.paused];
+      this.paused.clear();
+      for (const subscription of resumed) subscription.resume();
+    }
+  }
+
+  /** Remember a subscription owned by this client. */
+  addSubscription(subscription: Subscription): void {
+    this.subscriptions.set(subscription.id, subscription);
+  }
+
+  /** Forget a subscription; false when this client does not own it. */
+  removeSubscription(subscriptionId: string): boolean {
+    const subscription = this.subscriptions.get(subscriptionId);
+    if (!subscription) return false;
+    this.subscriptions.delete(subscriptionId);
+    this.paused.delete(subscription);
+    return true;
+  }
+
+  /** The connection ended: drop its subscriptions. */
+  close(engine: Engine | undefined): void {
+    this.closed = true;
+    for (const id of this.subscriptions.keys()) engine?.hub.unsubscribe(id);
+    this.subscriptions.clear();
+    this.paused.clear();
+  }
+}

@@ -1,0 +1,143 @@
+// Attach one transport (a MessageReader and MessageWriter pair) to the host: lifecycle gating, validation, dispatch
+// to the handler table, error mapping. Transport-independent: stdio today, WebSocket in service mode later.
+import * as v from 'valibot';
+import { createMessageConnection, type CancellationToken, type MessageConnection, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+import { ERRORS } from '../../protocol/errors.js';
+import { METHODS, type ClientRequestName, type MethodName, type RequestSpec } from '../../protocol/methods.js';
+import type { Logger } from '../log/logger.js';
+import { newId } from '../util/ids.js';
+import { ClientConnection } from './client-connection.js';
+import type { HandlerContext } from './context.js';
+import type { BadFrame } from './framing.js';
+import { HANDLERS } from './handlers/index.js';
+import type { ServerHost } from './host.js';
+import { invalidParamsError, rpcError, toResponseError } from './rpc-errors.js';
+
+export interface AttachOptions {
+  /** Check every result against its schema (tests turn this on; a mismatch is an internal error). */
+  checkResults?: boolean;
+  /** Called when the transport closes (stdin ended, socket dropped). */
+  onClose?: () => void;
+}
+
+export interface AttachedConnection {
+  readonly client: ClientConnection;
+  readonly connection: MessageConnection;
+  /** Answer a frame the reader could not turn into a message. */
+  replyToBadFrame(bad: BadFrame): void;
+  dispose(): void;
+}
+
+/** Wire a transport to the host and start listening. */
+export function attachConnection(host: ServerHost, reader: MessageReader, writer: MessageWriter, options: AttachOptions = {}): AttachedConnection {
+  const logger = host.logger.child({ connection: newId('sub').slice(4, 12) });
+  const connection = createMessageConnection(reader, writer, jsonRpcLogger(logger));
+  const client = new ClientConnection(newId('sub'), connection);
+
+  connection.onRequest((method, params, token) => dispatchRequest({ host, client, logger, options }, method, params, token));
+  connection.onNotification((method, params) => handleNotification(host, client, logger, method, params));
+  connection.onError(([error]) => logger.warn('transport error', { error }));
+  connection.onClose(() => {
+    client.close(host.engine);
+    options.onClose?.();
+  });
+  connection.listen();
+
+  return {
+    client,
+    connection,
+    replyToBadFrame(bad) {
+      logger.warn('bad frame', { kind: bad.kind, message: bad.message });
+      void writer.write({ jsonrpc: '2.0', id: bad.id, error: { code: ERRORS[bad.kind].code, message: bad.message, data: { kind: bad.kind } } } as never);
+    },
+    dispose() {
+      client.close(host.engine);
+      connection.dispose();
+    },
+  };
+}
+
+interface DispatchScope {
+  host: ServerHost;
+  client: ClientConnection;
+  logger: Logger;
+  options: AttachOptions;
+}
+
+function isClientRequest(method: string): method is ClientRequestName {
+  const spec = Object.hasOwn(METHODS, method) ? (METHODS[method as MethodName] as { type: string; direction: string }) : undefined;
+  return spec?.type === 'request' && spec.direction === 'clientToServer';
+}
+
+/** Gate by lifecycle phase, validate params, run the handler, map failures. */
+async function dispatchRequest(scope: DispatchScope, method: string, rawParams: unknown, token: CancellationToken): Promise<unknown> {
+  const { host, client, logger } = scope;
+  if (!isClientRequest(method)) throw rpcError('methodNotFound', `Unknown method \`${method}\``, { method });
+  const spec = METHODS[method] as RequestSpec;
+  if (client.phase === 'shutdown') throw rpcError('shuttingDown', `Expected only \`exit\` after \`shutdown\`, got \`${method}\``, { method });
+  if (client.phase !== 'ready' && !spec.beforeInitialize) {
+    throw rpcError('notInitialized', `Expected \`initialize\` before \`${method}\``, { method });
+  }
+  if (Array.isArray(rawParams)) throw rpcError('invalidParams', `Invalid params for \`${method}\`: expected an object, got an array`, { method });
+  const parsed = v.safeParse(spec.params, rawParams ?? undefined);
+  if (!parsed.success) throw invalidParamsError(method, parsed.issues);
+
+  const abort = new AbortController();
+  const cancelled = token.onCancellationRequested(() => abort.abort());
+  const progressToken = (parsed.output as { progressToken?: string | number } | undefined)?.progressToken;
+  const started = performance.now();
+  const ctx: HandlerContext = {
+    host,
+    client,
+    get engine() {
+      const engine = host.engine;
+      if (!engine) throw rpcError('notInitialized', `Expected \`initialize\` before \`${method}\``, { method });
+      return engine;
+    },
+    signal: abort.signal,
+    logger,
+    progress(value) {
+      if (progressToken !== undefined) void client.notify('$/progress', { token: progressToken, value });
+    },
+  };
+  try {
+    const handler = HANDLERS[method] as (params: unknown, ctx: HandlerContext) => unknown;
+    const result = await handler(parsed.output, ctx);
+    if (abort.signal.aborted) throw rpcError('cancelled', `Request \`${method}\` was cancelled`);
+    if (scope.options.checkResults) {
+      const checked = v.safeParse(spec.result, result);
+      if (!checked.success) {
+        logger.error('result does not match schema', { method, issues: v.flatten(checked.issues) });
+        throw rpcError('internal', `Internal error in \`${method}\`: the result does not match its schema`);
+      }
+    }
+    return result ?? null;
+  } catch (error) {
+    throw toResponseError(error, { method, signal: abort.signal, logger });
+  } finally {
+    cancelled.dispose();
+    logger.debug('request', () => ({ method, ms: Math.round((performance.now() - started) * 1000) / 1000 }));
+  }
+}
+
+function handleNotification(host: ServerHost, client: ClientConnection, logger: Logger, method: string, params: unknown): void {
+  switch (method) {
+    case 'exit':
+      void host.exit(client.shutdownReceived ? 0 : 1);
+      return;
+    case 'initialized':
+      return;
+    default:
+      logger.debug('notification ignored', { method, hasParams: params !== undefined });
+  }
+}
+
+/** vscode-jsonrpc's own diagnostics go to the JSON log. */
+function jsonRpcLogger(logger: Logger) {
+  return {
+    error: (message: string) => logger.error('jsonrpc', { message }),
+    warn: (message: string) => logger.warn('jsonrpc', { message }),
+    info: (message: string) => logger.debug('jsonrpc', { message }),
+    log: (message: string) => logger.trace('jsonrpc', { message }),
+  };
+}

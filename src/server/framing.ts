@@ -1,0 +1,233 @@
+// Content-Length framing that survives bad input. vscode-jsonrpc's stock reader loses its place after a header
+// without Content-Length and buffers frames of any size; this reader replies to each bad frame, finds the next
+// header, and skips oversized bodies without holding them in memory.
+import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+const CONTENT_LENGTH = Buffer.from('Content-Length:');
+const MAX_HEADER_BYTES = 8192;
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export interface BadFrame {
+  kind: 'parseError' | 'invalidRequest';
+  message: string;
+  /** The request id when the body parsed far enough to have one. */
+  id: string | number | null;
+}
+
+export interface FrameReaderOptions {
+  maxMessageBytes?: number;
+  /** Called for each frame that cannot be served; the server answers it with an error response. */
+  onBadFrame: (bad: BadFrame) => void;
+}
+
+/** A growable byte queue: append at the end, consume from the front, amortized O(n). */
+class ByteQueue {
+  private buffer = Buffer.allocUnsafe(64 * 1024);
+  private start = 0;
+  private end = 0;
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  append(chunk: Buffer): void {
+    if (this.end + chunk.length > this.buffer.length) {
+      const live = this.length;
+      const capacity = Math.max(this.buffer.length, (live + chunk.length) * 2);
+      const next = capacity > this.buffer.length ? Buffer.allocUnsafe(capacity) : this.buffer;
+      this.buffer.copy(next, 0, this.start, this.end);
+      this.buffer = next;
+      this.start = 0;
+      this.end = live;
+    }
+    chunk.copy(this.buffer, this.end);
+    this.end += chunk.length;
+  }
+
+  indexOf(needle: Buffer, from = 0): number {
+    const at = this.buffer.subarray(this.start, this.end).indexOf(needle, from);
+    return at;
+  }
+
+  peek(length: number): Buffer {
+    return this.buffer.subarray(this.start, this.start + length);
+  }
+
+  consume(length: number): void {
+    this.start += Math.min(length, this.length);
+    if (this.start === this.end) this.start = this.end = 0;
+  }
+}
+
+export class FrameReader extends AbstractMessageReader {
+  private readonly queue = new ByteQueue();
+  private bodyLength = -1;
+  private skipRemaining = 0;
+  private callback: DataCallback | undefined;
+  private readonly maxMessageBytes: number;
+
+  constructor(
+    private readonly readable: NodeJS.ReadableStream,
+    private readonly options: FrameReaderOptions,
+  ) {
+    super();
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  listen(callback: DataCallback): Disposable {
+    this.callback = callback;
+    const onData = (chunk: Buffer | string) => this.onData(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    const onError = (error: Error) => this.fireError(error);
+    const onEnd = () => this.fireClose();
+    this.readable.on('data', onData);
+    this.readable.on('error', onError);
+    this.readable.on('end', onEnd);
+    this.readable.on('close', onEnd);
+    return {
+      dispose: () => {
+        this.readable.off('data', onData);
+        this.readable.off('error', onError);
+        this.readable.off('end', onEnd);
+        this.readable.off('close', onEnd);
+      },
+    };
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.skipRemaining > 0) {
+      const skipped = Math.min(this.skipRemaining, chunk.length);
+      this.skipRemaining -= skipped;
+      chunk = chunk.subarray(skipped);
+      if (chunk.length === 0) return;
+    }
+    this.queue.append(chunk);
+    while (this.step()) {
+      /* keep going while a frame completes */
+    }
+  }
+
+  /** Process at most one frame; true when more may be ready. */
+  private step(): boolean {
+    if (this.skipRemaining > 0) {
+      const skipped = Math.min(this.skipRemaining, this.queue.length);
+      this.queue.consume(skipped);
+      this.skipRemaining -= skipped;
+      return this.queue.length > 0 && this.skipRemaining === 0;
+    }
+    if (this.bodyLength < 0) return this.readHeader();
+    if (this.queue.length < this.bodyLength) return false;
+    const body = this.queue.peek(this.bodyLength);
+    const length = this.bodyLength;
+    this.bodyLength = -1;
+    this.readBody(body, length);
+    return true;
+  }
+
+  private readHeader(): boolean {
+    const end = this.queue.indexOf(HEADER_END);
+    if (end < 0) {
+      if (this.queue.length > MAX_HEADER_BYTES) return this.resync('Expected a header block ending in CRLF CRLF within 8192 bytes, got none');
+      return false;
+    }
+    const headerText = this.queue.peek(end).toString('ascii');
+    let contentLength: number | undefined;
+    for (const line of headerText.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon <= 0) return this.resync(`Expected a header line \`Name: value\`, got \`${line.slice(0, 60)}\``, end);
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      if (name === 'content-length') {
+        if (!/^\d{1,15}$/.test(value)) return this.resync(`Expected \`Content-Length\` to be a byte count, got \`${value.slice(0, 40)}\``, end);
+        contentLength = Number(value);
+      }
+    }
+    if (contentLength === undefined) return this.resync('Expected a `Content-Length` header, got none', end);
+    this.queue.consume(end + HEADER_END.length);
+    if (contentLength > this.maxMessageBytes) {
+      this.options.onBadFrame({
+        kind: 'invalidRequest',
+        message: `Expected \`Content-Length\` to be at most ${this.maxMessageBytes} bytes, got ${contentLength}`,
+        id: null,
+      });
+      this.skipRemaining = contentLength;
+      return this.queue.length > 0;
+    }
+    this.bodyLength = contentLength;
+    return true;
+  }
+
+  /**
+   * Report one bad frame and drop bytes up to the next `Content-Length:` inside the bad header block, or else
+   * past the block's end (`headerEnd`, when it was found), or else all but a tail that may start a header.
+   */
+  private resync(message: string, headerEnd = -1): boolean {
+    this.options.onBadFrame({ kind: 'parseError', message, id: null });
+    const next = this.queue.indexOf(CONTENT_LENGTH, 1);
+    if (next > 0 && (headerEnd < 0 || next < headerEnd + HEADER_END.length)) {
+      this.queue.consume(next);
+      return true;
+    }
+    if (headerEnd >= 0) {
+      this.queue.consume(headerEnd + HEADER_END.length);
+      return true;
+    }
+    // Keep a tail that may be the start of a split `Content-Length:`.
+    this.queue.consume(Math.max(0, this.queue.length - (CONTENT_LENGTH.length - 1)));
+    return false;
+  }
+
+  private readBody(body: Buffer, length: number): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      // A truncated frame swallows the start of the next one: resume at the next header inside the body.
+      this.options.onBadFrame({ kind: 'parseError', message: `Expected the frame body to be JSON, got ${length} bytes that do not parse`, id: null });
+      this.queue.consume(nextHeaderOffset(body));
+      return;
+    }
+    this.queue.consume(length);
+    const problem = messageProblem(parsed);
+    if (problem) {
+      const id = isRecord(parsed) && (typeof parsed.id === 'string' || typeof parsed.id === 'number') ? parsed.id : null;
+      this.options.onBadFrame({ kind: 'invalidRequest', message: problem, id });
+      return;
+    }
+    this.callback?.(parsed as Message);
+  }
+}
+
+/** Where the next frame may start inside a body that did not parse: a whole `Content-Length:`, or one cut off at the end. */
+export function nextHeaderOffset(body: Buffer): number {
+  const inner = body.indexOf(CONTENT_LENGTH, 1);
+  if (inner > 0) return inner;
+  for (let k = Math.min(CONTENT_LENGTH.length - 1, body.length - 1); k > 0; k--) {
+    if (body.subarray(body.length - k).equals(CONTENT_LENGTH.subarray(0, k))) return body.length - k;
+  }
+  return body.length;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Why a parsed body is not a JSON-RPC 2.0 message, or undefined when it is one. */
+export function messageProblem(value: unknown): string | undefined {
+  if (Array.isArray(value)) return 'Expected a single JSON-RPC message, got a batch (batches are not supported)';
+  if (!isRecord(value)) return `Expected a JSON-RPC message object, got ${value === null ? 'null' : typeof value}`;
+  if (value.jsonrpc !== '2.0') return `Expected \`jsonrpc\` to be \`"2.0"\`, got \`${JSON.stringify(value.jsonrpc) ?? 'undefined'}\``;
+  const hasId = 'id' in value;
+  if (hasId && value.id !== null && typeof value.id !== 'string' && typeof value.id !== 'number') {
+    return `Expected \`id\` to be a string, number or null, got \`${JSON.stringify(value.id)}\``;
+  }
+  if ('method' in value) {
+    if (typeof value.method !== 'string') return `Expected \`method\` to be a string, got \`${JSON.stringify(value.method)}\``;
+    if ('params' in value && value.params !== undefined && (typeof value.params !== 'object' || value.params === null) && value.params !== null) {
+      return `Expected \`params\` to be an object or array, got \`${JSON.stringify(value.params)}\``;
+    }
+    return undefined;
+  }
+  if (hasId && ('result' in value || 'error' in value)) return undefined;
+  return 'Expected a request, notification or response, got an object with neither `method` nor `result`/`error`';
+}

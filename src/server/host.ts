@@ -1,0 +1,120 @@
+// The process-wide side of the server: one engine per process, shared by every connection, and the exit path.
+import { resolveDataDir } from '../config/data-dir.js';
+import { openEngine, type Engine } from '../engine.js';
+import { OrchdError } from '../errors.js';
+import type { EventHubOptions } from '../events/hub.js';
+import type { Logger } from '../log/logger.js';
+
+export interface HostOptions {
+  logger: Logger;
+  version: string;
+  /** --data-dir */
+  dataDirFlag?: string | undefined;
+  /** ORCHD_DATA_DIR */
+  dataDirEnv?: string | undefined;
+  /** Ends the process (or, in tests, records the code). */
+  exit: (code: number) => void;
+  events?: EventHubOptions;
+  /** How often to check that the host process named in `initialize` is alive (ms). */
+  parentPollMs?: number;
+  /** How long shutdown may take before exit proceeds anyway. */
+  shutdownDeadlineMs?: number;
+}
+
+export class ServerHost {
+  private engineValue: Engine | undefined;
+  private opening: Promise<Engine> | undefined;
+  private shuttingDown: Promise<void> | undefined;
+  private exited = false;
+  private parentTimer: NodeJS.Timeout | undefined;
+  readonly logger: Logger;
+  readonly version: string;
+
+  constructor(private readonly options: HostOptions) {
+    this.logger = options.logger;
+    this.version = options.version;
+  }
+
+  /** The open engine, if `initialize` opened it. */
+  get engine(): Engine | undefined {
+    return this.engineValue;
+  }
+
+  /** True once `shutdown` began. */
+  get isShuttingDown(): boolean {
+    return this.shuttingDown !== undefined;
+  }
+
+  /** Open the engine on the resolved data directory (once per process; later calls must agree on the directory). */
+  async openEngine(fromInitialize: string | undefined): Promise<Engine> {
+    const { dataDir, source } = resolveDataDir({ fromInitialize, fromFlag: this.options.dataDirFlag, fromEnv: this.options.dataDirEnv });
+    if (this.opening) {
+      const engine = await this.opening;
+      if (engine.dataDir !== dataDir) {
+        throw OrchdError.invalidState(`Expected \`dataDir\` to be the directory this process already uses, \`${engine.dataDir}\`, got \`${dataDir}\``, {
+          dataDir: engine.dataDir,
+        });
+      }
+      return engine;
+    }
+    this.logger.info('opening data directory', { dataDir, source });
+    this.opening = openEngine({ dataDir, logger: this.logger, ...(this.options.events ? { events: this.options.events } : {}) });
+    try {
+      this.engineValue = await this.opening;
+    } catch (error) {
+      this.opening = undefined;
+      throw error;
+    }
+    return this.engineValue;
+  }
+
+  /** Stop everything this process started and close the database, within the deadline. Idempotent. */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      const deadline = this.options.shutdownDeadlineMs ?? 10_000;
+      const engine = this.engineValue ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
+      if (!engine) return;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), deadline);
+        timer.unref();
+      });
+      const outcome = await Promise.race([engine.close().then(() => 'closed' as const), timeout]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') this.logger.warn('shutdown deadline passed', { deadlineMs: deadline });
+      else this.logger.info('shutdown complete');
+    })();
+    return this.shuttingDown;
+  }
+
+  /** Poll the host's pid; when it is gone, shut down and exit (the host cannot send `exit` any more). */
+  watchParent(pid: number, intervalMs = this.options.parentPollMs ?? 1000): void {
+    if (this.parentTimer || pid === process.pid) return;
+    this.parentTimer = setInterval(() => {
+      if (isAlive(pid)) return;
+      clearInterval(this.parentTimer);
+      this.logger.warn('host process is gone; shutting down', { processId: pid });
+      void this.exit(0);
+    }, intervalMs);
+    this.parentTimer.unref();
+  }
+
+  /** Shut down if needed, then end the process with `code`. */
+  async exit(code: number): Promise<void> {
+    if (this.exited) return;
+    this.exited = true;
+    if (this.parentTimer) clearInterval(this.parentTimer);
+    await this.shutdown().catch((error) => this.logger.error('shutdown failed', { error }));
+    this.options.exit(code);
+  }
+}
+
+/** True while a process with this pid exists (EPERM means it exists but is not ours). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,63 @@
+// Open the SQLite database (WAL, foreign keys, busy timeout) behind Kysely and bring its schema up to date.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import { OrchdError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { MIGRATIONS } from './migrations.js';
+import type { Database } from './schema.js';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  /** The raw handle, for pragmas and hot read paths that must skip query building. */
+  readonly sqlite: BetterSqlite3.Database;
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+export const DATABASE_FILE = 'orchd.sqlite';
+
+/** Open (creating if needed) the database in `dataDir` and run pending migrations. */
+export async function openStore(dataDir: string, logger: Logger): Promise<Store> {
+  const path = join(dataDir, DATABASE_FILE);
+  let sqlite: BetterSqlite3.Database;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    sqlite = new BetterSqlite3(path);
+    sqlite.pragma('journal_mode = WAL');
+    // NORMAL is durable across a process crash in WAL mode (only power loss can drop the last commits).
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+  } catch (error) {
+    throw new OrchdError('dataDirUnavailable', `Expected the data directory ${'`'}${dataDir}${'`'} to hold a usable database, but opening it failed: ${(error as Error).message}`, { dataDir }, { cause: error });
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db, logger, dataDir);
+  let closed = false;
+  return {
+    db,
+    sqlite,
+    path,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+async function migrate(db: Kysely<Database>, logger: Logger, dataDir: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableName: 'orchd_migrations', migrationLockTableName: 'orchd_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  for (const result of results ?? []) {
+    if (result.status === 'Success') logger.info('migration applied', { migration: result.migrationName });
+  }
+  if (error) {
+    await db.destroy();
+    throw new OrchdError('dataDirUnavailable', `Expected the database in ${'`'}${dataDir}${'`'} to migrate, but it failed: ${(error as Error).message}`, { dataDir }, { cause: error });
+  }
+}

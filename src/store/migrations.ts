@@ -1,0 +1,57 @@
+// Frozen migrations. Each one uses Kysely<any> and never imports application types: once shipped, it never changes.
+import { sql, type Kysely, type Migration } from 'kysely';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_spine': {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('events')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text')
+        .addColumn('task_id', 'text')
+        .addColumn('workspace_id', 'text')
+        .addColumn('session_id', 'text')
+        .addColumn('execution_id', 'text')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('events_project').on('events').columns(['project_id', 'seq']).where(sql.ref('project_id'), 'is not', null).execute();
+      await db.schema.createIndex('events_task').on('events').columns(['task_id', 'seq']).where(sql.ref('task_id'), 'is not', null).execute();
+
+      await db.schema
+        .createTable('projects')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('scripts', 'text', (c) => c.notNull())
+        .addColumn('copy_files', 'text', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('repositories')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('repositories_project_path', ['project_id', 'path'])
+        .addUniqueConstraint('repositories_project_name', ['project_id', 'name'])
+        .execute();
+
+      await db.schema
+        .createTable('tasks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('tasks_project').on('tasks').columns(['project_id', 'created_at']).execute();
+    },
+  },
+};

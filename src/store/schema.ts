@@ -1,0 +1,49 @@
+// Row types of the current database schema, for Kysely. Only src/store/ and the per-domain stores see rows.
+import type { Generated } from 'kysely';
+
+export interface EventsTable {
+  seq: Generated<number>;
+  kind: string;
+  at: string;
+  project_id: string | null;
+  task_id: string | null;
+  workspace_id: string | null;
+  session_id: string | null;
+  execution_id: string | null;
+  data: string;
+}
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  scripts: string;
+  copy_files: string;
+  settings: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RepositoriesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  path: string;
+  position: number;
+}
+
+export interface TasksTable {
+  id: string;
+  project_id: string;
+  title: string;
+  description: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  events: EventsTable;
+  projects: ProjectsTable;
+  repositories: RepositoriesTable;
+  tasks: TasksTable;
+}

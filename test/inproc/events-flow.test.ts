@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { realpathSync, rmSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { Event } from '../../protocol/events.js';
+import { openEngine } from '../../src/engine.js';
+import type { Subscription } from '../../src/events/subscription.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { createProject } from '../../src/projects/service.js';
+import { createTask } from '../../src/tasks/service.js';
+import { tempDir } from '../support/client.js';
+import { makeRepo } from '../support/repo.js';
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('event delivery flow control', () => {
+  it('a saturated sink pauses delivery; resuming continues from the log with nothing lost', async () => {
+    const dataDir = tempDir();
+    const repo = realpathSync(makeRepo());
+    const engine = await openEngine({ dataDir, logger: silentLogger, events: { ringCapacity: 16, pageSize: 50 } });
+    try {
+      const project = await createProject(engine, { name: 'p', repositories: [{ path: repo }] });
+      for (let i = 0; i < 300; i++) await createTask(engine, { projectId: project.id, title: `t${i}`, description: '' });
+      const received: Event[] = [];
+      let capacity = 25;
+      let subscription: Subscription | undefined;
+      subscription = engine.hub.subscribe({}, 0, {
+        send(event) {
+          received.push(event);
+          capacity--;
+          return capacity > 0;
+        },
+      });
+      subscription.start();
+      await until(() => received.length === 25, 'the first 25 events');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(received.length, 25, 'nothing is delivered while paused');
+      // More writes while paused go to the log, not to memory.
+      for (let i = 0; i < 20; i++) await createTask(engine, { projectId: project.id, title: `late${i}`, description: '' });
+      assert.equal(received.length, 25);
+      capacity = Number.POSITIVE_INFINITY;
+      subscription.resume();
+      await until(() => received.length === 321, 'all 321 events');
+      assert.deepEqual(
+        received.map((e) => e.seq),
+        Array.from({ length: 321 }, (_, i) => i + 1),
+      );
+    } finally {
+      await engine.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  it('sees commits made by another engine on the same database, in order', async () => {
+    const dataDir = tempDir();
+    const repo = realpathSync(makeRepo());
+    const reader = await openEngine({ dataDir, logger: silentLogger, events: { foreignPollMs: 20 } });
+    const writer = await openEngine({ dataDir, logger: silentLogger });
+    try {
+      const received: Event[] = [];
+      const subscription = reader.hub.subscribe({}, 0, { send: (e) => (received.push(e), true) });
+      subscription.start();
+      const project = await createProject(writer, { name: 'p', repositories: [{ path: repo }] });
+      for (let i = 0; i < 10; i++) await createTask(writer, { projectId: project.id, title: `t${i}`, description: '' });
+      // Interleave a local write: the reader's ring must not paper over the foreign events before it.
+      await createTask(reader, { projectId: project.id, title: 'local', description: '' });
+      await until(() => received.length === 12, '12 events');
+      assert.deepEqual(
+        received.map((e) => e.seq),
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
+    } finally {
+      await writer.close();
+      await reader.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+});

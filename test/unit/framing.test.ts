@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { FrameReader, messageProblem, type BadFrame } from '../../src/server/framing.js';
+import { frame } from '../support/frames.js';
+
+function read(chunks: (Buffer | string)[], maxMessageBytes?: number): { messages: unknown[]; bad: BadFrame[] } {
+  const stream = new PassThrough();
+  const messages: unknown[] = [];
+  const bad: BadFrame[] = [];
+  const reader = new FrameReader(stream, { onBadFrame: (b) => bad.push(b), ...(maxMessageBytes ? { maxMessageBytes } : {}) });
+  reader.listen((m) => messages.push(m));
+  for (const chunk of chunks) stream.emit('data', typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return { messages, bad };
+}
+
+const ping = (id: number) => ({ jsonrpc: '2.0', id, method: 'ping' });
+
+describe('FrameReader', () => {
+  it('reads frames split at every byte', () => {
+    const bytes = Buffer.concat([frame(ping(1)), frame(ping(2))]);
+    const chunks = [...bytes].map((b) => Buffer.from([b]));
+    const { messages, bad } = read(chunks);
+    assert.deepEqual(messages, [ping(1), ping(2)]);
+    assert.deepEqual(bad, []);
+  });
+
+  it('keeps multi-byte characters whole across reads', () => {
+    const message = { jsonrpc: '2.0', method: 'note', params: { text: 'héllo — 日本 🎉' } };
+    const bytes = frame(message);
+    const { messages } = read([bytes.subarray(0, bytes.length - 3), bytes.subarray(bytes.length - 3)]);
+    assert.deepEqual(messages, [message]);
+  });
+
+  const cases: { name: string; input: (Buffer | string)[]; kinds: BadFrame['kind'][]; ids: number[] }[] = [
+    { name: 'body that is not JSON', input: [frame('{not json'), frame(ping(7))], kinds: ['parseError'], ids: [7] },
+    { name: 'header without Content-Length', input: ['Content-Type: x\r\n\r\n', frame(ping(8))], kinds: ['parseError'], ids: [8] },
+    { name: 'non-numeric Content-Length', input: ['Content-Length: ten\r\n\r\n', frame(ping(9))], kinds: ['parseError'], ids: [9] },
+    { name: 'garbage line before a frame', input: ['hello world\r\n\r\n', frame(ping(10))], kinds: ['parseError'], ids: [10] },
+    { name: 'JSON that is not a message', input: [frame('42'), frame('[1,2]'), frame(ping(11))], kinds: ['invalidRequest', 'invalidRequest'], ids: [11] },
+    { name: 'wrong jsonrpc version', input: [frame({ jsonrpc: '1.0', id: 3, method: 'x' }), frame(ping(12))], kinds: ['invalidRequest'], ids: [12] },
+    {
+      name: 'truncated frame followed by a valid one',
+      input: [Buffer.concat([Buffer.from('Content-Length: 40\r\n\r\n{"jsonrpc":"2.0","id":'), frame(ping(13))])],
+      kinds: ['parseError'],
+      ids: [13],
+    },
+    {
+      name: 'truncated frame that cuts the next header in half',
+      input: [Buffer.concat([Buffer.from('Content-Length: 25\r\n\r\n{"jsonrpc":"2.0",'), frame(ping(15))])],
+      kinds: ['parseError'],
+      ids: [15],
+    },
+    { name: 'oversized frame is skipped without buffering', input: [`Content-Length: 2000\r\n\r\n${'x'.repeat(2000)}`, frame(ping(14))], kinds: ['invalidRequest'], ids: [14] },
+  ];
+  for (const c of cases) {
+    it(`recovers from a ${c.name}`, () => {
+      const { messages, bad } = read(c.input, 1024);
+      assert.deepEqual(
+        bad.map((b) => b.kind),
+        c.kinds,
+      );
+      assert.deepEqual(
+        messages.map((m) => (m as { id: number }).id),
+        c.ids,
+      );
+      for (const b of bad) assert.match(b.message, /^Expected /);
+    });
+  }
+
+  it('gives the id of an invalid request that has one', () => {
+    const { bad } = read([frame({ jsonrpc: '1.0', id: 5, method: 'x' })]);
+    assert.equal(bad[0]?.id, 5);
+  });
+});
+
+describe('messageProblem', () => {
+  const table: [unknown, boolean][] = [
+    [{ jsonrpc: '2.0', method: 'a' }, true],
+    [{ jsonrpc: '2.0', id: 1, method: 'a', params: {} }, true],
+    [{ jsonrpc: '2.0', id: 1, result: null }, true],
+    [{ jsonrpc: '2.0', id: null, error: { code: 1, message: 'x' } }, true],
+    [{ jsonrpc: '2.0', id: {}, method: 'a' }, false],
+    [{ jsonrpc: '2.0', method: 5 }, false],
+    [{ jsonrpc: '2.0', method: 'a', params: 5 }, false],
+    [{ jsonrpc: '2.0', id: 1 }, false],
+    [null, false],
+    ['x', false],
+  ];
+  for (const [input, valid] of table) {
+    it(`${JSON.stringify(input)} is ${valid ? 'valid' : 'invalid'}`, () => {
+      assert.equal(messageProblem(input) === undefined, valid);
+    });
+  }
+});
