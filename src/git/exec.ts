@@ -148,7 +148,7 @@ function isUnknownRef(stderr: string, parsed: GitError | null): boolean {
     parsed === GitError.InvalidObjectName ||
     parsed === GitError.InvalidMerge ||
     parsed === GitError.InvalidRebase ||
-    /unknown revision or path not in the working tree|Needed a single revision|invalid reference: |branch '.*' not found|did not match any file\(s\) known to git|not a valid object name|src refspec .* does not match any|couldn't find remote ref|not a commit|invalid upstream|no such branch|not a valid ref|missing branch or commit argument|is not a commit/i.test(
+    /unknown revision or path not in the working tree|Needed a single revision|invalid reference: |branch '.*' not found|did not match any file\(s\) known to git|not a valid object name|src refspec .* does not match any|couldn't find remote ref|not a commit|invalid upstream|no such branch|not a valid ref|missing branch or commit argument|is not a commit|Failed to resolve '.*' as a valid ref/i.test(
       stderr,
     )
   );
@@ -171,6 +171,7 @@ function remoteReason(stderr: string, parsed: GitError | null): string {
   if (parsed === GitError.HostDown || parsed === GitError.RemoteDisconnection || /Could not resolve host|Connection refused/.test(stderr)) {
     return 'unreachable';
   }
+  if (/transport '[^']+' not allowed/.test(stderr)) return 'transportNotAllowed';
   if (/\[remote rejected\]|\[rejected\]/.test(stderr)) return 'rejected';
   return 'failed';
 }

@@ -1,0 +1,20 @@
+// The git service: every git operation orchd performs, each through dugite with validated arguments.
+export * from './git-environment.js';
+export { runGit, gitStdout, gitFailure, gitCallCount, type GitOptions, type GitOutput, type RunOptions, type FailureContext } from './exec.js';
+export * from './refs.js';
+export * from './identity.js';
+export * from './repo.js';
+export * from './status.js';
+export * from './branches.js';
+export * from './commit.js';
+export * from './diff.js';
+export * from './merge.js';
+export * from './rebase.js';
+export * from './cherry-pick.js';
+export * from './stash.js';
+export * from './tags.js';
+export * from './config.js';
+export * from './remote.js';
+export * from './submodules.js';
+export * from './lfs.js';
+export * from './worktree.js';
