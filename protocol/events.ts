@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { Id, Seq, Timestamp } from './common.js';
 import { Project } from './project.js';
 import { Task, TaskStatus } from './task.js';
+import { RepositoryConflicts, Workspace, WorkspaceState } from './workspace.js';
 
 /** Every kind of event, with the schema of its `data` and what it means. Past tense: something happened. */
 export const EVENT_KINDS = {
@@ -15,6 +16,39 @@ export const EVENT_KINDS = {
     summary: "A task's title, description or status changed; `previousStatus` is set when the status moved",
   },
   'task/deleted': { data: v.strictObject({ taskId: Id, projectId: Id }), summary: 'A task was deleted' },
+  'workspace/created': { data: v.strictObject({ workspace: Workspace }), summary: 'A workspace row was created (state `creating`); its worktrees follow' },
+  'workspace/updated': {
+    data: v.strictObject({ workspace: Workspace, previousState: v.optional(WorkspaceState) }),
+    summary: "A workspace's state or base changed; `previousState` is set when the state moved",
+  },
+  'workspace/deleted': {
+    data: v.strictObject({ workspaceId: Id, taskId: Id, projectId: Id, reason: v.string() }),
+    summary: "A workspace and its worktrees were removed (`reason`: `requested`, `createFailed`, `reconciled`)",
+  },
+  'workspace/committed': {
+    data: v.strictObject({ workspaceId: Id, commits: v.array(v.strictObject({ repositoryId: Id, oid: v.nullable(v.string()) })), message: v.string() }),
+    summary: "The workspace's changes were committed (`oid` null where a repository had nothing to commit)",
+  },
+  'workspace/merged': {
+    data: v.strictObject({
+      workspaceId: Id,
+      strategy: v.picklist(['merge', 'squash', 'rebase']),
+      repositories: v.array(v.strictObject({ repositoryId: Id, baseBranch: v.string(), oid: v.string(), upToDate: v.boolean() })),
+    }),
+    summary: "The workspace's branches were merged into their base branches",
+  },
+  'workspace/mergeConflicted': {
+    data: v.strictObject({ workspaceId: Id, strategy: v.picklist(['merge', 'squash', 'rebase']), conflicts: v.array(RepositoryConflicts) }),
+    summary: 'A merge was refused because it would conflict; nothing was changed',
+  },
+  'workspace/rebased': {
+    data: v.strictObject({ workspaceId: Id, repositories: v.array(v.strictObject({ repositoryId: Id, oid: v.string() })) }),
+    summary: "The workspace's branches were rebased",
+  },
+  'workspace/reconciled': {
+    data: v.strictObject({ workspaceId: v.nullable(Id), action: v.string(), detail: v.string() }),
+    summary: 'Start-up reconciliation repaired something: a vanished worktree, an orphan directory, a stale registration',
+  },
 } as const;
 
 export type EventKind = keyof typeof EVENT_KINDS;

@@ -23,6 +23,37 @@ import {
   ProjectListResult,
   ProjectUpdateParams,
 } from './project.js';
+import {
+  GitBranchesParams,
+  GitBranchesResult,
+  GitDiffParams,
+  GitDiffResult,
+  GitLogParams,
+  GitLogResult,
+  GitShowParams,
+  GitShowResult,
+  GitStatusParams,
+  GitStatusResult,
+} from './git.js';
+import {
+  Workspace,
+  WorkspaceCommitParams,
+  WorkspaceCommitResult,
+  WorkspaceCreateParams,
+  WorkspaceDeleteParams,
+  WorkspaceDeleteResult,
+  WorkspaceDiffParams,
+  WorkspaceDiffResult,
+  WorkspaceDiskUsageParams,
+  WorkspaceDiskUsageResult,
+  WorkspaceGetParams,
+  WorkspaceListParams,
+  WorkspaceListResult,
+  WorkspaceMergeParams,
+  WorkspaceMergeResult,
+  WorkspaceRebaseParams,
+  WorkspaceRebaseResult,
+} from './workspace.js';
 import { Task, TaskCreateParams, TaskDeleteParams, TaskDeleteResult, TaskGetParams, TaskListParams, TaskListResult, TaskUpdateParams } from './task.js';
 
 type AnySchema = v.GenericSchema;
@@ -112,6 +143,58 @@ export const METHODS = {
     errors: ['notFound', 'invalidTransition'],
   }),
   'task/delete': request({ params: TaskDeleteParams, result: TaskDeleteResult, summary: 'Delete a task', emits: ['task/deleted'], errors: ['notFound'] }),
+
+  'workspace/create': request({
+    params: WorkspaceCreateParams,
+    result: Workspace,
+    summary: "Create a workspace for a task: one worktree per project repository on a new branch `<prefix>/<short-id>-<slug>`, with the project's copied files; moves the task to `inProgress`",
+    emits: ['workspace/created', 'workspace/updated', 'task/updated'],
+    errors: ['notFound', 'branchNotFound', 'invalidRef', 'invalidState', 'lockHeld', 'cancelled'],
+  }),
+  'workspace/list': request({ params: WorkspaceListParams, result: WorkspaceListResult, summary: 'List workspaces, oldest first, optionally by project, task and state' }),
+  'workspace/get': request({ params: WorkspaceGetParams, result: Workspace, summary: 'Get one workspace', errors: ['notFound'] }),
+  'workspace/delete': request({
+    params: WorkspaceDeleteParams,
+    result: WorkspaceDeleteResult,
+    summary: "Remove a workspace's worktrees (and with `deleteBranches` its branches); refused when uncommitted changes would be lost unless `force`",
+    emits: ['workspace/updated', 'workspace/deleted'],
+    errors: ['notFound', 'dirtyWorkingTree'],
+  }),
+  'workspace/diff': request({
+    params: WorkspaceDiffParams,
+    result: WorkspaceDiffResult,
+    summary: 'Changed files with per-file and total line counts, against the fork point (`base`) or HEAD (`head`); with `path`, the unified text of that file',
+    errors: ['notFound'],
+  }),
+  'workspace/commit': request({
+    params: WorkspaceCommitParams,
+    result: WorkspaceCommitResult,
+    summary: 'Commit every change (untracked files included) in each repository of the workspace',
+    emits: ['workspace/committed'],
+    errors: ['notFound'],
+  }),
+  'workspace/merge': request({
+    params: WorkspaceMergeParams,
+    result: WorkspaceMergeResult,
+    summary:
+      "Merge the workspace's branches into their base branches (`merge`: a merge commit; `squash`: one commit; `rebase`: rebase then fast-forward). Conflicts are a typed result and change nothing; the main checkout is updated only when it is on the base branch and clean",
+    emits: ['workspace/updated', 'workspace/merged', 'workspace/mergeConflicted', 'task/updated'],
+    errors: ['notFound', 'dirtyWorkingTree', 'invalidState', 'cancelled'],
+  }),
+  'workspace/rebase': request({
+    params: WorkspaceRebaseParams,
+    result: WorkspaceRebaseResult,
+    summary: "Rebase the workspace's branches onto their base branches (or `onto`); conflicts are aborted and returned as a typed result",
+    emits: ['workspace/rebased', 'workspace/updated'],
+    errors: ['notFound', 'dirtyWorkingTree', 'branchNotFound', 'cancelled'],
+  }),
+  'workspace/diskUsage': request({ params: WorkspaceDiskUsageParams, result: WorkspaceDiskUsageResult, summary: "Bytes and files on disk in each of the workspace's worktrees", errors: ['notFound'] }),
+
+  'git/status': request({ params: GitStatusParams, result: GitStatusResult, summary: "Parsed `git status` of a workspace's worktree or a project repository", errors: ['notFound', 'invalidState'] }),
+  'git/log': request({ params: GitLogParams, result: GitLogResult, summary: 'Recent commits, newest first', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
+  'git/branches': request({ params: GitBranchesParams, result: GitBranchesResult, summary: 'Local and remote-tracking branches', errors: ['notFound'] }),
+  'git/show': request({ params: GitShowParams, result: GitShowResult, summary: 'One commit with its changed files', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
+  'git/diff': request({ params: GitDiffParams, result: GitDiffResult, summary: 'Changed files between two revisions, or a revision and the work tree', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
 
   'events/subscribe': request({
     params: EventsSubscribeParams,

@@ -6,6 +6,7 @@ import { EventHub, type EventHubOptions } from './events/hub.js';
 import { repositoryRoot } from './git/repo.js';
 import type { Logger } from './log/logger.js';
 import { openStore, type Store } from './store/database.js';
+import { KeyedMutex } from './util/keyed-mutex.js';
 
 export interface RepositoryResolver {
   /** The top level of the git repository containing `path`; pathNotFound or notAGitRepository otherwise. */
@@ -18,6 +19,8 @@ export interface Engine {
   readonly store: Store;
   readonly hub: EventHub;
   readonly repositories: RepositoryResolver;
+  /** Serializes worktree mutations per repository (keyed by the main checkout's path). */
+  readonly locks: KeyedMutex;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     store,
     hub,
     repositories: gitRepositoryResolver,
+    locks: new KeyedMutex(),
     close() {
       closing ??= (async () => {
         hub.close();

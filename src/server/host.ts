@@ -1,6 +1,7 @@
 // The process-wide side of the server: one engine per process, shared by every connection, and the exit path.
 import { resolveDataDir } from '../config/data-dir.js';
 import { openEngine, type Engine } from '../engine.js';
+import { reconcileWorkspaces } from '../workspaces/reconcile.js';
 import { OrchdError } from '../errors.js';
 import type { EventHubOptions } from '../events/hub.js';
 import type { Logger } from '../log/logger.js';
@@ -58,7 +59,11 @@ export class ServerHost {
       return engine;
     }
     this.logger.info('opening data directory', { dataDir, source });
-    this.opening = openEngine({ dataDir, logger: this.logger, ...(this.options.events ? { events: this.options.events } : {}) });
+    this.opening = openEngine({ dataDir, logger: this.logger, ...(this.options.events ? { events: this.options.events } : {}) }).then(async (engine) => {
+      // Repair what a crash left behind before serving requests that could trip over it.
+      await reconcileWorkspaces(engine).catch((error) => this.logger.error('reconciliation failed', { error }));
+      return engine;
+    });
     try {
       this.engineValue = await this.opening;
     } catch (error) {

@@ -54,4 +54,36 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('tasks_project').on('tasks').columns(['project_id', 'created_at']).execute();
     },
   },
+  '0002_workspaces': {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('workspaces')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('task_id', 'text', (c) => c.notNull().references('tasks.id').onDelete('cascade'))
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull().unique())
+        .addColumn('branch', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('merged_at', 'text')
+        .addColumn('archived_at', 'text')
+        .execute();
+      await db.schema.createIndex('workspaces_task').on('workspaces').columns(['task_id']).execute();
+
+      await db.schema
+        .createTable('workspace_repositories')
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('repository_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('source_path', 'text', (c) => c.notNull())
+        .addColumn('branch', 'text', (c) => c.notNull())
+        .addColumn('base_branch', 'text', (c) => c.notNull())
+        .addColumn('base_oid', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('workspace_repositories_pk', ['workspace_id', 'repository_id'])
+        .execute();
+    },
+  },
 };

@@ -41,9 +41,36 @@ export interface TasksTable {
   updated_at: string;
 }
 
+export interface WorkspacesTable {
+  id: string;
+  project_id: string;
+  task_id: string;
+  state: string;
+  path: string;
+  branch: string;
+  created_at: string;
+  updated_at: string;
+  merged_at: string | null;
+  archived_at: string | null;
+}
+
+export interface WorkspaceRepositoriesTable {
+  workspace_id: string;
+  repository_id: string;
+  name: string;
+  path: string;
+  source_path: string;
+  branch: string;
+  base_branch: string;
+  base_oid: string;
+  position: number;
+}
+
 export interface Database {
   events: EventsTable;
   projects: ProjectsTable;
   repositories: RepositoriesTable;
   tasks: TasksTable;
+  workspaces: WorkspacesTable;
+  workspace_repositories: WorkspaceRepositoriesTable;
 }

@@ -9,14 +9,7 @@ import { createProject } from '../../src/projects/service.js';
 import { createTask } from '../../src/tasks/service.js';
 import { tempDir } from '../support/client.js';
 import { makeRepo } from '../support/repo.js';
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { waitUntil } from '../support/wait.js';
 
 describe('event delivery flow control', () => {
   it('a saturated sink pauses delivery; resuming continues from the log with nothing lost', async () => {
@@ -37,7 +30,7 @@ describe('event delivery flow control', () => {
         },
       });
       subscription.start();
-      await until(() => received.length === 25, 'the first 25 events');
+      await waitUntil(() => received.length === 25, 'the first 25 events');
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(received.length, 25, 'nothing is delivered while paused');
       // More writes while paused go to the log, not to memory.
@@ -45,7 +38,7 @@ describe('event delivery flow control', () => {
       assert.equal(received.length, 25);
       capacity = Number.POSITIVE_INFINITY;
       subscription.resume();
-      await until(() => received.length === 321, 'all 321 events');
+      await waitUntil(() => received.length === 321, 'all 321 events');
       assert.deepEqual(
         received.map((e) => e.seq),
         Array.from({ length: 321 }, (_, i) => i + 1),
@@ -70,7 +63,7 @@ describe('event delivery flow control', () => {
       for (let i = 0; i < 10; i++) await createTask(writer, { projectId: project.id, title: `t${i}`, description: '' });
       // Interleave a local write: the reader's ring must not paper over the foreign events before it.
       await createTask(reader, { projectId: project.id, title: 'local', description: '' });
-      await until(() => received.length === 12, '12 events');
+      await waitUntil(() => received.length === 12, '12 events');
       assert.deepEqual(
         received.map((e) => e.seq),
         Array.from({ length: 12 }, (_, i) => i + 1),

@@ -5,6 +5,7 @@ import type { Event } from '../../protocol/events.js';
 import { tempDir } from '../support/client.js';
 import { inProcessOrchd, type InProcessOrchd } from '../support/inproc.js';
 import { makeRepo } from '../support/repo.js';
+import { waitForCount } from '../support/wait.js';
 
 function assertContiguous(events: Event[], from: number, to: number): void {
   assert.deepEqual(
@@ -116,16 +117,3 @@ describe('events across a restart', () => {
     }
   });
 });
-
-async function waitForCount<T>(read: () => T[], count: number, timeoutMs = 5000): Promise<T[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const items = read();
-    if (items.length >= count) {
-      await new Promise((r) => setTimeout(r, 30));
-      return read();
-    }
-    if (Date.now() > deadline) throw new Error(`expected ${count} items, got ${items.length}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

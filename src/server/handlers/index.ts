@@ -1,13 +1,17 @@
 // The one wiring table: every client request in protocol/methods.ts maps to exactly one handler here.
 import type { Handlers } from '../context.js';
 import { eventHandlers } from './events.js';
+import { gitHandlers } from './git.js';
 import { lifecycleHandlers } from './lifecycle.js';
 import { projectHandlers } from './project.js';
 import { taskHandlers } from './task.js';
+import { workspaceHandlers } from './workspace.js';
 
 export const HANDLERS: Handlers = {
   ...lifecycleHandlers,
   ...projectHandlers,
   ...taskHandlers,
+  ...workspaceHandlers,
+  ...gitHandlers,
   ...eventHandlers,
 };
