@@ -35,7 +35,10 @@ export class TestClient {
     readonly connection: MessageConnection,
     private readonly describe: () => string,
   ) {
-    connection.onNotification((method, params) => {
+    // vscode-jsonrpc routes `$/progress` to progress handlers, never to the generic notification handler.
+    connection.onUnhandledProgress((params) => record('$/progress', params));
+    connection.onNotification((method, params) => record(method, params));
+    const record = (method: string, params: any) => {
       const note = { method, params };
       this.notifications.push(note);
       this.waiters = this.waiters.filter((w) => {
@@ -43,7 +46,7 @@ export class TestClient {
         w.resolve(note);
         return false;
       });
-    });
+    };
     connection.listen();
   }
 
