@@ -112,7 +112,8 @@ export class OrchdError extends Error {
 
   /** An operation that stopped on conflicts. */
   static mergeConflict(operation: string, files: readonly string[]): OrchdError {
-    return new OrchdError('mergeConflict', `Expected \`git ${operation}\` to apply cleanly, got conflicts in ${shown(files.join(', '))}`, {
+    const where = files.length ? ` in ${shown(files.join(', '))}` : '';
+    return new OrchdError('mergeConflict', `Expected \`git ${operation}\` to apply cleanly, got unresolved conflicts${where}`, {
       operation,
       files: [...files],
     });

@@ -39,9 +39,13 @@ export async function collectChecks(options: Pick<DoctorOptions, 'dataDir'>): Pr
 
 async function gitCheck(): Promise<Check> {
   try {
-    const { gitVersion, gitBinaryPath } = await import('../git/git-environment.js');
+    const { gitVersion, gitBinaryPath, versionAtLeast, MINIMUM_GIT_VERSION } = await import('../git/git-environment.js');
     const version = await gitVersion();
-    return { name: 'git', ok: true, detail: `${version} (${await gitBinaryPath()})` };
+    const detail = `${version} (${await gitBinaryPath()})`;
+    if (!versionAtLeast(version, MINIMUM_GIT_VERSION)) {
+      return { name: 'git', ok: false, detail, hint: `orchd needs git ${MINIMUM_GIT_VERSION} or newer (merge-tree --write-tree)` };
+    }
+    return { name: 'git', ok: true, detail };
   } catch (error) {
     return { name: 'git', ok: false, detail: (error as Error).message, hint: 'install git (apt-get install git)' };
   }

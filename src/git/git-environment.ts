@@ -8,8 +8,8 @@ import { basename, delimiter, dirname, isAbsolute, join } from 'node:path';
 import { exec, resolveEmbeddedGitDir } from 'dugite';
 import { OrchdError } from '../errors.js';
 
-/** The oldest git orchd is tested against (`worktree list -z`, `--end-of-options` everywhere). */
-export const MINIMUM_GIT_VERSION = '2.36.0';
+/** The oldest git orchd supports: `merge-tree --write-tree` (2.38) for conflict-free merge planning, `worktree list -z`, `--end-of-options`. */
+export const MINIMUM_GIT_VERSION = '2.38.0';
 
 export interface GitInstallation {
   /** `embedded` is dugite's own git; `system` is one found on PATH. */
