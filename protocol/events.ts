@@ -4,6 +4,7 @@ import { Id, Seq, Timestamp } from './common.js';
 import { Project } from './project.js';
 import { Task, TaskStatus } from './task.js';
 import { RepositoryConflicts, Workspace, WorkspaceState } from './workspace.js';
+import { Execution, Session } from './execution.js';
 
 /** Every kind of event, with the schema of its `data` and what it means. Past tense: something happened. */
 export const EVENT_KINDS = {
@@ -44,6 +45,26 @@ export const EVENT_KINDS = {
   'workspace/rebased': {
     data: v.strictObject({ workspaceId: Id, repositories: v.array(v.strictObject({ repositoryId: Id, oid: v.string() })) }),
     summary: "The workspace's branches were rebased",
+  },
+  'session/started': { data: v.strictObject({ session: Session }), summary: 'A session was created and its first action chain started' },
+  'session/updated': {
+    data: v.strictObject({ session: Session }),
+    summary: "A session's status, agent session id or queued follow-up changed",
+  },
+  'execution/started': { data: v.strictObject({ execution: Execution }), summary: 'A process started (a script, the agent, a dev server)' },
+  'execution/output': {
+    data: v.strictObject({ executionId: Id, seq: v.number(), stream: v.picklist(['stdout', 'stderr']), text: v.string() }),
+    summary: "A chunk of a process's output, UTF-8, in order (`seq` counts chunks per execution across both streams)",
+  },
+  'execution/exited': { data: v.strictObject({ execution: Execution }), summary: 'A process ended: completed, failed or killed, with exit code and HEADs after' },
+  notification: {
+    data: v.strictObject({
+      level: v.picklist(['info', 'warning', 'error']),
+      title: v.string(),
+      body: v.string(),
+      sessionId: v.optional(Id),
+    }),
+    summary: 'Something a host should show a person: an agent finished, a setup script failed',
   },
   'workspace/reconciled': {
     data: v.strictObject({ workspaceId: v.nullable(Id), action: v.string(), detail: v.string() }),

@@ -7,6 +7,8 @@ import { repositoryRoot } from './git/repo.js';
 import type { Logger } from './log/logger.js';
 import { openStore, type Store } from './store/database.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
+import type { RunningExecution } from './executions/runner.js';
+import type { SessionRuntime } from './sessions/chain.js';
 
 export interface RepositoryResolver {
   /** The top level of the git repository containing `path`; pathNotFound or notAGitRepository otherwise. */
@@ -21,6 +23,11 @@ export interface Engine {
   readonly repositories: RepositoryResolver;
   /** Serializes worktree mutations per repository (keyed by the main checkout's path). */
   readonly locks: KeyedMutex;
+  /** Processes this engine started and still owns, by execution id. */
+  readonly running: Map<string, RunningExecution>;
+  /** Sessions whose action chain runs in this process. */
+  readonly sessions: Map<string, SessionRuntime>;
+  /** Stop every process this engine owns, then close; bounded by the host's shutdown deadline. */
   close(): Promise<void>;
 }
 
@@ -35,6 +42,8 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const store = await openStore(options.dataDir, options.logger);
   const hub = await EventHub.open(store, options.logger, options.events);
   let closing: Promise<void> | undefined;
+  const running = new Map<string, RunningExecution>();
+  const sessions = new Map<string, SessionRuntime>();
   return {
     dataDir: options.dataDir,
     logger: options.logger,
@@ -42,8 +51,16 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     hub,
     repositories: gitRepositoryResolver,
     locks: new KeyedMutex(),
+    running,
+    sessions,
     close() {
       closing ??= (async () => {
+        for (const runtime of sessions.values()) {
+          runtime.stopping = true;
+          runtime.steps.length = 0;
+        }
+        await Promise.all([...running.values()].map((r) => r.stop('orchd shut down').catch(() => {})));
+        await Promise.all([...sessions.values()].map((r) => r.loop?.catch(() => {})));
         hub.close();
         await store.close();
       })();

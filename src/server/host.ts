@@ -1,6 +1,7 @@
 // The process-wide side of the server: one engine per process, shared by every connection, and the exit path.
 import { resolveDataDir } from '../config/data-dir.js';
 import { openEngine, type Engine } from '../engine.js';
+import { recoverExecutions } from '../executions/recovery.js';
 import { reconcileWorkspaces } from '../workspaces/reconcile.js';
 import { OrchdError } from '../errors.js';
 import type { EventHubOptions } from '../events/hub.js';
@@ -61,6 +62,7 @@ export class ServerHost {
     this.logger.info('opening data directory', { dataDir, source });
     this.opening = openEngine({ dataDir, logger: this.logger, ...(this.options.events ? { events: this.options.events } : {}) }).then(async (engine) => {
       // Repair what a crash left behind before serving requests that could trip over it.
+      await recoverExecutions(engine).catch((error) => this.logger.error('execution recovery failed', { error }));
       await reconcileWorkspaces(engine).catch((error) => this.logger.error('reconciliation failed', { error }));
       return engine;
     });

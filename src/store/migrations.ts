@@ -86,4 +86,48 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_executions': {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('executor', 'text', (c) => c.notNull())
+        .addColumn('agent_session_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('queued_prompt', 'text')
+        .addColumn('queued_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_workspace').on('sessions').columns(['workspace_id']).execute();
+
+      await db.schema
+        .createTable('executions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('session_id', 'text', (c) => c.references('sessions.id').onDelete('cascade'))
+        .addColumn('run_reason', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('exit_code', 'integer')
+        .addColumn('signal', 'text')
+        .addColumn('pid', 'integer')
+        .addColumn('pgid', 'integer')
+        .addColumn('process_start_ticks', 'text')
+        .addColumn('boot_id', 'text')
+        .addColumn('owner_pid', 'integer', (c) => c.notNull())
+        .addColumn('owner_start_ticks', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('heads_before', 'text', (c) => c.notNull())
+        .addColumn('heads_after', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        .execute();
+      await db.schema.createIndex('executions_status').on('executions').columns(['status']).execute();
+      await db.schema.createIndex('executions_session').on('executions').columns(['session_id', 'started_at']).execute();
+      await db.schema.createIndex('executions_workspace').on('executions').columns(['workspace_id', 'started_at']).execute();
+      await db.schema.createIndex('events_execution').on('events').columns(['execution_id', 'seq']).where(sql.ref('execution_id'), 'is not', null).execute();
+    },
+  },
 };

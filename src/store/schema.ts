@@ -66,6 +66,40 @@ export interface WorkspaceRepositoriesTable {
   position: number;
 }
 
+export interface SessionsTable {
+  id: string;
+  workspace_id: string;
+  executor: string;
+  agent_session_id: string | null;
+  status: string;
+  queued_prompt: string | null;
+  queued_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ExecutionsTable {
+  id: string;
+  workspace_id: string;
+  session_id: string | null;
+  run_reason: string;
+  status: string;
+  exit_code: number | null;
+  signal: string | null;
+  pid: number | null;
+  pgid: number | null;
+  process_start_ticks: string | null;
+  boot_id: string | null;
+  owner_pid: number;
+  owner_start_ticks: string | null;
+  action: string;
+  heads_before: string;
+  heads_after: string | null;
+  reason: string | null;
+  started_at: string;
+  ended_at: string | null;
+}
+
 export interface Database {
   events: EventsTable;
   projects: ProjectsTable;
@@ -73,4 +107,6 @@ export interface Database {
   tasks: TasksTable;
   workspaces: WorkspacesTable;
   workspace_repositories: WorkspaceRepositoriesTable;
+  sessions: SessionsTable;
+  executions: ExecutionsTable;
 }

@@ -5,13 +5,16 @@ import { gitHandlers } from './git.js';
 import { lifecycleHandlers } from './lifecycle.js';
 import { projectHandlers } from './project.js';
 import { taskHandlers } from './task.js';
-import { workspaceHandlers } from './workspace.js';
+import { sessionHandlers } from './session.js';
+import { workspaceControlHandlers, workspaceHandlers } from './workspace.js';
 
 export const HANDLERS: Handlers = {
   ...lifecycleHandlers,
   ...projectHandlers,
   ...taskHandlers,
   ...workspaceHandlers,
+  ...workspaceControlHandlers,
+  ...sessionHandlers,
   ...gitHandlers,
   ...eventHandlers,
 };

@@ -1,6 +1,7 @@
 // workspace/* handlers: thin adapters to src/workspaces/.
 import { mergeWorkspace, rebaseWorkspace } from '../../workspaces/merge.js';
 import { commitWorkspace, createWorkspace, deleteWorkspace, diffWorkspace, getWorkspace, listWorkspaces, workspaceDiskUsage } from '../../workspaces/service.js';
+import { archiveWorkspace, resetWorkspace, runWorkspaceScript, stopWorkspace } from '../../workspaces/control.js';
 import type { Handlers } from '../context.js';
 
 type WorkspaceMethods =
@@ -27,4 +28,11 @@ export const workspaceHandlers: Pick<Handlers, WorkspaceMethods> = {
   'workspace/merge': (params, { engine, signal, progress }) => mergeWorkspace(engine, params, { signal, progress }),
   'workspace/rebase': (params, { engine, signal, progress }) => rebaseWorkspace(engine, params, { signal, progress }),
   'workspace/diskUsage': (params, { engine }) => workspaceDiskUsage(engine, params.workspaceId),
+};
+
+export const workspaceControlHandlers: Pick<Handlers, 'workspace/stop' | 'workspace/runScript' | 'workspace/reset' | 'workspace/archive'> = {
+  'workspace/stop': (params, { engine }) => stopWorkspace(engine, params),
+  'workspace/runScript': (params, { engine }) => runWorkspaceScript(engine, params),
+  'workspace/reset': (params, { engine }) => resetWorkspace(engine, params),
+  'workspace/archive': (params, { engine }) => archiveWorkspace(engine, params.workspaceId),
 };

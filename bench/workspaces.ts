@@ -1,0 +1,126 @@
+// Workspace benchmarks (issue 3): `workspace/create` on a 10,000-file repository against plain `git worktree add`,
+// and `workspace/diff` of 1,000 changed files against the git commands that compute the same thing, in the same run.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A repository with `files` tracked files in 100 directories, one commit. */
+export function makeLargeRepo(files: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'orchd-bench-repo-'));
+  git(dir, 'init', '-q', '-b', 'main');
+  for (let i = 0; i < files; i++) {
+    const sub = join(dir, 'src', `d${i % 100}`);
+    if (i < 100) mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `f${i}.ts`), `export const value${i} = ${i};\n`);
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'initial');
+  return dir;
+}
+
+async function startDaemon(dataDir: string): Promise<{ rpc: MessageConnection; close: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'orchd.js'), '--stdio'], {
+    env: { ...process.env, ORCHD_DATA_DIR: dataDir, ORCHD_LOG_LEVEL: 'error' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  rpc.listen();
+  await rpc.sendRequest('initialize', { processId: null, protocolVersion: 1, clientInfo: { name: 'bench' } });
+  return {
+    rpc,
+    close: async () => {
+      await rpc.sendRequest('shutdown');
+      await rpc.sendNotification('exit');
+      await new Promise((resolve) => child.on('exit', resolve));
+      rpc.dispose();
+    },
+  };
+}
+
+export interface WorkspaceBenchResult {
+  files: number;
+  runs: number;
+  createMs: { orchd: number; git: number; ratio: number; target: number };
+  diff: { changedFiles: number; orchdMs: number; gitMs: number; ratio: number };
+}
+
+/** Run both workspace benchmarks. */
+export async function benchWorkspaces(options: { files?: number; runs?: number; changed?: number } = {}): Promise<WorkspaceBenchResult> {
+  const files = options.files ?? 10_000;
+  const runs = options.runs ?? 7;
+  const changed = options.changed ?? 1_000;
+  const repo = makeLargeRepo(files);
+  const dataDir = mkdtempSync(join(tmpdir(), 'orchd-bench-data-'));
+  const plainDir = mkdtempSync(join(tmpdir(), 'orchd-bench-plain-'));
+  const daemon = await startDaemon(dataDir);
+  try {
+    const project = (await daemon.rpc.sendRequest('project/create', { name: 'bench', repositories: [{ path: repo }] })) as { id: string };
+    const orchdTimes: number[] = [];
+    const gitTimes: number[] = [];
+    let lastWorkspace: { id: string; repositories: { path: string }[] } | undefined;
+    // Warm both paths once (page cache, git's index of the main checkout).
+    git(repo, 'worktree', 'add', '-q', '-b', 'bench/warm', join(plainDir, 'warm'), 'main');
+    for (let i = 0; i < runs; i++) {
+      const task = (await daemon.rpc.sendRequest('task/create', { projectId: project.id, title: `bench ${i}` })) as { id: string };
+      let start = performance.now();
+      lastWorkspace = (await daemon.rpc.sendRequest('workspace/create', { taskId: task.id })) as typeof lastWorkspace;
+      orchdTimes.push(performance.now() - start);
+      start = performance.now();
+      git(repo, 'worktree', 'add', '-q', '-b', `bench/plain-${i}`, join(plainDir, `w${i}`), 'main');
+      gitTimes.push(performance.now() - start);
+    }
+    // Diff: change `changed` files in the last workspace (half committed, half not).
+    const worktree = lastWorkspace!.repositories[0]!.path;
+    for (let i = 0; i < changed; i++) writeFileSync(join(worktree, 'src', `d${i % 100}`, `f${i}.ts`), `export const value${i} = ${i + 1}; // changed\n`);
+    git(worktree, 'add', '-A');
+    git(worktree, 'commit', '-q', '-m', 'half');
+    for (let i = 0; i < changed / 2; i++) writeFileSync(join(worktree, 'src', `d${i % 100}`, `f${i}.ts`), `export const value${i} = ${i + 2}; // again\n`);
+    const diffOrchd: number[] = [];
+    const diffGit: number[] = [];
+    let changedFiles = 0;
+    for (let i = 0; i < 5; i++) {
+      let start = performance.now();
+      const diff = (await daemon.rpc.sendRequest('workspace/diff', { workspaceId: lastWorkspace!.id })) as { stats: { files: number } };
+      diffOrchd.push(performance.now() - start);
+      changedFiles = diff.stats.files;
+      start = performance.now();
+      const base = git(worktree, 'merge-base', 'main', 'HEAD').trim();
+      git(worktree, 'diff', '--numstat', '-z', '-M', base);
+      git(worktree, 'diff', '--name-status', '-z', '-M', base);
+      git(worktree, 'ls-files', '--others', '--exclude-standard', '-z');
+      diffGit.push(performance.now() - start);
+    }
+    const createOrchd = median(orchdTimes);
+    const createGit = median(gitTimes);
+    return {
+      files,
+      runs,
+      createMs: { orchd: createOrchd, git: createGit, ratio: createOrchd / createGit, target: 1.2 },
+      diff: { changedFiles, orchdMs: median(diffOrchd), gitMs: median(diffGit), ratio: median(diffOrchd) / median(diffGit) },
+    };
+  } finally {
+    await daemon.close();
+    for (const dir of [repo, dataDir, plainDir]) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const quick = process.env.BENCH_QUICK === '1';
+  const result = await benchWorkspaces(quick ? { files: 2000, runs: 3, changed: 200 } : {});
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}

@@ -1,0 +1,161 @@
+// Capture a child's stdout and stderr as ordered UTF-8 chunks: multi-byte characters are never split, a line longer
+// than 10 MB is cut with a marker, chunks are persisted in batches, and the child is paused while persistence lags so
+// a flood of output cannot grow the daemon's memory without bound.
+import type { Readable } from 'node:stream';
+import type { Logger } from '../log/logger.js';
+
+export const MAX_LINE_BYTES = 10 * 1024 * 1024;
+const CHUNK_BYTES = 64 * 1024;
+const FLUSH_MS = 50;
+/** Bytes decoded but not yet persisted before the child's streams are paused. */
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+
+export interface OutputChunk {
+  seq: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface OutputCaptureOptions {
+  persist: (chunks: OutputChunk[]) => Promise<unknown>;
+  onStdoutLine?: ((line: string) => void) | undefined;
+  logger: Logger;
+  maxLineBytes?: number;
+}
+
+export interface OutputCapture {
+  attach(stream: Readable, name: 'stdout' | 'stderr'): void;
+  /** Resolves when every attached stream ended and everything is persisted. */
+  closed(): Promise<void>;
+  readonly stats: { bytes: number; cutLines: number; retainedBytes: () => number };
+}
+
+/** Cuts over-long lines: keeps the first `max` bytes of a line, drops the rest, and marks the cut. */
+export function createLineCutter(max: number): (text: string) => { text: string; cut: number } {
+  let lineBytes = 0;
+  let dropped = 0;
+  return (text) => {
+    let out = '';
+    let cuts = 0;
+    let start = 0;
+    while (start < text.length) {
+      const newline = text.indexOf('\n', start);
+      const end = newline < 0 ? text.length : newline + 1;
+      const piece = text.slice(start, end);
+      const pieceBytes = Buffer.byteLength(piece);
+      if (dropped > 0 || lineBytes + pieceBytes > max) {
+        const room = Math.max(0, max - lineBytes);
+        if (room > 0) out += Buffer.from(piece).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '');
+        dropped += pieceBytes - room;
+        lineBytes += room;
+        if (newline >= 0) {
+          out += `…[orchd: line cut, ${dropped} bytes dropped]\n`;
+          cuts++;
+          dropped = 0;
+          lineBytes = 0;
+        }
+      } else {
+        out += piece;
+        lineBytes = newline >= 0 ? 0 : lineBytes + pieceBytes;
+      }
+      start = end;
+    }
+    return { text: out, cut: cuts };
+  };
+}
+
+/** Create a capture; attach the child's streams to it. */
+export function createOutputCapture(options: OutputCaptureOptions): OutputCapture {
+  const maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
+  let seq = 0;
+  let pending: OutputChunk[] = [];
+  let pendingBytes = 0;
+  let inFlightBytes = 0;
+  let flushing: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const streams = new Set<Readable>();
+  const ends: Promise<void>[] = [];
+  const stats = { bytes: 0, cutLines: 0, retainedBytes: () => pendingBytes + inFlightBytes };
+
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (!pending.length) return flushing;
+    const batch = pending;
+    const bytes = pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    inFlightBytes += bytes;
+    flushing = flushing
+      .then(() => options.persist(batch))
+      .then(
+        () => undefined,
+        (error) => options.logger.error('could not persist output', { error }),
+      )
+      .finally(() => {
+        inFlightBytes -= bytes;
+        if (inFlightBytes + pendingBytes < HIGH_WATER_BYTES / 2) for (const s of streams) if (s.isPaused()) s.resume();
+      });
+    return flushing;
+  };
+
+  const push = (stream: 'stdout' | 'stderr', text: string) => {
+    if (!text) return;
+    const last = pending[pending.length - 1];
+    if (last && last.stream === stream && Buffer.byteLength(last.text) < CHUNK_BYTES) last.text += text;
+    else pending.push({ seq: ++seq, stream, text });
+    pendingBytes += Buffer.byteLength(text);
+    if (pendingBytes >= CHUNK_BYTES * 4) void flush();
+    else timer ??= setTimeout(() => void flush(), FLUSH_MS);
+    if (pendingBytes + inFlightBytes > HIGH_WATER_BYTES) for (const s of streams) s.pause();
+  };
+
+  return {
+    stats,
+    attach(readable, name) {
+      streams.add(readable);
+      const decoder = new TextDecoder('utf-8');
+      const cut = createLineCutter(maxLine);
+      let lineBuffer = '';
+      const observe = (text: string) => {
+        if (!options.onStdoutLine || name !== 'stdout') return;
+        lineBuffer += text;
+        let newline: number;
+        while ((newline = lineBuffer.indexOf('\n')) >= 0) {
+          const line = lineBuffer.slice(0, newline);
+          lineBuffer = lineBuffer.slice(newline + 1);
+          try {
+            options.onStdoutLine(line);
+          } catch (error) {
+            options.logger.warn('line observer failed', { error });
+          }
+        }
+      };
+      const take = (text: string) => {
+        const result = cut(text);
+        stats.cutLines += result.cut;
+        observe(result.text);
+        push(name, result.text);
+      };
+      ends.push(
+        new Promise<void>((resolve) => {
+          readable.on('data', (bytes: Buffer) => {
+            stats.bytes += bytes.length;
+            take(decoder.decode(bytes, { stream: true }));
+          });
+          readable.once('close', () => {
+            take(decoder.decode());
+            if (lineBuffer && options.onStdoutLine && name === 'stdout') options.onStdoutLine(lineBuffer);
+            streams.delete(readable);
+            resolve();
+          });
+        }),
+      );
+    },
+    async closed() {
+      await Promise.all(ends);
+      await flush();
+      await flushing;
+    },
+  };
+}

@@ -1,0 +1,266 @@
+// The action chain of a session and its exit monitor: setup scripts → agent → auto-commit → cleanup scripts, then the
+// queued follow-up if there is one, else finalize (task to inReview, a notification). One loop per running session.
+import type { Execution } from '../../protocol/execution.js';
+import type { ScriptSpec } from '../../protocol/project.js';
+import type { Workspace } from '../../protocol/workspace.js';
+import type * as v from 'valibot';
+import type { Engine } from '../engine.js';
+import { transact } from '../events/unit-of-work.js';
+import { commitAll } from '../git/commit.js';
+import { status } from '../git/status.js';
+import { workspaceEnvironment } from '../executions/environment.js';
+import { startExecution, type RunningExecution } from '../executions/runner.js';
+import { getExecutor } from '../executors/registry.js';
+import { getProject } from '../projects/service.js';
+import { updateTaskIn } from '../tasks/service.js';
+import { canTransition } from '../tasks/status.js';
+import { getWorkspace, scopeOf } from '../workspaces/service.js';
+import { loadSession, sessionFromRow } from '../executions/store.js';
+
+type Script = v.InferOutput<typeof ScriptSpec>;
+type ScriptReason = 'setupScript' | 'cleanupScript' | 'archiveScript' | 'devServer';
+
+export type ChainStep = { kind: 'scripts'; runReason: ScriptReason; scripts: Script[]; parallel: boolean } | { kind: 'agent'; prompt: string; followUp: boolean };
+
+export interface SessionRuntime {
+  steps: ChainStep[];
+  running: Map<string, RunningExecution>;
+  stopping: boolean;
+  loop: Promise<void> | null;
+}
+
+/** The in-memory state of sessions that have a chain running in this process. */
+export function runtimeOf(engine: Engine, sessionId: string): SessionRuntime {
+  let runtime = engine.sessions.get(sessionId);
+  if (!runtime) {
+    runtime = { steps: [], running: new Map(), stopping: false, loop: null };
+    engine.sessions.set(sessionId, runtime);
+  }
+  return runtime;
+}
+
+/** The working directory of a script: its repository's worktree, else the first repository's. */
+export function scriptCwd(workspace: Workspace, script: Script): string {
+  const repository = (script.repository && workspace.repositories.find((r) => r.name === script.repository)) || workspace.repositories[0];
+  return repository ? repository.path : workspace.path;
+}
+
+/** Start the scripts of one kind and wait for them; returns their final executions. */
+export async function runScripts(engine: Engine, workspace: Workspace, sessionId: string | null, step: Extract<ChainStep, { kind: 'scripts' }>, runtime?: SessionRuntime): Promise<Execution[]> {
+  const env = await workspaceEnvironment(workspace);
+  const startOne = async (script: Script, index: number) => {
+    const name = script.name ?? `${step.runReason} ${index + 1}`;
+    const running = await startExecution(
+      engine,
+      { workspace, sessionId, runReason: step.runReason, action: { type: 'script', kind: step.runReason, name, command: script.command, repository: script.repository ?? null } },
+      { script: script.command, cwd: scriptCwd(workspace, script), env, input: null, keepStdinOpen: false },
+    );
+    runtime?.running.set(running.id, running);
+    try {
+      return await running.done;
+    } finally {
+      runtime?.running.delete(running.id);
+    }
+  };
+  if (step.parallel) return Promise.all(step.scripts.map(startOne));
+  const results: Execution[] = [];
+  for (const [index, script] of step.scripts.entries()) {
+    if (runtime?.stopping) break;
+    const execution = await startOne(script, index);
+    results.push(execution);
+    if (execution.status !== 'completed') break;
+  }
+  return results;
+}
+
+/** The chain for a new session: setup, agent, cleanup. */
+export async function initialChain(engine: Engine, workspace: Workspace, prompt: string, skipSetup: boolean): Promise<ChainStep[]> {
+  const project = await getProject(engine, workspace.projectId);
+  const steps: ChainStep[] = [];
+  if (!skipSetup && project.scripts.setup.length) steps.push({ kind: 'scripts', runReason: 'setupScript', scripts: project.scripts.setup, parallel: project.scripts.setupMode === 'parallel' });
+  steps.push({ kind: 'agent', prompt, followUp: false });
+  return [...steps, ...(await cleanupSteps(engine, workspace))];
+}
+
+/** The chain for a follow-up: agent (resuming), cleanup. */
+export async function followUpChain(engine: Engine, workspace: Workspace, prompt: string): Promise<ChainStep[]> {
+  return [{ kind: 'agent', prompt, followUp: true }, ...(await cleanupSteps(engine, workspace))];
+}
+
+async function cleanupSteps(engine: Engine, workspace: Workspace): Promise<ChainStep[]> {
+  const project = await getProject(engine, workspace.projectId);
+  return project.scripts.cleanup.length ? [{ kind: 'scripts', runReason: 'cleanupScript', scripts: project.scripts.cleanup, parallel: false }] : [];
+}
+
+/** Run the session's chain to its end (and any queued follow-ups after it). Never throws: failures become events. */
+export function driveSession(engine: Engine, sessionId: string): void {
+  const runtime = runtimeOf(engine, sessionId);
+  if (runtime.loop) return;
+  runtime.loop = loop(engine, sessionId, runtime)
+    .catch(async (error) => {
+      engine.logger.error('session chain failed', { sessionId, error });
+      await notify(engine, sessionId, 'error', 'Session failed', `orchd could not continue the session: ${(error as Error).message}`).catch(() => {});
+    })
+    .finally(async () => {
+      runtime.loop = null;
+      engine.sessions.delete(sessionId);
+      await setSessionStatus(engine, sessionId, 'idle').catch(() => {});
+    });
+}
+
+async function loop(engine: Engine, sessionId: string, runtime: SessionRuntime): Promise<void> {
+  for (;;) {
+    const step = runtime.steps.shift();
+    if (!step) {
+      if (runtime.stopping) return;
+      // The chain ended well: a queued follow-up goes next, else the turn is finished.
+      const queued = await takeQueuedFollowUp(engine, sessionId);
+      if (queued !== null) {
+        const workspace = await getWorkspace(engine, (await requireSession(engine, sessionId)).workspaceId);
+        runtime.steps.push(...(await followUpChain(engine, workspace, queued)));
+        continue;
+      }
+      await finalize(engine, sessionId);
+      return;
+    }
+    if (runtime.stopping) return;
+    const session = await requireSession(engine, sessionId);
+    const workspace = await getWorkspace(engine, session.workspaceId);
+    if (step.kind === 'scripts') {
+      const results = await runScripts(engine, workspace, sessionId, step, runtime);
+      const failed = results.find((e) => e.status !== 'completed');
+      if (failed || results.length < step.scripts.length) {
+        runtime.steps.length = 0;
+        if (failed && failed.status !== 'killed') {
+          const what = failed.action.type === 'script' ? failed.action.name : failed.runReason;
+          const outcome = failed.exitCode !== null ? `exit code ${failed.exitCode}` : `signal ${failed.signal ?? 'unknown'}`;
+          const stopped = step.runReason === 'setupScript' ? '; the agent was not started' : '';
+          await notify(engine, sessionId, 'error', `${labelOf(step.runReason)} failed`, `\`${what}\` ended with ${outcome}${stopped}`);
+        }
+        return;
+      }
+      continue;
+    }
+    const execution = await runAgent(engine, workspace, sessionId, step, runtime);
+    if (execution.status !== 'completed') {
+      // A failed or stopped agent ends the chain and leaves the queued follow-up where it is.
+      runtime.steps.length = 0;
+      if (execution.status === 'failed') {
+        await notify(engine, sessionId, 'error', 'Agent failed', `The agent ended with ${execution.exitCode !== null ? `exit code ${execution.exitCode}` : `signal ${execution.signal}`}${execution.reason ? `: ${execution.reason}` : ''}`);
+      }
+      return;
+    }
+    await autoCommit(engine, workspace, step.prompt, execution);
+  }
+}
+
+function labelOf(reason: ScriptReason): string {
+  return { setupScript: 'Setup script', cleanupScript: 'Cleanup script', archiveScript: 'Archive script', devServer: 'Dev server' }[reason];
+}
+
+async function runAgent(engine: Engine, workspace: Workspace, sessionId: string, step: Extract<ChainStep, { kind: 'agent' }>, runtime: SessionRuntime): Promise<Execution> {
+  const session = await requireSession(engine, sessionId);
+  const executor = getExecutor(session.executor);
+  const cwd = workspace.repositories.length === 1 ? workspace.repositories[0]!.path : workspace.path;
+  const resume = step.followUp ? session.agentSessionId : null;
+  const command = executor.buildCommand({ cwd, prompt: step.prompt, resumeAgentSessionId: resume, env: await workspaceEnvironment(workspace) });
+  let knownAgentSession = session.agentSessionId;
+  const running = await startExecution(
+    engine,
+    { workspace, sessionId, runReason: 'codingAgent', action: { type: 'agent', executor: executor.id, prompt: step.prompt, followUp: step.followUp, resumeAgentSessionId: resume } },
+    {
+      argv: command.argv,
+      cwd,
+      env: command.env,
+      input: command.input,
+      keepStdinOpen: command.keepStdinOpen,
+      interruptInput: executor.interruptInput(),
+      onStdoutLine: (line) => {
+        const seen = executor.observeLine(line);
+        if (seen?.agentSessionId && seen.agentSessionId !== knownAgentSession) {
+          knownAgentSession = seen.agentSessionId;
+          void recordAgentSession(engine, sessionId, seen.agentSessionId).catch((error) => engine.logger.warn('could not record agent session id', { error }));
+        }
+      },
+    },
+  );
+  runtime.running.set(running.id, running);
+  try {
+    return await running.done;
+  } finally {
+    runtime.running.delete(running.id);
+  }
+}
+
+/** Commit what the agent left, when the project wants it and there is something to commit. */
+async function autoCommit(engine: Engine, workspace: Workspace, prompt: string, execution: Execution): Promise<void> {
+  const project = await getProject(engine, workspace.projectId);
+  if (!project.settings.autoCommit) return;
+  const subject = (prompt.split('\n').find((l) => l.trim()) ?? 'Agent changes').trim().replace(/\s+/g, ' ');
+  const message = `${subject.length > 72 ? `${subject.slice(0, 69)}...` : subject}\n\nCommitted by orchd after ${execution.action.type === 'agent' ? execution.action.executor : 'agent'} run ${execution.id}.`;
+  const commits: { repositoryId: string; oid: string | null }[] = [];
+  for (const repository of workspace.repositories) {
+    const state = await status(repository.path);
+    if (state.isClean) {
+      commits.push({ repositoryId: repository.repositoryId, oid: null });
+      continue;
+    }
+    commits.push({ repositoryId: repository.repositoryId, oid: (await commitAll(repository.path, { message })).oid });
+  }
+  if (commits.some((c) => c.oid)) {
+    await transact(engine, async (_trx, emit) => emit('workspace/committed', { workspaceId: workspace.id, commits, message }, { ...scopeOf(workspace), executionId: execution.id }));
+  }
+}
+
+async function finalize(engine: Engine, sessionId: string): Promise<void> {
+  const session = await requireSession(engine, sessionId);
+  const workspace = await getWorkspace(engine, session.workspaceId);
+  await transact(engine, async (trx, emit) => {
+    const task = await trx.selectFrom('tasks').select(['status', 'title']).where('id', '=', workspace.taskId).executeTakeFirst();
+    if (task && task.status !== 'inReview' && canTransition(task.status as 'inProgress', 'inReview')) await updateTaskIn(trx, emit, { taskId: workspace.taskId, status: 'inReview' });
+    emit('notification', { level: 'info', title: 'Agent finished', body: `${task?.title ?? 'The task'} is ready for review on \`${workspace.branch}\``, sessionId }, { ...scopeOf(workspace), sessionId });
+  });
+}
+
+async function notify(engine: Engine, sessionId: string, level: 'info' | 'warning' | 'error', title: string, body: string): Promise<void> {
+  const session = await requireSession(engine, sessionId);
+  const workspace = await getWorkspace(engine, session.workspaceId);
+  await transact(engine, async (_trx, emit) => emit('notification', { level, title, body, sessionId }, { ...scopeOf(workspace), sessionId }));
+}
+
+async function requireSession(engine: Engine, sessionId: string) {
+  const session = await loadSession(engine.store.db, sessionId);
+  if (!session) throw new Error(`session ${sessionId} vanished`);
+  return session;
+}
+
+/** Update a session row and emit `session/updated`. */
+export async function updateSessionRow(engine: Engine, sessionId: string, changes: { status?: string; agent_session_id?: string; queued_prompt?: string | null; queued_at?: string | null }): Promise<void> {
+  await transact(engine, async (trx, emit) => {
+    const row = await trx
+      .updateTable('sessions')
+      .set({ ...changes, updated_at: new Date().toISOString() })
+      .where('id', '=', sessionId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return;
+    const session = sessionFromRow(row);
+    const workspace = await trx.selectFrom('workspaces').select(['project_id', 'task_id']).where('id', '=', row.workspace_id).executeTakeFirst();
+    emit('session/updated', { session }, { projectId: workspace?.project_id, taskId: workspace?.task_id, workspaceId: row.workspace_id, sessionId });
+  });
+}
+
+function setSessionStatus(engine: Engine, sessionId: string, status: 'running' | 'idle'): Promise<void> {
+  return updateSessionRow(engine, sessionId, { status });
+}
+
+function recordAgentSession(engine: Engine, sessionId: string, agentSessionId: string): Promise<void> {
+  return updateSessionRow(engine, sessionId, { agent_session_id: agentSessionId });
+}
+
+async function takeQueuedFollowUp(engine: Engine, sessionId: string): Promise<string | null> {
+  const session = await requireSession(engine, sessionId);
+  if (!session.queuedFollowUp) return null;
+  await updateSessionRow(engine, sessionId, { queued_prompt: null, queued_at: null });
+  return session.queuedFollowUp.prompt;
+}

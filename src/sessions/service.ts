@@ -1,0 +1,93 @@
+// Session operations: start, follow up (or queue), read and cancel the queue, stop, list, get.
+import type { Execution, Session } from '../../protocol/execution.js';
+import type { Engine } from '../engine.js';
+import { OrchdError } from '../errors.js';
+import { transact } from '../events/unit-of-work.js';
+import { loadExecutions, loadSession, loadSessions, sessionFromRow } from '../executions/store.js';
+import { getExecutor } from '../executors/registry.js';
+import { newId } from '../util/ids.js';
+import { getWorkspace, scopeOf } from '../workspaces/service.js';
+import { driveSession, followUpChain, initialChain, runtimeOf, updateSessionRow } from './chain.js';
+
+/** One session, or notFound. */
+export async function getSession(engine: Engine, sessionId: string): Promise<Session> {
+  const session = await loadSession(engine.store.db, sessionId);
+  if (!session) throw OrchdError.notFound('session', sessionId);
+  return session;
+}
+
+/** Sessions, oldest first. */
+export function listSessions(engine: Engine, workspaceId?: string): Promise<Session[]> {
+  return loadSessions(engine.store.db, workspaceId);
+}
+
+/** Start a session: setup scripts, the agent with the prompt, auto-commit, cleanup. Returns once it is under way. */
+export async function startSession(engine: Engine, params: { workspaceId: string; executor: string; prompt: string; skipSetup: boolean }): Promise<Session> {
+  const workspace = await getWorkspace(engine, params.workspaceId);
+  if (workspace.state !== 'active') throw OrchdError.invalidState(`Expected the workspace to be \`active\` to start a session, got \`${workspace.state}\``, { state: workspace.state });
+  const executor = getExecutor(params.executor);
+  const busy = (await loadSessions(engine.store.db, workspace.id)).find((s) => s.status === 'running');
+  if (busy) {
+    throw OrchdError.invalidState(`Expected no running session in the workspace, but \`${busy.id}\` is running; use \`session/followUp\` or stop it first`, { sessionId: busy.id });
+  }
+  const steps = await initialChain(engine, workspace, params.prompt, params.skipSetup);
+  const now = new Date().toISOString();
+  const session = await transact(engine, async (trx, emit) => {
+    const row = await trx
+      .insertInto('sessions')
+      .values({ id: newId('ses'), workspace_id: workspace.id, executor: executor.id, agent_session_id: null, status: 'running', queued_prompt: null, queued_at: null, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const created = sessionFromRow(row);
+    emit('session/started', { session: created }, { ...scopeOf(workspace), sessionId: created.id });
+    return created;
+  });
+  runtimeOf(engine, session.id).steps.push(...steps);
+  driveSession(engine, session.id);
+  return session;
+}
+
+/** Send a follow-up: queued while the session runs (replacing a queued one), else started at once. */
+export async function followUp(engine: Engine, params: { sessionId: string; prompt: string }): Promise<{ queued: boolean; session: Session; execution: Execution | null }> {
+  const session = await getSession(engine, params.sessionId);
+  const runtime = engine.sessions.get(session.id);
+  if (runtime?.loop || session.status === 'running') {
+    await updateSessionRow(engine, session.id, { queued_prompt: params.prompt, queued_at: new Date().toISOString() });
+    return { queued: true, session: await getSession(engine, session.id), execution: null };
+  }
+  const workspace = await getWorkspace(engine, session.workspaceId);
+  if (workspace.state !== 'active') throw OrchdError.invalidState(`Expected the workspace to be \`active\` to follow up, got \`${workspace.state}\``, { state: workspace.state });
+  const steps = await followUpChain(engine, workspace, params.prompt);
+  await updateSessionRow(engine, session.id, { status: 'running' });
+  runtimeOf(engine, session.id).steps.push(...steps);
+  driveSession(engine, session.id);
+  return { queued: false, session: await getSession(engine, session.id), execution: null };
+}
+
+/** The queued follow-up; with `cancel`, drop it. */
+export async function sessionQueue(engine: Engine, params: { sessionId: string; cancel: boolean }): Promise<{ queuedFollowUp: Session['queuedFollowUp'] }> {
+  const session = await getSession(engine, params.sessionId);
+  if (params.cancel && session.queuedFollowUp) {
+    await updateSessionRow(engine, session.id, { queued_prompt: null, queued_at: null });
+    return { queuedFollowUp: null };
+  }
+  return { queuedFollowUp: session.queuedFollowUp };
+}
+
+/** Stop the session's chain and every process it runs. */
+export async function stopSession(engine: Engine, sessionId: string): Promise<{ stopped: string[] }> {
+  await getSession(engine, sessionId);
+  const runtime = engine.sessions.get(sessionId);
+  if (!runtime) return { stopped: [] };
+  runtime.stopping = true;
+  runtime.steps.length = 0;
+  const running = [...runtime.running.values()];
+  await Promise.all(running.map((r) => r.stop('stopped by request')));
+  await runtime.loop?.catch(() => {});
+  return { stopped: running.map((r) => r.id) };
+}
+
+/** Executions of a session or workspace. */
+export function listExecutions(engine: Engine, filter: { workspaceId?: string | undefined; sessionId?: string | undefined; status?: readonly string[] | undefined }): Promise<Execution[]> {
+  return loadExecutions(engine.store.db, filter);
+}
