@@ -5,7 +5,10 @@ import type { Engine } from '../engine.js';
 import { OrchdError } from '../errors.js';
 import { loadExecution } from './store.js';
 
-/** Chunks with seq > sinceSeq, at most `limit`; `done` once the process has exited and nothing more is left. */
+/** A page stops early once it holds this many bytes of text, so one response stays small. */
+const PAGE_BYTES = 4 * 1024 * 1024;
+
+/** Chunks with seq > sinceSeq, at most `limit` (and about 4 MB); `done` once the process has exited and nothing more is left. */
 export async function readExecutionLogs(engine: Engine, params: { executionId: string; sinceSeq: number; limit: number }): Promise<{ chunks: LogChunk[]; nextSeq: number; done: boolean }> {
   const execution = await loadExecution(engine.store.db, params.executionId);
   if (!execution) throw OrchdError.notFound('execution', params.executionId);
@@ -18,11 +21,18 @@ export async function readExecutionLogs(engine: Engine, params: { executionId: s
     .orderBy('seq')
     .limit(params.limit + 1)
     .execute();
-  const more = rows.length > params.limit;
-  const chunks = rows.slice(0, params.limit).map((row) => {
+  let more = rows.length > params.limit;
+  const chunks: LogChunk[] = [];
+  let bytes = 0;
+  for (const row of rows.slice(0, params.limit)) {
+    if (bytes >= PAGE_BYTES) {
+      more = true;
+      break;
+    }
     const data = JSON.parse(row.data) as { seq: number; stream: 'stdout' | 'stderr'; text: string };
-    return { seq: data.seq, stream: data.stream, text: data.text, at: row.at };
-  });
+    chunks.push({ seq: data.seq, stream: data.stream, text: data.text, at: row.at });
+    bytes += data.text.length;
+  }
   const nextSeq = chunks.length ? chunks[chunks.length - 1]!.seq : params.sinceSeq;
   return { chunks, nextSeq, done: execution.status !== 'running' && !more };
 }

@@ -7,10 +7,18 @@ import type { Engine } from '../engine.js';
 
 export type Phase = 'new' | 'initializing' | 'ready' | 'shutdown';
 
-/** Notifications written but not yet flushed to the transport before subscriptions pause. */
+/** Notifications (and their approximate bytes) written but not yet flushed before subscriptions pause. */
 const HIGH_WATER = 1024;
-/** ...and the level at which they resume. */
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+/** ...and the levels at which they resume. */
 const LOW_WATER = 256;
+const LOW_WATER_BYTES = 1024 * 1024;
+
+/** A cheap size estimate of an event on the wire: the text of output chunks dominates, the rest is small. */
+function approximateBytes(event: Event): number {
+  const data = event.data as { text?: unknown } | null;
+  return 512 + (data && typeof data.text === 'string' ? data.text.length : 0);
+}
 
 export class ClientConnection {
   phase: Phase = 'new';
@@ -19,6 +27,7 @@ export class ClientConnection {
   shutdownReceived = false;
   private readonly subscriptions = new Map<string, Subscription>();
   private inFlight = 0;
+  private inFlightBytes = 0;
   private readonly paused = new Set<Subscription>();
   private closed = false;
 
@@ -38,12 +47,14 @@ export class ClientConnection {
     return {
       send: (event: Event) => {
         if (this.closed) return false;
+        const bytes = approximateBytes(event);
         this.inFlight++;
+        this.inFlightBytes += bytes;
         this.connection.sendNotification('events/event', { subscriptionId, event }).then(
-          () => this.flushed(),
-          () => this.flushed(),
+          () => this.flushed(bytes),
+          () => this.flushed(bytes),
         );
-        if (this.inFlight >= HIGH_WATER) {
+        if (this.inFlight >= HIGH_WATER || this.inFlightBytes >= HIGH_WATER_BYTES) {
           const subscription = this.subscriptions.get(subscriptionId);
           if (subscription) this.paused.add(subscription);
           return false;
@@ -53,9 +64,10 @@ export class ClientConnection {
     };
   }
 
-  private flushed(): void {
+  private flushed(bytes: number): void {
     this.inFlight--;
-    if (this.inFlight <= LOW_WATER && this.paused.size) {
+    this.inFlightBytes -= bytes;
+    if (this.inFlight <= LOW_WATER && this.inFlightBytes <= LOW_WATER_BYTES && this.paused.size) {
       const resumed = [...this.paused];
       this.paused.clear();
       for (const subscription of resumed) subscription.resume();

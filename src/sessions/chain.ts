@@ -208,7 +208,12 @@ async function autoCommit(engine: Engine, workspace: Workspace, prompt: string, 
     commits.push({ repositoryId: repository.repositoryId, oid: (await commitAll(repository.path, { message })).oid });
   }
   if (commits.some((c) => c.oid)) {
-    await transact(engine, async (_trx, emit) => emit('workspace/committed', { workspaceId: workspace.id, commits, message }, { ...scopeOf(workspace), executionId: execution.id }));
+    // The commit is part of the agent's turn: its HEADs after include it, so `workspace/reset` undoes the whole turn.
+    const headsAfter = (execution.headsAfter ?? []).map((h) => ({ ...h, oid: commits.find((c) => c.repositoryId === h.repositoryId)?.oid ?? h.oid }));
+    await transact(engine, async (trx, emit) => {
+      await trx.updateTable('executions').set({ heads_after: JSON.stringify(headsAfter) }).where('id', '=', execution.id).execute();
+      emit('workspace/committed', { workspaceId: workspace.id, commits, message }, { ...scopeOf(workspace), executionId: execution.id });
+    });
   }
 }
 

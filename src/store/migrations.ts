@@ -128,6 +128,8 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('executions_session').on('executions').columns(['session_id', 'started_at']).execute();
       await db.schema.createIndex('executions_workspace').on('executions').columns(['workspace_id', 'started_at']).execute();
       await db.schema.createIndex('events_execution').on('events').columns(['execution_id', 'seq']).where(sql.ref('execution_id'), 'is not', null).execute();
+      // execution/logs pages by the chunk's own seq; an expression index keeps that from parsing every chunk's JSON.
+      await sql`create index events_output_chunk on events (execution_id, json_extract(data, '$.seq')) where kind = 'execution/output'`.execute(db);
     },
   },
 };

@@ -1,0 +1,237 @@
+// End-to-end: the execution engine over real stdio with the scripted agent (fixtures/fake-agent).
+import assert from 'node:assert/strict';
+import { readFileSync, realpathSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Event } from '../../protocol/events.js';
+import { spawnOrchd, tempDir, type SpawnedOrchd } from '../support/client.js';
+import { git, makeRepo } from '../support/repo.js';
+import { waitUntil } from '../support/wait.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Setup {
+  orchd: SpawnedOrchd;
+  repo: string;
+  agentHome: string;
+  subscriptionId: string;
+  workspace: (title: string, scripts?: Record<string, unknown>) => Promise<{ workspaceId: string; taskId: string; path: string }>;
+  events: () => Event[];
+}
+
+async function setUp(dataDir?: string): Promise<Setup> {
+  const agentHome = tempDir('orchd-agent-home-');
+  const orchd = spawnOrchd({ ...(dataDir ? { dataDir } : {}), env: { FAKE_AGENT_HOME: agentHome, ORCHD_LOG_LEVEL: 'info' } });
+  await orchd.client.initialize();
+  const repo = realpathSync(makeRepo({ 'README.md': '# app\n' }));
+  const sub = await orchd.client.request('events/subscribe', {});
+  return {
+    orchd,
+    repo,
+    agentHome,
+    subscriptionId: sub.subscriptionId,
+    events: () => orchd.client.events(sub.subscriptionId),
+    async workspace(title, scripts) {
+      const project = await orchd.client.request('project/create', { name: title, repositories: [{ path: repo }], ...(scripts ? { scripts: scripts as never } : {}) });
+      const task = await orchd.client.request('task/create', { projectId: project.id, title });
+      const ws = await orchd.client.request('workspace/create', { taskId: task.id });
+      return { workspaceId: ws.id, taskId: task.id, path: ws.repositories[0]!.path };
+    },
+  };
+}
+
+async function tearDown(setup: Setup, keepDataDir = false): Promise<void> {
+  await setup.orchd.close({ keepDataDir });
+  rmSync(setup.repo, { recursive: true, force: true });
+  rmSync(setup.agentHome, { recursive: true, force: true });
+}
+
+function waitForEvent(setup: Setup, match: (e: Event) => boolean, what: string, timeoutMs = 20_000): Promise<Event> {
+  return waitUntil(() => setup.events().some(match), what, timeoutMs).then(() => setup.events().find(match)!);
+}
+
+describe('sessions end to end (scripted agent)', () => {
+  let setup: Setup;
+  before(async () => {
+    setup = await setUp();
+  });
+  after(() => tearDown(setup));
+
+  it('runs the full chain: setup → agent → auto-commit → cleanup → task inReview → notification', async () => {
+    const { workspaceId, taskId, path } = await setup.workspace('Greeting', {
+      setup: [{ command: 'echo "setting up on port $ORCHD_PORT in $ORCHD_WORKSPACE_ID"', name: 'announce' }],
+      cleanup: [{ command: 'test -f hello.txt && echo cleaned', name: 'check' }],
+    });
+    const { session } = await setup.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', prompt: 'Say hi\n@edit hello.txt hi there' });
+    const note = await waitForEvent(setup, (e) => e.kind === 'notification' && e.sessionId === session.id, 'the finished notification');
+    assert.equal((note.data as any).level, 'info');
+    const { executions } = await setup.orchd.client.request('execution/list', { sessionId: session.id });
+    assert.deepEqual(
+      executions.map((e) => [e.runReason, e.status, e.exitCode]),
+      [
+        ['setupScript', 'completed', 0],
+        ['codingAgent', 'completed', 0],
+        ['cleanupScript', 'completed', 0],
+      ],
+    );
+    const agent = executions[1]!;
+    assert.notEqual(agent.headsAfter![0]!.oid, agent.headsBefore[0]!.oid, 'HEAD moved: the agent run was auto-committed');
+    assert.equal(readFileSync(join(path, 'hello.txt'), 'utf8'), 'hi there\n');
+    assert.match(git(path, 'log', '-1', '--format=%s'), /^Say hi/);
+    assert.equal(git(path, 'status', '--porcelain'), '');
+    assert.equal((await setup.orchd.client.request('task/get', { taskId })).status, 'inReview');
+    const setupLogs = await setup.orchd.client.request('execution/logs', { executionId: executions[0]!.id });
+    assert.match(setupLogs.chunks.map((c) => c.text).join(''), new RegExp(`setting up on port \\d+ in ${workspaceId}`));
+    assert.equal(setupLogs.done, true);
+    const agentLogs = await setup.orchd.client.request('execution/logs', { executionId: agent.id });
+    const lines = agentLogs.chunks.filter((c) => c.stream === 'stdout').map((c) => c.text).join('').trim().split('\n');
+    assert.ok(lines.every((l) => JSON.parse(l)), 'the raw agent output is intact JSON lines');
+    const finalSession = await setup.orchd.client.request('session/get', { sessionId: session.id });
+    assert.equal(finalSession.status, 'idle');
+    assert.match(finalSession.agentSessionId ?? '', /^[0-9a-f-]{36}$/);
+    // Live events carried the same output.
+    assert.ok(setup.events().some((e) => e.kind === 'execution/output' && e.executionId === agent.id));
+  });
+
+  it('queues a follow-up sent during a run and starts it afterwards, resuming the agent session', async () => {
+    const { workspaceId } = await setup.workspace('Follow');
+    const { session } = await setup.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', prompt: 'first prompt\n@sleep 1500' });
+    const queued = await setup.orchd.client.request('session/followUp', { sessionId: session.id, prompt: '@recall' });
+    assert.equal(queued.queued, true);
+    assert.equal((await setup.orchd.client.request('session/queue', { sessionId: session.id })).queuedFollowUp?.prompt, '@recall');
+    await waitUntil(() => setup.events().filter((e) => e.kind === 'notification' && e.sessionId === session.id).length >= 1, 'the chain to finish', 20_000);
+    const { executions } = await setup.orchd.client.request('execution/list', { sessionId: session.id });
+    assert.equal(executions.length, 2);
+    const [first, second] = executions;
+    assert.equal(second!.action.type === 'agent' && second!.action.followUp, true);
+    const agentSessionId = (await setup.orchd.client.request('session/get', { sessionId: session.id })).agentSessionId;
+    assert.equal(second!.action.type === 'agent' && second!.action.resumeAgentSessionId, agentSessionId);
+    const logs = await setup.orchd.client.request('execution/logs', { executionId: second!.id });
+    assert.match(logs.chunks.map((c) => c.text).join(''), /Earlier you said: first prompt/);
+    assert.equal(first!.status, 'completed');
+    assert.equal((await setup.orchd.client.request('session/queue', { sessionId: session.id })).queuedFollowUp, null);
+  });
+
+  it('stops an agent that spawned a grandchild: the whole process group dies', async () => {
+    const { workspaceId } = await setup.workspace('Stopper');
+    const { session } = await setup.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', prompt: '@grandchild 300\n@sleep 60000' });
+    const output = await waitForEvent(setup, (e) => e.kind === 'execution/output' && e.sessionId === session.id && /started background process \d+/.test((e.data as any).text), 'the grandchild pid');
+    const grandchild = Number(/started background process (\d+)/.exec((output.data as any).text)![1]);
+    const execution = await setup.orchd.client.request('execution/get', { executionId: output.executionId! });
+    assert.ok(alive(grandchild) && alive(execution.pid!));
+    const stopped = await setup.orchd.client.request('session/stop', { sessionId: session.id });
+    assert.deepEqual(stopped.stopped, [execution.id]);
+    const after = await setup.orchd.client.request('execution/get', { executionId: execution.id });
+    assert.equal(after.status, 'killed');
+    assert.equal(after.reason, 'stopped by request');
+    assert.equal(alive(grandchild), false, 'the grandchild is gone');
+    assert.equal(groupAlive(execution.pgid!), false, 'nothing is left in the process group');
+    assert.equal((await setup.orchd.client.request('session/get', { sessionId: session.id })).status, 'idle');
+  });
+
+  it('stops the chain when a setup script fails, and says why', async () => {
+    const { workspaceId, taskId } = await setup.workspace('Broken setup', { setup: [{ command: 'echo nope >&2; exit 3', name: 'install' }] });
+    const { session } = await setup.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', prompt: '@edit never.txt x' });
+    const note = await waitForEvent(setup, (e) => e.kind === 'notification' && e.sessionId === session.id, 'the failure notification');
+    assert.equal((note.data as any).level, 'error');
+    assert.match((note.data as any).body, /`install` ended with exit code 3; the agent was not started/);
+    const { executions } = await setup.orchd.client.request('execution/list', { sessionId: session.id });
+    assert.deepEqual(
+      executions.map((e) => [e.runReason, e.status]),
+      [['setupScript', 'failed']],
+    );
+    assert.equal((await setup.orchd.client.request('task/get', { taskId })).status, 'inProgress');
+    const logs = await setup.orchd.client.request('execution/logs', { executionId: executions[0]!.id });
+    assert.deepEqual(
+      logs.chunks.map((c) => [c.stream, c.text]),
+      [['stderr', 'nope\n']],
+    );
+  });
+
+  it('keeps daemon memory bounded while an agent floods output, and persists every byte', async () => {
+    const { workspaceId } = await setup.workspace('Flood');
+    const { session } = await setup.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', prompt: '@flood 64' });
+    let peakKb = 0;
+    const statusPath = `/proc/${setup.orchd.child.pid}/status`;
+    const sampler = setInterval(() => {
+      const match = /VmRSS:\s+(\d+)/.exec(readFileSync(statusPath, 'utf8'));
+      if (match) peakKb = Math.max(peakKb, Number(match[1]));
+    }, 20);
+    try {
+      await waitForEvent(setup, (e) => e.kind === 'notification' && e.sessionId === session.id, 'the flood to end', 120_000);
+    } finally {
+      clearInterval(sampler);
+    }
+    const [agent] = (await setup.orchd.client.request('execution/list', { sessionId: session.id })).executions;
+    assert.equal(agent!.status, 'completed');
+    let bytes = 0;
+    let sinceSeq = 0;
+    for (;;) {
+      const page = await setup.orchd.client.request('execution/logs', { executionId: agent!.id, sinceSeq, limit: 2000 });
+      for (const chunk of page.chunks) bytes += Buffer.byteLength(chunk.text);
+      sinceSeq = page.nextSeq;
+      if (!page.chunks.length) break;
+    }
+    assert.ok(bytes >= 64 * 1024 * 1024, `all output persisted (${bytes} bytes)`);
+    assert.ok(peakKb < 400 * 1024, `daemon RSS stayed bounded while 64 MB streamed through (peak ${Math.round(peakKb / 1024)} MB)`);
+  });
+});
+
+describe('crash recovery (SIGKILL of the daemon mid-run)', () => {
+  it('kills the leftover process group on restart, marks the execution killed, and keeps events and logs', async () => {
+    const dataDir = tempDir();
+    const first = await setUp(dataDir);
+    try {
+      const { workspaceId } = await first.workspace('Crashy');
+      const { session } = await first.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', prompt: 'before the crash\n@grandchild 300\n@sleep 60000' });
+      const output = await waitForEvent(first, (e) => e.kind === 'execution/output' && /started background process \d+/.test((e.data as any).text), 'the grandchild pid');
+      const grandchild = Number(/started background process (\d+)/.exec((output.data as any).text)![1]);
+      const execution = await first.orchd.client.request('execution/get', { executionId: output.executionId! });
+      const lastSeqSeen = Math.max(...first.events().map((e) => e.seq));
+      first.orchd.child.kill('SIGKILL');
+      await first.orchd.exited;
+      assert.ok(alive(execution.pid!) && alive(grandchild), 'the agent outlived the daemon (orphaned)');
+
+      const second = spawnOrchd({ dataDir, env: { FAKE_AGENT_HOME: first.agentHome } });
+      try {
+        await second.client.initialize();
+        const recovered = await second.client.request('execution/get', { executionId: execution.id });
+        assert.equal(recovered.status, 'killed');
+        assert.match(recovered.reason ?? '', /stopped while this ran; its leftover process group was killed/);
+        assert.equal(alive(execution.pid!), false);
+        assert.equal(alive(grandchild), false);
+        assert.equal(groupAlive(execution.pgid!), false);
+        assert.equal((await second.client.request('session/get', { sessionId: session.id })).status, 'idle');
+        // Everything acknowledged before the crash is still there, followed by the recovery events.
+        const sub = await second.client.request('events/subscribe', { sinceSeq: 0 });
+        const events = await second.client.eventsUpTo(sub.subscriptionId, sub.currentSeq);
+        assert.ok(events.some((e) => e.seq === lastSeqSeen));
+        assert.ok(events.some((e) => e.kind === 'execution/exited' && e.executionId === execution.id && (e.data as any).execution.status === 'killed'));
+        const logs = await second.client.request('execution/logs', { executionId: execution.id });
+        assert.match(logs.chunks.map((c) => c.text).join(''), /started background process/);
+        assert.equal(logs.done, true);
+      } finally {
+        await second.close({ keepDataDir: true });
+      }
+    } finally {
+      await tearDown(first, true);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
