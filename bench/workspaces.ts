@@ -1,55 +1,15 @@
 // Workspace benchmarks (issue 3): `workspace/create` on a 10,000-file repository against plain `git worktree add`,
 // and `workspace/diff` of 1,000 changed files against the git commands that compute the same thing, in the same run.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { INITIALIZE, median, ORCHD, spawnServer, type Server } from './lib.js';
+import { git, makeRepo } from './repo.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** A repository with `files` tracked files in 100 directories, one commit. */
-export function makeLargeRepo(files: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'orchd-bench-repo-'));
-  git(dir, 'init', '-q', '-b', 'main');
-  for (let i = 0; i < files; i++) {
-    const sub = join(dir, 'src', `d${i % 100}`);
-    if (i < 100) mkdirSync(sub, { recursive: true });
-    writeFileSync(join(sub, `f${i}.ts`), `export const value${i} = ${i};\n`);
-  }
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'initial');
-  return dir;
-}
-
-async function startDaemon(dataDir: string): Promise<{ rpc: MessageConnection; close: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'orchd.js'), '--stdio'], {
-    env: { ...process.env, ORCHD_DATA_DIR: dataDir, ORCHD_LOG_LEVEL: 'error' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-  rpc.listen();
-  await rpc.sendRequest('initialize', { processId: null, protocolVersion: 1, clientInfo: { name: 'bench' } });
-  return {
-    rpc,
-    close: async () => {
-      await rpc.sendRequest('shutdown');
-      await rpc.sendNotification('exit');
-      await new Promise((resolve) => child.on('exit', resolve));
-      rpc.dispose();
-    },
-  };
+async function startDaemon(dataDir: string): Promise<Server> {
+  const server = spawnServer(ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir });
+  await server.rpc.sendRequest('initialize', INITIALIZE);
+  return server;
 }
 
 export interface WorkspaceBenchResult {
@@ -64,7 +24,7 @@ export async function benchWorkspaces(options: { files?: number; runs?: number; 
   const files = options.files ?? 10_000;
   const runs = options.runs ?? 7;
   const changed = options.changed ?? 1_000;
-  const repo = makeLargeRepo(files);
+  const repo = makeRepo(files);
   const dataDir = mkdtempSync(join(tmpdir(), 'orchd-bench-data-'));
   const plainDir = mkdtempSync(join(tmpdir(), 'orchd-bench-plain-'));
   const daemon = await startDaemon(dataDir);

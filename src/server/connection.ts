@@ -82,8 +82,17 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
   const parsed = v.safeParse(spec.params, rawParams ?? undefined);
   if (!parsed.success) throw invalidParamsError(method, parsed.issues);
 
-  const abort = new AbortController();
-  const cancelled = token.onCancellationRequested(() => abort.abort());
+  // Most requests never look at their signal: create it (and listen for cancellation) only when one does.
+  let abort: AbortController | undefined;
+  let cancelled: { dispose(): void } | undefined;
+  const signal = (): AbortSignal => {
+    if (!abort) {
+      abort = new AbortController();
+      if (token.isCancellationRequested) abort.abort();
+      else cancelled = token.onCancellationRequested(() => abort!.abort());
+    }
+    return abort.signal;
+  };
   const progressToken = (parsed.output as { progressToken?: string | number } | undefined)?.progressToken;
   const started = performance.now();
   const ctx: HandlerContext = {
@@ -94,7 +103,9 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
       if (!engine) throw rpcError('notInitialized', `Expected \`initialize\` before \`${method}\``, { method });
       return engine;
     },
-    signal: abort.signal,
+    get signal() {
+      return signal();
+    },
     logger,
     progress(value) {
       if (progressToken !== undefined) void client.notify('$/progress', { token: progressToken, value });
@@ -103,7 +114,7 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
   try {
     const handler = HANDLERS[method] as (params: unknown, ctx: HandlerContext) => unknown;
     const result = await handler(parsed.output, ctx);
-    if (abort.signal.aborted) throw rpcError('cancelled', `Request \`${method}\` was cancelled`);
+    if (token.isCancellationRequested) throw rpcError('cancelled', `Request \`${method}\` was cancelled`);
     if (scope.options.checkResults) {
       const checked = v.safeParse(spec.result, result);
       if (!checked.success) {
@@ -113,9 +124,9 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
     }
     return result ?? null;
   } catch (error) {
-    throw toResponseError(error, { method, signal: abort.signal, logger });
+    throw toResponseError(error, { method, cancelled: token.isCancellationRequested, logger });
   } finally {
-    cancelled.dispose();
+    cancelled?.dispose();
     logger.debug('request', () => ({ method, ms: Math.round((performance.now() - started) * 1000) / 1000 }));
   }
 }

@@ -43,10 +43,10 @@ export function describeIssue(issue: v.BaseIssue<unknown>): DescribedIssue {
 }
 
 /** Convert anything a handler threw into a ResponseError. */
-export function toResponseError(error: unknown, context: { method: string; signal: AbortSignal; logger: Logger }): ResponseError<unknown> {
+export function toResponseError(error: unknown, context: { method: string; cancelled: boolean; logger: Logger }): ResponseError<unknown> {
   if (error instanceof ResponseError) return error;
   if (error instanceof OrchdError) return rpcError(error.kind, error.message, error.details);
-  if (context.signal.aborted) return rpcError('cancelled', `Request \`${context.method}\` was cancelled`);
+  if (context.cancelled) return rpcError('cancelled', `Request \`${context.method}\` was cancelled`);
   context.logger.error('request failed unexpectedly', { method: context.method, error });
   const message = error instanceof Error ? error.message : String(error);
   return rpcError('internal', `Internal error in \`${context.method}\`: ${message}`);

@@ -1,6 +1,6 @@
 // stdout belongs to the protocol writer. Everything else that writes to process.stdout (console.log, a stray
-// library) is sent to stderr instead, and the writer gets a stream that alone reaches the real stdout.
-import { Writable } from 'node:stream';
+// library) is sent to stderr instead, and the writer gets a view of stdout that alone keeps the original write.
+import type { Writable } from 'node:stream';
 
 let guarded: Writable | undefined;
 
@@ -8,7 +8,7 @@ let guarded: Writable | undefined;
 export function guardStdout(): Writable {
   if (guarded) return guarded;
   const stdout = process.stdout;
-  const realWrite = stdout.write.bind(stdout) as (chunk: Uint8Array | string, callback: (error?: Error | null) => void) => boolean;
+  const realWrite = stdout.write.bind(stdout);
   let warned = false;
   stdout.write = ((chunk: Uint8Array | string, encodingOrCallback?: unknown, callback?: unknown) => {
     if (!warned) {
@@ -17,27 +17,18 @@ export function guardStdout(): Writable {
     }
     return process.stderr.write(chunk as string, encodingOrCallback as BufferEncoding, callback as () => void);
   }) as typeof stdout.write;
-  const protocolOut = new Writable({
-    highWaterMark: 1024 * 1024,
-    write(chunk: Buffer, _encoding, done) {
-      realWrite(chunk, (error) => done(error ?? null));
-    },
-    writev(chunks, done) {
-      realWrite(Buffer.concat(chunks.map((c) => c.chunk as Buffer)), (error) => done(error ?? null));
-    },
-  });
-  stdout.on('error', (error) => protocolOut.destroy(error));
-  guarded = protocolOut;
-  return protocolOut;
+  // Same stream, same listeners and buffer (inherited), but its own `write`: no extra layer on the hot path.
+  guarded = Object.create(stdout, { write: { value: realWrite } }) as Writable;
+  return guarded;
 }
 
-/** Wait (bounded) until everything handed to the protocol stream reached stdout. */
+/** Wait (bounded) until everything written to stdout has been flushed. */
 export async function flushProtocolOut(timeoutMs = 2000): Promise<void> {
-  const out = guarded;
-  if (!out || out.writableLength === 0) return;
+  const stdout = process.stdout;
+  if (!guarded || stdout.writableLength === 0) return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
-    out.once('drain', () => {
+    stdout.once('drain', () => {
       clearTimeout(timer);
       resolve();
     });

@@ -6,6 +6,7 @@ import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely'
 import { OrchdError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { MIGRATIONS } from './migrations.js';
+import { withStatementCache } from './statement-cache.js';
 import type { Database } from './schema.js';
 
 export interface Store {
@@ -33,7 +34,7 @@ export async function openStore(dataDir: string, logger: Logger): Promise<Store>
   } catch (error) {
     throw new OrchdError('dataDirUnavailable', `Expected the data directory ${'`'}${dataDir}${'`'} to hold a usable database, but opening it failed: ${(error as Error).message}`, { dataDir }, { cause: error });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrate(db, logger, dataDir);
   let closed = false;
   return {
