@@ -5,12 +5,15 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/database.js';
 import { newId } from '../util/ids.js';
 import { matchesFilter } from './filter.js';
+import { approximateEventBytes } from './size.js';
 import { currentSeq, readEvents, type EventPage } from './log.js';
 import { Subscription, type EventSink } from './subscription.js';
 
 export interface EventHubOptions {
   /** Events kept in memory for live delivery without a database read. */
   ringCapacity?: number;
+  /** ...and at most about this many bytes of them (output chunks can be 64 KB each). */
+  ringBytes?: number;
   /** How often to look for commits made by another process (ms). */
   foreignPollMs?: number;
   /** Rows per page when reading from the database. */
@@ -18,14 +21,18 @@ export interface EventHubOptions {
 }
 
 export class EventHub {
-  private readonly ring: Event[] = [];
-  private ringStart = 0; // index of the oldest event in `ring` (a circular buffer once full)
+  // The ring is a deque: `ring[ringHead..]` are live, oldest first; the dead prefix is compacted now and then.
+  private ring: Event[] = [];
+  private ringHead = 0;
+  private ringSizes: number[] = [];
+  private ringBytesUsed = 0;
   private knownMax = 0;
   private readonly subscriptions = new Map<string, Subscription>();
   private foreignTimer: NodeJS.Timeout | undefined;
   private lastDataVersion = -1;
   private closed = false;
   readonly ringCapacity: number;
+  readonly ringBytes: number;
   readonly pageSize: number;
   private readonly foreignPollMs: number;
 
@@ -35,6 +42,7 @@ export class EventHub {
     options: EventHubOptions,
   ) {
     this.ringCapacity = options.ringCapacity ?? 4096;
+    this.ringBytes = options.ringBytes ?? 16 * 1024 * 1024;
     this.pageSize = options.pageSize ?? 1000;
     this.foreignPollMs = options.foreignPollMs ?? 500;
   }
@@ -58,38 +66,53 @@ export class EventHub {
   }
 
   private remember(event: Event): void {
-    const last = this.ringLastSeq();
     // The ring must stay contiguous: a gap means another process committed in between, so start afresh.
-    if (this.ring.length > 0 && event.seq !== last + 1) {
-      this.ring.length = 0;
-      this.ringStart = 0;
+    if (this.ringLength() > 0 && event.seq !== this.ringLastSeq() + 1) this.clearRing();
+    const size = approximateEventBytes(event);
+    this.ring.push(event);
+    this.ringSizes.push(size);
+    this.ringBytesUsed += size;
+    while (this.ringLength() > 1 && (this.ringLength() > this.ringCapacity || this.ringBytesUsed > this.ringBytes)) {
+      this.ringBytesUsed -= this.ringSizes[this.ringHead]!;
+      this.ring[this.ringHead] = undefined as unknown as Event;
+      this.ringHead++;
     }
-    if (this.ring.length < this.ringCapacity) this.ring.push(event);
-    else {
-      this.ring[this.ringStart] = event;
-      this.ringStart = (this.ringStart + 1) % this.ringCapacity;
+    if (this.ringHead > 1024 && this.ringHead * 2 > this.ring.length) {
+      this.ring = this.ring.slice(this.ringHead);
+      this.ringSizes = this.ringSizes.slice(this.ringHead);
+      this.ringHead = 0;
     }
     if (event.seq > this.knownMax) this.knownMax = event.seq;
   }
 
+  private clearRing(): void {
+    this.ring = [];
+    this.ringSizes = [];
+    this.ringHead = 0;
+    this.ringBytesUsed = 0;
+  }
+
+  private ringLength(): number {
+    return this.ring.length - this.ringHead;
+  }
+
   private ringFirstSeq(): number {
-    return this.ring.length ? this.ring[this.ringStart]!.seq : 0;
+    return this.ringLength() ? this.ring[this.ringHead]!.seq : 0;
   }
 
   private ringLastSeq(): number {
-    if (!this.ring.length) return 0;
-    return this.ring[(this.ringStart + this.ring.length - 1) % this.ring.length]!.seq;
+    return this.ringLength() ? this.ring[this.ring.length - 1]!.seq : 0;
   }
 
   /** The next events after `afterSeq` passing `filter`: from memory when the ring covers them, else from the database. */
   async read(afterSeq: number, filter: EventFilter, limit = this.pageSize): Promise<EventPage> {
     const first = this.ringFirstSeq();
     const last = this.ringLastSeq();
-    if (this.ring.length && afterSeq + 1 >= first && (afterSeq < last || this.knownMax <= last)) {
+    if (this.ringLength() && afterSeq + 1 >= first && (afterSeq < last || this.knownMax <= last)) {
       const events: Event[] = [];
       let upTo = afterSeq;
       for (let seq = afterSeq + 1; seq <= last; seq++) {
-        const event = this.ring[(this.ringStart + (seq - first)) % this.ring.length]!;
+        const event = this.ring[this.ringHead + (seq - first)]!;
         upTo = seq;
         if (matchesFilter(event, filter)) {
           events.push(event);
@@ -165,3 +188,4 @@ export class EventHub {
     this.subscriptions.clear();
   }
 }
+

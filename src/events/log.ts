@@ -82,13 +82,26 @@ export interface EventPage {
   upTo: number;
 }
 
-/** Events after `afterSeq` and at most `maxSeq` that pass the filter, at most `limit` of them. */
+/** A page stops once it holds about this many bytes of event data, however small `limit` rows would be. */
+export const PAGE_BYTES = 4 * 1024 * 1024;
+
+/** Events after `afterSeq` and at most `maxSeq` that pass the filter: at most `limit` of them and about PAGE_BYTES. */
 export async function readEvents(db: Kysely<Database>, afterSeq: number, maxSeq: number, filter: EventFilter, limit: number): Promise<EventPage> {
   if (maxSeq <= afterSeq) return { events: [], upTo: afterSeq };
   let query = db.selectFrom('events').selectAll().where('seq', '>', afterSeq).where('seq', '<=', maxSeq);
   if (!isEmptyFilter(filter)) query = query.where((eb) => filterCondition(eb, filter));
-  const rows = await query.orderBy('seq').limit(limit).execute();
-  const events = rows.map(rowToEvent);
-  const upTo = rows.length === limit ? rows[rows.length - 1]!.seq : maxSeq;
+  // Streamed row by row, so a page of large events (64 KB output chunks) is cut by size, not only by count.
+  const events: Event[] = [];
+  let bytes = 0;
+  let full = false;
+  for await (const row of query.orderBy('seq').limit(limit).stream(64)) {
+    events.push(rowToEvent(row));
+    bytes += row.data.length;
+    if (events.length >= limit || bytes >= PAGE_BYTES) {
+      full = true;
+      break;
+    }
+  }
+  const upTo = full ? events[events.length - 1]!.seq : maxSeq;
   return { events, upTo };
 }

@@ -12,20 +12,20 @@ const PAGE_BYTES = 4 * 1024 * 1024;
 export async function readExecutionLogs(engine: Engine, params: { executionId: string; sinceSeq: number; limit: number }): Promise<{ chunks: LogChunk[]; nextSeq: number; done: boolean }> {
   const execution = await loadExecution(engine.store.db, params.executionId);
   if (!execution) throw OrchdError.notFound('execution', params.executionId);
-  const rows = await engine.store.db
+  const query = engine.store.db
     .selectFrom('events')
     .select(['at', 'data'])
     .where('execution_id', '=', params.executionId)
     .where('kind', '=', 'execution/output')
     .where(sql<number>`json_extract(data, '$.seq')`, '>', params.sinceSeq)
     .orderBy('seq')
-    .limit(params.limit + 1)
-    .execute();
-  let more = rows.length > params.limit;
+    .limit(params.limit + 1);
+  // Streamed, and cut at PAGE_BYTES: chunks can be 64 KB each, so `limit` alone could mean a huge page.
   const chunks: LogChunk[] = [];
   let bytes = 0;
-  for (const row of rows.slice(0, params.limit)) {
-    if (bytes >= PAGE_BYTES) {
+  let more = false;
+  for await (const row of query.stream(64)) {
+    if (chunks.length >= params.limit || bytes >= PAGE_BYTES) {
       more = true;
       break;
     }

@@ -1,9 +1,25 @@
 // The one place orchd runs git: dugite's exec with the resolved installation's env, and the mapping from git's exit
 // codes and stderr to typed OrchdErrors.
 import { statSync } from 'node:fs';
-import { exec, GitError, parseError } from 'dugite';
+import type * as Dugite from 'dugite';
+import type { GitError } from 'dugite';
 import { OrchdError, isOrchdError } from '../errors.js';
 import { gitInstallation } from './git-environment.js';
+
+// dugite is loaded on the first git call, not at start-up: a daemon that has not touched git yet should not pay for it.
+let dugiteModule: typeof Dugite | undefined;
+
+/** dugite, loaded once. */
+export async function loadDugite(): Promise<typeof Dugite> {
+  dugiteModule ??= await import('dugite');
+  return dugiteModule;
+}
+
+/** dugite after a git call has loaded it (error mapping only ever runs after one). */
+function loadedDugite(): typeof Dugite {
+  if (!dugiteModule) throw new Error('dugite used before any git call loaded it');
+  return dugiteModule;
+}
 
 /** Options every git operation accepts. */
 export interface GitOptions {
@@ -47,6 +63,7 @@ export async function runGit(args: readonly string[], cwd: string, options: RunO
   if (options.signal?.aborted) throw OrchdError.gitCancelled(args);
   calls++;
   try {
+    const { exec } = await loadDugite();
     const result = await exec([...args], cwd, {
       env: options.env ? { ...found.env, ...options.env } : found.env,
       encoding: 'utf8',
@@ -91,11 +108,11 @@ const OVERWRITTEN =
 export function gitFailure(args: readonly string[], cwd: string, out: GitOutput, context: FailureContext = {}): OrchdError {
   const stderr = out.stderr;
   const text = `${stderr}\n${out.stdout}`;
-  const parsed = parseError(stderr) ?? parseError(out.stdout);
+  const parsed = loadedDugite().parseError(stderr) ?? loadedDugite().parseError(out.stdout);
 
   // Failures every command can hit, whatever it was doing.
-  if (parsed === GitError.NotAGitRepository || /fatal: not a git repository/i.test(stderr)) return OrchdError.notAGitRepository('path', cwd);
-  if (parsed === GitError.LockFileAlreadyExists || parsed === GitError.ConfigLockFileAlreadyExists || LOCK_FILE.test(stderr)) {
+  if (parsed === loadedDugite().GitError.NotAGitRepository || /fatal: not a git repository/i.test(stderr)) return OrchdError.notAGitRepository('path', cwd);
+  if (parsed === loadedDugite().GitError.LockFileAlreadyExists || parsed === loadedDugite().GitError.ConfigLockFileAlreadyExists || LOCK_FILE.test(stderr)) {
     const match = LOCK_FILE.exec(stderr);
     return OrchdError.lockHeld(cwd, match?.[1] ?? match?.[2] ?? null);
   }
@@ -103,28 +120,28 @@ export function gitFailure(args: readonly string[], cwd: string, out: GitOutput,
   if (progress) return OrchdError.rebaseInProgress(cwd, progress);
 
   switch (parsed) {
-    case GitError.LocalChangesOverwritten:
-    case GitError.MergeWithLocalChanges:
-    case GitError.RebaseWithLocalChanges:
+    case loadedDugite().GitError.LocalChangesOverwritten:
+    case loadedDugite().GitError.MergeWithLocalChanges:
+    case loadedDugite().GitError.RebaseWithLocalChanges:
       return OrchdError.dirtyWorkingTree(cwd, overwrittenFiles(stderr));
-    case GitError.MergeConflicts:
-    case GitError.RebaseConflicts:
-    case GitError.UnresolvedConflicts:
-    case GitError.ConflictModifyDeletedInBranch:
-    case GitError.RevertConflicts:
+    case loadedDugite().GitError.MergeConflicts:
+    case loadedDugite().GitError.RebaseConflicts:
+    case loadedDugite().GitError.UnresolvedConflicts:
+    case loadedDugite().GitError.ConflictModifyDeletedInBranch:
+    case loadedDugite().GitError.RevertConflicts:
       return OrchdError.mergeConflict(subcommand(args), conflictFilesFromText(text));
-    case GitError.BranchAlreadyExists:
+    case loadedDugite().GitError.BranchAlreadyExists:
       return OrchdError.branchExists(context.created?.field ?? 'branch', context.created?.value ?? quoted(stderr));
-    case GitError.TagAlreadyExists:
+    case loadedDugite().GitError.TagAlreadyExists:
       return OrchdError.alreadyExists('tag', context.created?.field ?? 'name', context.created?.value ?? quoted(stderr));
-    case GitError.RemoteAlreadyExists:
+    case loadedDugite().GitError.RemoteAlreadyExists:
       return OrchdError.alreadyExists('remote', context.created?.field ?? 'name', context.created?.value ?? quoted(stderr));
-    case GitError.BranchDeletionFailed:
+    case loadedDugite().GitError.BranchDeletionFailed:
       return OrchdError.branchNotFound(context.ref?.field ?? 'branch', context.ref?.value ?? quoted(stderr));
     default:
       break;
   }
-  if (/nothing (?:added )?to commit/.test(text) || parsed === GitError.NothingToCommit) return OrchdError.nothingToCommit(cwd);
+  if (/nothing (?:added )?to commit/.test(text) || parsed === loadedDugite().GitError.NothingToCommit) return OrchdError.nothingToCommit(cwd);
   if (/would be overwritten by|You have unstaged changes|Please commit your changes or stash them|contains modified or untracked files/.test(stderr)) {
     return OrchdError.dirtyWorkingTree(cwd, overwrittenFiles(stderr));
   }
@@ -144,10 +161,10 @@ export function gitFailure(args: readonly string[], cwd: string, out: GitOutput,
 
 function isUnknownRef(stderr: string, parsed: GitError | null): boolean {
   return (
-    parsed === GitError.BadRevision ||
-    parsed === GitError.InvalidObjectName ||
-    parsed === GitError.InvalidMerge ||
-    parsed === GitError.InvalidRebase ||
+    parsed === loadedDugite().GitError.BadRevision ||
+    parsed === loadedDugite().GitError.InvalidObjectName ||
+    parsed === loadedDugite().GitError.InvalidMerge ||
+    parsed === loadedDugite().GitError.InvalidRebase ||
     /unknown revision or path not in the working tree|Needed a single revision|invalid reference: |branch '.*' not found|did not match any file\(s\) known to git|not a valid object name|src refspec .* does not match any|couldn't find remote ref|not a commit|invalid upstream|no such branch|not a valid ref|missing branch or commit argument|is not a commit|Failed to resolve '.*' as a valid ref/i.test(
       stderr,
     )
@@ -155,20 +172,20 @@ function isUnknownRef(stderr: string, parsed: GitError | null): boolean {
 }
 
 function remoteReason(stderr: string, parsed: GitError | null): string {
-  if (parsed === GitError.PushNotFastForward || /\((?:non-fast-forward|fetch first)\)/.test(stderr)) return 'nonFastForward';
+  if (parsed === loadedDugite().GitError.PushNotFastForward || /\((?:non-fast-forward|fetch first)\)/.test(stderr)) return 'nonFastForward';
   if (/\(stale info\)/.test(stderr)) return 'staleLease';
-  if (parsed === GitError.HTTPSRepositoryNotFound || parsed === GitError.SSHRepositoryNotFound || /does not appear to be a git repository/.test(stderr)) {
+  if (parsed === loadedDugite().GitError.HTTPSRepositoryNotFound || parsed === loadedDugite().GitError.SSHRepositoryNotFound || /does not appear to be a git repository/.test(stderr)) {
     return 'repositoryNotFound';
   }
   if (
-    parsed === GitError.SSHAuthenticationFailed ||
-    parsed === GitError.HTTPSAuthenticationFailed ||
-    parsed === GitError.SSHPermissionDenied ||
+    parsed === loadedDugite().GitError.SSHAuthenticationFailed ||
+    parsed === loadedDugite().GitError.HTTPSAuthenticationFailed ||
+    parsed === loadedDugite().GitError.SSHPermissionDenied ||
     /could not read Username|terminal prompts disabled/.test(stderr)
   ) {
     return 'authentication';
   }
-  if (parsed === GitError.HostDown || parsed === GitError.RemoteDisconnection || /Could not resolve host|Connection refused/.test(stderr)) {
+  if (parsed === loadedDugite().GitError.HostDown || parsed === loadedDugite().GitError.RemoteDisconnection || /Could not resolve host|Connection refused/.test(stderr)) {
     return 'unreachable';
   }
   if (/transport '[^']+' not allowed/.test(stderr)) return 'transportNotAllowed';

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, isAbsolute, join } from 'node:path';
-import { exec, resolveEmbeddedGitDir } from 'dugite';
+import { loadDugite } from './exec.js';
 import { OrchdError } from '../errors.js';
 
 /** The oldest git orchd supports: `merge-tree --write-tree` (2.38) for conflict-free merge planning, `worktree list -z`, `--end-of-options`. */
@@ -61,7 +61,7 @@ let version: Promise<string> | null = null;
 export function gitVersion(): Promise<string> {
   if (!version) {
     version = gitInstallation()
-      .then((found) => exec(['--version'], tmpdir(), { env: found.env }))
+      .then(async (found) => (await loadDugite()).exec(['--version'], tmpdir(), { env: found.env }))
       .then(({ stdout: out }) => {
         const match = /git version (\d+(?:\.\d+)+)/.exec(out);
         if (!match?.[1]) throw OrchdError.gitNotFound(out.trim(), 'it does not report a version');
@@ -88,7 +88,7 @@ export function versionAtLeast(a: string, b: string): boolean {
 }
 
 async function locate(): Promise<GitInstallation> {
-  const embedded = embeddedGitDir();
+  const embedded = await embeddedGitDir();
   if (embedded) {
     return {
       source: 'embedded',
@@ -120,9 +120,9 @@ async function locate(): Promise<GitInstallation> {
   return { source: 'system', binary, prefix, execPath, env };
 }
 
-function embeddedGitDir(): string | null {
+async function embeddedGitDir(): Promise<string | null> {
   try {
-    const dir = resolveEmbeddedGitDir();
+    const dir = (await loadDugite()).resolveEmbeddedGitDir();
     const binary = join(dir, 'bin', process.platform === 'win32' ? 'git.exe' : 'git');
     return existsSync(binary) ? dir : null;
   } catch {

@@ -4,6 +4,7 @@ import type { Event } from '../../protocol/events.js';
 import type { InitializeParams } from '../../protocol/lifecycle.js';
 import type { EventSink, Subscription } from '../events/subscription.js';
 import type { Engine } from '../engine.js';
+import { approximateEventBytes } from '../events/size.js';
 
 export type Phase = 'new' | 'initializing' | 'ready' | 'shutdown';
 
@@ -13,12 +14,6 @@ const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 /** ...and the levels at which they resume. */
 const LOW_WATER = 256;
 const LOW_WATER_BYTES = 1024 * 1024;
-
-/** A cheap size estimate of an event on the wire: the text of output chunks dominates, the rest is small. */
-function approximateBytes(event: Event): number {
-  const data = event.data as { text?: unknown } | null;
-  return 512 + (data && typeof data.text === 'string' ? data.text.length : 0);
-}
 
 export class ClientConnection {
   phase: Phase = 'new';
@@ -47,7 +42,7 @@ export class ClientConnection {
     return {
       send: (event: Event) => {
         if (this.closed) return false;
-        const bytes = approximateBytes(event);
+        const bytes = approximateEventBytes(event);
         this.inFlight++;
         this.inFlightBytes += bytes;
         this.connection.sendNotification('events/event', { subscriptionId, event }).then(
