@@ -40,14 +40,14 @@ export function createLineCutter(max: number): (text: string) => { text: string;
     let start = 0;
     while (start < text.length) {
       const newline = text.indexOf('\n', start);
-      const end = newline < 0 ? text.length : newline + 1;
-      const piece = text.slice(start, end);
-      const pieceBytes = Buffer.byteLength(piece);
-      if (dropped > 0 || lineBytes + pieceBytes > max) {
-        const room = Math.max(0, max - lineBytes);
-        if (room > 0) out += Buffer.from(piece).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '');
-        dropped += pieceBytes - room;
-        lineBytes += room;
+      const end = newline < 0 ? text.length : newline;
+      const content = text.slice(start, end);
+      const contentBytes = Buffer.byteLength(content);
+      if (dropped > 0 || lineBytes + contentBytes > max) {
+        const keep = Math.min(Math.max(0, max - lineBytes), contentBytes);
+        if (keep > 0) out += Buffer.from(content).subarray(0, keep).toString('utf8').replace(/\uFFFD$/, '');
+        dropped += contentBytes - keep;
+        lineBytes += keep;
         if (newline >= 0) {
           out += `…[orchd: line cut, ${dropped} bytes dropped]\n`;
           cuts++;
@@ -55,10 +55,10 @@ export function createLineCutter(max: number): (text: string) => { text: string;
           lineBytes = 0;
         }
       } else {
-        out += piece;
-        lineBytes = newline >= 0 ? 0 : lineBytes + pieceBytes;
+        out += newline >= 0 ? `${content}\n` : content;
+        lineBytes = newline >= 0 ? 0 : lineBytes + contentBytes;
       }
-      start = end;
+      start = newline >= 0 ? newline + 1 : text.length;
     }
     return { text: out, cut: cuts };
   };

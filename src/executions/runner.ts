@@ -1,6 +1,7 @@
 // Start one OS process for an execution and own it to the end: own process group, output captured as UTF-8 chunks
 // persisted as `execution/output` events (with backpressure), exit recorded with HEADs, stop escalated over the group.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execa } from 'execa';
 import type { Execution, ExecutionAction, RepositoryHead, RunReason } from '../../protocol/execution.js';
 import type { Workspace } from '../../protocol/workspace.js';
 import type { Engine } from '../engine.js';
@@ -86,7 +87,22 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
     const [file, ...args] = spec.script !== undefined ? ['/bin/sh', '-c', spec.script] : (spec.argv ?? []);
     if (!file) throw new OrchdError('invalidState', 'Expected a command to run, got an empty argv');
     // Own process group (detached), stdout and stderr piped: a child never inherits the daemon's stdout.
-    child = spawn(file, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: [spec.input !== null || spec.keepStdinOpen ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    // execa with buffering, rejection and its own clean-up off: orchd reads the raw streams and owns the kill.
+    const subprocess = execa(file, args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      extendEnv: false,
+      detached: true,
+      stdin: spec.input !== null || spec.keepStdinOpen ? 'pipe' : 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: false,
+      forceKillAfterDelay: false,
+    });
+    subprocess.catch(() => {});
+    child = subprocess as unknown as ChildProcess;
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Event } from '../../protocol/events.js';
+import { tempDir } from '../support/client.js';
+import { inProcessOrchd, type InProcessOrchd } from '../support/inproc.js';
+import { git, makeRepo } from '../support/repo.js';
+import { waitUntil } from '../support/wait.js';
+
+describe('workspace control and chain edge cases (in-process)', () => {
+  let orchd: InProcessOrchd;
+  let repo: string;
+  let agentHome: string;
+  let events: () => Event[];
+  before(async () => {
+    agentHome = tempDir('orchd-agent-home-');
+    process.env.FAKE_AGENT_HOME = agentHome;
+    orchd = inProcessOrchd();
+    await orchd.client.initialize();
+    repo = realpathSync(makeRepo());
+    const sub = await orchd.client.request('events/subscribe', {});
+    events = () => orchd.client.events(sub.subscriptionId);
+  });
+  after(async () => {
+    await orchd.close();
+    rmSync(repo, { recursive: true, force: true });
+    rmSync(agentHome, { recursive: true, force: true });
+  });
+
+  const workspace = async (title: string, scripts?: Record<string, unknown>) => {
+    const project = await orchd.client.request('project/create', { name: title, repositories: [{ path: repo, name: 'app' }], ...(scripts ? { scripts: scripts as never } : {}) });
+    const task = await orchd.client.request('task/create', { projectId: project.id, title });
+    return orchd.client.request('workspace/create', { taskId: task.id });
+  };
+  const finished = (sessionId: string) => waitUntil(() => events().some((e) => e.kind === 'notification' && e.sessionId === sessionId), `session ${sessionId} to finish`, 20_000);
+
+  it('runs parallel setup scripts side by side, then the agent', async () => {
+    const ws = await workspace('Parallel', {
+      setupMode: 'parallel',
+      setup: [
+        { command: 'sleep 0.4; echo a > a.txt', name: 'a' },
+        { command: 'sleep 0.4; echo b > b.txt', name: 'b' },
+      ],
+    });
+    const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: 'hello' });
+    await finished(session.id);
+    const { executions } = await orchd.client.request('execution/list', { sessionId: session.id });
+    const setups = executions.filter((e) => e.runReason === 'setupScript');
+    assert.equal(setups.length, 2);
+    // They overlapped: each started before the other ended.
+    assert.ok(setups[0]!.startedAt < setups[1]!.endedAt! && setups[1]!.startedAt < setups[0]!.endedAt!);
+    assert.equal(executions.at(-1)!.runReason, 'codingAgent');
+  });
+
+  it('resets a workspace to the HEAD before an agent turn (undo)', async () => {
+    const ws = await workspace('Undo');
+    const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: '@edit undo.txt to be undone' });
+    await finished(session.id);
+    const [agent] = (await orchd.client.request('execution/list', { sessionId: session.id })).executions;
+    const path = ws.repositories[0]!.path;
+    assert.ok(existsSync(join(path, 'undo.txt')));
+    const reset = await orchd.client.request('workspace/reset', { workspaceId: ws.id, toExecutionId: agent!.id });
+    assert.equal(reset.heads[0]!.oid, agent!.headsBefore[0]!.oid);
+    assert.equal(git(path, 'rev-parse', 'HEAD'), agent!.headsBefore[0]!.oid);
+    assert.equal(existsSync(join(path, 'undo.txt')), false);
+  });
+
+  it('starts a dev server with its own ports, and stops it only when asked to include dev servers', async () => {
+    const ws = await workspace('Dev', { devServer: { command: 'echo "port=$ORCHD_PORT ports=$ORCHD_PORTS"; sleep 300', name: 'web' } });
+    const { executions } = await orchd.client.request('workspace/runScript', { workspaceId: ws.id, kind: 'devServer' });
+    const server = executions[0]!;
+    assert.equal(server.status, 'running');
+    await waitUntil(() => events().some((e) => e.kind === 'execution/output' && e.executionId === server.id), 'dev server output');
+    const text = events().find((e) => e.kind === 'execution/output' && e.executionId === server.id)!.data as { text: string };
+    const match = /port=(\d+) ports=(\d+)-(\d+)/.exec(text.text)!;
+    assert.equal(Number(match[3]) - Number(match[2]), 9, 'a block of 10 ports');
+    assert.equal(match[1], match[2]);
+    assert.deepEqual((await orchd.client.request('workspace/stop', { workspaceId: ws.id })).stopped, []);
+    assert.deepEqual((await orchd.client.request('workspace/stop', { workspaceId: ws.id, includeDevServers: true })).stopped, [server.id]);
+    assert.equal((await orchd.client.request('execution/get', { executionId: server.id })).status, 'killed');
+  });
+
+  it('archives a workspace: its archive script runs, then the state is archived', async () => {
+    const ws = await workspace('Archive me', { archive: [{ command: 'echo archived > ../archived.marker', name: 'mark' }] });
+    const archived = await orchd.client.request('workspace/archive', { workspaceId: ws.id });
+    assert.equal(archived.state, 'archived');
+    assert.ok(archived.archivedAt);
+    assert.equal(readFileSync(join(ws.path, 'archived.marker'), 'utf8'), 'archived\n');
+    const refused = await orchd.client.failure('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: 'x' });
+    assert.equal(refused.data.kind, 'invalidState');
+  });
+
+  it('keeps the queued follow-up when the agent fails', async () => {
+    const ws = await workspace('Failing');
+    const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: '@sleep 500\n@crash 7' });
+    await orchd.client.request('session/followUp', { sessionId: session.id, prompt: 'try again' });
+    await finished(session.id);
+    const note = events().find((e) => e.kind === 'notification' && e.sessionId === session.id)!;
+    assert.equal((note.data as { level: string }).level, 'error');
+    const { executions } = await orchd.client.request('execution/list', { sessionId: session.id });
+    assert.deepEqual(
+      executions.map((e) => [e.status, e.exitCode]),
+      [['failed', 7]],
+    );
+    assert.equal((await orchd.client.request('session/queue', { sessionId: session.id })).queuedFollowUp?.prompt, 'try again');
+    assert.equal((await orchd.client.request('session/queue', { sessionId: session.id, cancel: true })).queuedFollowUp, null);
+  });
+
+  it('refuses an unknown executor, naming the known ones', async () => {
+    const ws = await workspace('Unknown executor');
+    const failure = await orchd.client.failure('session/start', { workspaceId: ws.id, executor: 'nope', prompt: 'x' });
+    assert.equal(failure.data.kind, 'notFound');
+    assert.match(failure.message, /`executor` to be one of `scripted-agent`, got `nope`/);
+  });
+
+  it('shutdown stops every process it started', async () => {
+    const ws = await workspace('Shutdown');
+    const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: '@sleep 60000' });
+    await waitUntil(() => events().some((e) => e.kind === 'execution/started' && e.sessionId === session.id), 'the agent to start');
+    const started = events().find((e) => e.kind === 'execution/started' && e.sessionId === session.id)!;
+    const pid = (started.data as { execution: { pid: number } }).execution.pid;
+    await orchd.client.request('shutdown');
+    assert.throws(() => process.kill(pid, 0), 'the agent is gone after shutdown');
+    const engine = orchd.host.engine!;
+    assert.equal(engine.running.size, 0);
+  });
+});

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { createLineCutter, createOutputCapture, type OutputChunk } from '../../src/executions/output.js';
+import { parseStat } from '../../src/executions/process-group.js';
+import { silentLogger } from '../../src/log/logger.js';
+
+async function capture(writes: { stream: 'stdout' | 'stderr'; bytes: Buffer }[], maxLineBytes?: number) {
+  const chunks: OutputChunk[] = [];
+  const lines: string[] = [];
+  const out = createOutputCapture({ persist: async (batch) => void chunks.push(...batch), onStdoutLine: (l) => lines.push(l), logger: silentLogger, ...(maxLineBytes ? { maxLineBytes } : {}) });
+  const streams = { stdout: new PassThrough(), stderr: new PassThrough() };
+  out.attach(streams.stdout, 'stdout');
+  out.attach(streams.stderr, 'stderr');
+  for (const w of writes) streams[w.stream].write(w.bytes);
+  streams.stdout.end();
+  streams.stderr.end();
+  await out.closed();
+  return { chunks, lines, stats: out.stats };
+}
+
+describe('output capture', () => {
+  it('never splits a multi-byte character, whatever the read boundaries', async () => {
+    const text = 'héllo 日本語 🎉 done\n';
+    const bytes = Buffer.from(text);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const { chunks } = await capture([
+        { stream: 'stdout', bytes: bytes.subarray(0, cut) },
+        { stream: 'stdout', bytes: bytes.subarray(cut) },
+      ]);
+      assert.equal(chunks.map((c) => c.text).join(''), text, `cut at byte ${cut}`);
+    }
+  });
+
+  it('numbers chunks across both streams in arrival order and reports whole stdout lines', async () => {
+    const { chunks, lines } = await capture([
+      { stream: 'stdout', bytes: Buffer.from('a\nb') },
+      { stream: 'stderr', bytes: Buffer.from('oops\n') },
+      { stream: 'stdout', bytes: Buffer.from('c\n') },
+    ]);
+    assert.deepEqual(
+      chunks.map((c) => [c.seq, c.stream, c.text]),
+      [
+        [1, 'stdout', 'a\nb'],
+        [2, 'stderr', 'oops\n'],
+        [3, 'stdout', 'c\n'],
+      ],
+    );
+    assert.deepEqual(lines, ['a', 'bc']);
+  });
+
+  it('cuts a line longer than the limit, keeping its start and a marker, with memory bounded', async () => {
+    const writes = Array.from({ length: 100 }, () => ({ stream: 'stdout' as const, bytes: Buffer.alloc(10_000, 0x61) }));
+    writes.push({ stream: 'stdout', bytes: Buffer.from('\nnext line\n') });
+    const { chunks, stats } = await capture(writes, 50_000);
+    const text = chunks.map((c) => c.text).join('');
+    assert.equal(stats.cutLines, 1);
+    assert.match(text, /^a{50000}…\[orchd: line cut, 950000 bytes dropped\]\nnext line\n$/);
+    assert.equal(stats.retainedBytes(), 0);
+  });
+});
+
+describe('line cutter', () => {
+  const table: [string[], number, string][] = [
+    [['short\n'], 10, 'short\n'],
+    [['abcdefghij', 'klm\n'], 5, 'abcde…[orchd: line cut, 8 bytes dropped]\n'],
+    [['abc\ndefghijkl\nxy\n'], 4, 'abc\ndefg…[orchd: line cut, 5 bytes dropped]\nxy\n'],
+  ];
+  for (const [pieces, max, expected] of table) {
+    it(`${JSON.stringify(pieces)} with limit ${max}`, () => {
+      const cut = createLineCutter(max);
+      assert.equal(pieces.map((p) => cut(p).text).join(''), expected);
+    });
+  }
+});
+
+describe('/proc/<pid>/stat parsing', () => {
+  it('reads pgrp and start time even when the command name has spaces and parentheses', () => {
+    const stat = '4242 (we(ird) name) S 1 4240 4240 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100';
+    assert.deepEqual(parseStat(stat), { pgrp: 4240, startTicks: '987654' });
+  });
+  it('rejects garbage', () => assert.equal(parseStat('nonsense'), null));
+});
