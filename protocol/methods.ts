@@ -80,6 +80,7 @@ import {
   WorkspaceRunScriptResult,
   WorkspaceStopParams,
 } from './execution.js';
+import { SessionEntriesParams, SessionEntriesResult } from './entries.js';
 import { Task, TaskCreateParams, TaskDeleteParams, TaskDeleteResult, TaskGetParams, TaskListParams, TaskListResult, TaskUpdateParams } from './task.js';
 
 type AnySchema = v.GenericSchema;
@@ -265,6 +266,12 @@ export const METHODS = {
     result: SessionStopResult,
     summary: "Stop the session's running processes (interrupt, then SIGINT, SIGTERM, SIGKILL over each process group) and its action chain",
     emits: ['execution/exited', 'session/updated'],
+    errors: ['notFound'],
+  }),
+  'session/entries': request({
+    params: SessionEntriesParams,
+    result: SessionEntriesResult,
+    summary: "The conversation as normalized entries (messages, thinking, tool calls with their status and output, usage, errors), derived from the agent executions' raw output; unknown lines are kept as `raw` entries",
     errors: ['notFound'],
   }),
   'session/list': request({ params: SessionListParams, result: SessionListResult, summary: 'List sessions, oldest first' }),

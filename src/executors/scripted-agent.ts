@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageInfo } from '../util/package-info.js';
+import { createClaudeNormalizer } from '../normalizers/claude-stream-json.js';
 import type { Executor } from './types.js';
 
 /** Path of the fake agent script in this checkout. */
@@ -36,4 +37,5 @@ export const scriptedAgent: Executor = {
     return null;
   },
   interruptInput: () => null,
+  createNormalizer: createClaudeNormalizer,
 };

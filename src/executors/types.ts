@@ -1,3 +1,5 @@
+import type { Normalizer } from '../normalizers/types.js';
+
 // The one interface every agent executor implements. The engine spawns what `buildCommand` returns, watches the
 // output lines through `observeLine`, and stops it with the interrupt the executor knows, then signals.
 
@@ -55,4 +57,6 @@ export interface Executor {
   observeLine(line: string): LineObservation | null;
   /** What to write to stdin to interrupt the turn gracefully, or null. */
   interruptInput(): string | null;
+  /** A fresh normalizer for one execution's output. */
+  createNormalizer(): Normalizer;
 }

@@ -107,6 +107,17 @@ describe('sessions end to end (scripted agent)', () => {
     assert.match(finalSession.agentSessionId ?? '', /^[0-9a-f-]{36}$/);
     // Live events carried the same output.
     assert.ok(setup.events().some((e) => e.kind === 'execution/output' && e.executionId === agent.id));
+    // The conversation, normalized from the raw output.
+    const { entries, unknownLines } = await setup.orchd.client.request('session/entries', { sessionId: session.id });
+    assert.equal(unknownLines, 0);
+    const shapes = entries.map(({ entry }) => (entry.type === 'toolCall' ? `toolCall:${entry.name}:${entry.status}:${entry.path}` : entry.type));
+    assert.deepEqual(shapes, ['userMessage', 'systemInfo', 'agentSession', 'assistantMessage', 'toolCall:Write:succeeded:hello.txt', 'usage']);
+    assert.equal(entries[0]!.entry.type === 'userMessage' && entries[0]!.entry.text, 'Say hi\n@edit hello.txt hi there');
+    const later = await setup.orchd.client.request('session/entries', { sessionId: session.id, sinceIndex: 4 });
+    assert.deepEqual(
+      later.entries.map((e) => e.index),
+      [5, 6],
+    );
   });
 
   it('queues a follow-up sent during a run and starts it afterwards, resuming the agent session', async () => {

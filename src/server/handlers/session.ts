@@ -4,6 +4,7 @@ import { readExecutionLogs } from '../../executions/logs.js';
 import { stopExecution } from '../../executions/runner.js';
 import { loadExecution } from '../../executions/store.js';
 import { followUp, getSession, listExecutions, listSessions, sessionQueue, startSession, stopSession } from '../../sessions/service.js';
+import { sessionEntries } from '../../sessions/entries.js';
 import type { Handlers } from '../context.js';
 
 type Methods =
@@ -13,6 +14,7 @@ type Methods =
   | 'session/stop'
   | 'session/list'
   | 'session/get'
+  | 'session/entries'
   | 'execution/list'
   | 'execution/get'
   | 'execution/stop'
@@ -25,6 +27,7 @@ export const sessionHandlers: Pick<Handlers, Methods> = {
   'session/stop': (params, { engine }) => stopSession(engine, params.sessionId),
   'session/list': async (params, { engine }) => ({ sessions: await listSessions(engine, params?.workspaceId) }),
   'session/get': (params, { engine }) => getSession(engine, params.sessionId),
+  'session/entries': (params, { engine }) => sessionEntries(engine, params),
   'execution/list': async (params, { engine }) => ({ executions: await listExecutions(engine, { workspaceId: params?.workspaceId, sessionId: params?.sessionId, status: params?.status }) }),
   'execution/get': async (params, { engine }) => {
     const execution = await loadExecution(engine.store.db, params.executionId);

@@ -1,0 +1,51 @@
+// session/entries: the conversation, derived by replaying each agent execution's raw output through its executor's
+// normalizer. Raw output is the source of truth, so the same output always yields the same entries.
+import { sql } from 'kysely';
+import type { NormalizedEntry } from '../../protocol/entries.js';
+import type { Engine } from '../engine.js';
+import { loadExecutions } from '../executions/store.js';
+import { getExecutor } from '../executors/registry.js';
+import type { EntryDraft } from '../normalizers/types.js';
+import { getSession } from './service.js';
+
+/** Feed one execution's stored output, line by line per stream, to `onLine`. */
+async function replayLines(engine: Engine, executionId: string, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<void> {
+  const partial = { stdout: '', stderr: '' };
+  const rows = engine.store.db
+    .selectFrom('events')
+    .select('data')
+    .where('execution_id', '=', executionId)
+    .where('kind', '=', 'execution/output')
+    .orderBy(sql`json_extract(data, '$.seq')`)
+    .stream(64);
+  for await (const row of rows) {
+    const chunk = JSON.parse(row.data) as { stream: 'stdout' | 'stderr'; text: string };
+    const lines = (partial[chunk.stream] + chunk.text).split('\n');
+    partial[chunk.stream] = lines.pop()!;
+    for (const line of lines) onLine(line, chunk.stream);
+  }
+  for (const stream of ['stdout', 'stderr'] as const) if (partial[stream]) onLine(partial[stream], stream);
+}
+
+/** Every entry of the session in order of first appearance, each in its latest state. */
+export async function sessionEntries(engine: Engine, params: { sessionId: string; sinceIndex: number }): Promise<{ entries: { index: number; entry: NormalizedEntry }[]; unknownLines: number }> {
+  const session = await getSession(engine, params.sessionId);
+  const executor = getExecutor(session.executor);
+  const executions = (await loadExecutions(engine.store.db, { sessionId: session.id })).filter((e) => e.runReason === 'codingAgent');
+  const byId = new Map<string, NormalizedEntry>();
+  let unknownLines = 0;
+  for (const execution of executions) {
+    const stamp = (draft: EntryDraft): NormalizedEntry => ({ ...draft, id: `${execution.id}/${draft.id}`, executionId: execution.id }) as NormalizedEntry;
+    if (execution.action.type === 'agent') byId.set(`${execution.id}/prompt`, stamp({ id: 'prompt', type: 'userMessage', text: execution.action.prompt }));
+    const normalizer = executor.createNormalizer();
+    await replayLines(engine, execution.id, (line, stream) => {
+      for (const draft of normalizer.push(line, stream)) {
+        const entry = stamp(draft);
+        byId.set(entry.id, entry);
+      }
+    });
+    unknownLines += normalizer.unknownLines;
+  }
+  const entries = [...byId.values()].map((entry, position) => ({ index: position + 1, entry }));
+  return { entries: entries.filter((e) => e.index > params.sinceIndex), unknownLines };
+}
