@@ -6,15 +6,13 @@ import type { Workspace } from '../../protocol/workspace.js';
 import type * as v from 'valibot';
 import type { Engine } from '../engine.js';
 import { transact } from '../events/unit-of-work.js';
-import { commitAll } from '../git/commit.js';
-import { status } from '../git/status.js';
 import { workspaceEnvironment } from '../executions/environment.js';
 import { startExecution, type RunningExecution } from '../executions/runner.js';
 import { getExecutor } from '../executors/registry.js';
 import { getProject } from '../projects/service.js';
 import { updateTaskIn } from '../tasks/service.js';
 import { canTransition } from '../tasks/status.js';
-import { getWorkspace, scopeOf } from '../workspaces/service.js';
+import { commitDirtyRepositories, getWorkspace, scopeOf } from '../workspaces/service.js';
 import { loadSession, sessionFromRow } from '../executions/store.js';
 
 type Script = v.InferOutput<typeof ScriptSpec>;
@@ -198,15 +196,7 @@ async function autoCommit(engine: Engine, workspace: Workspace, prompt: string, 
   if (!project.settings.autoCommit) return;
   const subject = (prompt.split('\n').find((l) => l.trim()) ?? 'Agent changes').trim().replace(/\s+/g, ' ');
   const message = `${subject.length > 72 ? `${subject.slice(0, 69)}...` : subject}\n\nCommitted by orchd after ${execution.action.type === 'agent' ? execution.action.executor : 'agent'} run ${execution.id}.`;
-  const commits: { repositoryId: string; oid: string | null }[] = [];
-  for (const repository of workspace.repositories) {
-    const state = await status(repository.path);
-    if (state.isClean) {
-      commits.push({ repositoryId: repository.repositoryId, oid: null });
-      continue;
-    }
-    commits.push({ repositoryId: repository.repositoryId, oid: (await commitAll(repository.path, { message })).oid });
-  }
+  const commits = await commitDirtyRepositories(workspace, message);
   if (commits.some((c) => c.oid)) {
     // The commit is part of the agent's turn: its HEADs after include it, so `workspace/reset` undoes the whole turn.
     const headsAfter = (execution.headsAfter ?? []).map((h) => ({ ...h, oid: commits.find((c) => c.repositoryId === h.repositoryId)?.oid ?? h.oid }));

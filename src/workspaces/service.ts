@@ -206,19 +206,22 @@ function sum<T>(items: readonly T[], key: keyof T): number {
   return items.reduce((n, item) => n + (item[key] as number), 0);
 }
 
-/** Commit all changes in each repository; `oid` is null where there was nothing to commit. */
-export async function commitWorkspace(engine: Engine, params: { workspaceId: string; message: string }): Promise<{ commits: { repositoryId: string; oid: string | null }[] }> {
-  const workspace = await getWorkspace(engine, params.workspaceId);
-  const commits: { repositoryId: string; oid: string | null }[] = [];
+export type RepositoryCommit = { repositoryId: string; oid: string | null };
+
+/** Commit every change (untracked files included) in each repository that has any; `oid` is null where none had. */
+export async function commitDirtyRepositories(workspace: Workspace, message: string): Promise<RepositoryCommit[]> {
+  const commits: RepositoryCommit[] = [];
   for (const repository of workspace.repositories) {
-    const state = await status(repository.path);
-    if (state.isClean) {
-      commits.push({ repositoryId: repository.repositoryId, oid: null });
-      continue;
-    }
-    const { oid } = await commitAll(repository.path, { message: params.message });
-    commits.push({ repositoryId: repository.repositoryId, oid });
+    const dirty = !(await status(repository.path)).isClean;
+    commits.push({ repositoryId: repository.repositoryId, oid: dirty ? (await commitAll(repository.path, { message })).oid : null });
   }
+  return commits;
+}
+
+/** Commit all changes in each repository of the workspace, emitting `workspace/committed` when anything was. */
+export async function commitWorkspace(engine: Engine, params: { workspaceId: string; message: string }): Promise<{ commits: RepositoryCommit[] }> {
+  const workspace = await getWorkspace(engine, params.workspaceId);
+  const commits = await commitDirtyRepositories(workspace, params.message);
   if (commits.some((c) => c.oid)) {
     await transact(engine, async (_trx, emit) => emit('workspace/committed', { workspaceId: workspace.id, commits, message: params.message }, scopeOf(workspace)));
   }
