@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INITIALIZE, ORCHD, ROOT, rssMb, spawnServer } from './lib.js';
+import { rssMb } from './rss.js';
+import { INITIALIZE, ORCHD, ROOT, spawnServer } from './spawn.js';
 import { makeRepo } from './repo.js';
 
 export interface LogThroughputResult {
@@ -36,7 +37,7 @@ export async function benchLogThroughput(megabytes: number): Promise<LogThroughp
   const repo = makeRepo(10);
   try {
     const baseline = await pipeBaseline(megabytes, repo, home);
-    const server = spawnServer(ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home });
+    const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home });
     await server.rpc.sendRequest('initialize', INITIALIZE);
     const project = (await server.rpc.sendRequest('project/create', { name: 'bench', repositories: [{ path: repo }], settings: { autoCommit: false } })) as { id: string };
     const task = (await server.rpc.sendRequest('task/create', { projectId: project.id, title: 'flood' })) as { id: string };

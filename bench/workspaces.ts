@@ -3,11 +3,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INITIALIZE, median, ORCHD, spawnServer, type Server } from './lib.js';
+import { INITIALIZE, spawnOrchd, type Server } from './spawn.js';
+import { median } from './stats.js';
 import { git, makeRepo } from './repo.js';
 
 async function startDaemon(dataDir: string): Promise<Server> {
-  const server = spawnServer(ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir });
+  const server = spawnOrchd(dataDir);
   await server.rpc.sendRequest('initialize', INITIALIZE);
   return server;
 }
