@@ -22,23 +22,34 @@ export const NormalizedEntry = v.variant('type', [
     name: v.string(),
     kind: v.picklist(TOOL_KINDS),
     status: v.picklist(TOOL_STATUSES),
+    title: v.pipe(v.nullable(v.string()), v.description('A one-line summary for people: the command line, the path, the query')),
     input: v.unknown(),
-    output: v.nullable(v.string()),
-    path: v.nullable(v.string()),
-    command: v.nullable(v.string()),
+    output: v.pipe(v.nullable(v.string()), v.description('What the tool returned (a command: its output), as text')),
+    path: v.pipe(v.nullable(v.string()), v.description('For read and edit: the file')),
+    command: v.pipe(v.nullable(v.string()), v.description('For command: the command line')),
+    exitCode: v.pipe(v.nullable(v.number()), v.description('For command: its exit code, when the agent reports it')),
+    diff: v.pipe(v.nullable(v.string()), v.description('For edit: a unified diff of the change, when it can be derived from the input')),
   }),
   v.strictObject({ ...Base, type: v.literal('error'), message: v.string() }),
-  v.strictObject({ ...Base, type: v.literal('systemInfo'), model: v.nullable(v.string()), tools: v.array(v.string()), cwd: v.nullable(v.string()) }),
+  v.strictObject({
+    ...Base,
+    type: v.literal('systemInfo'),
+    model: v.nullable(v.string()),
+    tools: v.array(v.string()),
+    cwd: v.nullable(v.string()),
+    agentVersion: v.nullable(v.string()),
+  }),
   v.strictObject({
     ...Base,
     type: v.literal('usage'),
     inputTokens: v.nullable(v.number()),
     outputTokens: v.nullable(v.number()),
+    cacheReadTokens: v.nullable(v.number()),
     costUsd: v.nullable(v.number()),
     durationMs: v.nullable(v.number()),
   }),
   v.strictObject({ ...Base, type: v.literal('agentSession'), agentSessionId: v.string() }),
-  v.strictObject({ ...Base, type: v.literal('raw'), stream: v.picklist(['stdout', 'stderr']), line: v.string() }),
+  v.strictObject({ ...Base, type: v.literal('raw'), stream: v.picklist(['stdout', 'stderr', 'stdin']), line: v.string() }),
 ]);
 
 export const SessionEntriesParams = v.strictObject({
@@ -52,4 +63,6 @@ export const SessionEntriesResult = v.strictObject({
 });
 
 export type NormalizedEntry = v.InferOutput<typeof NormalizedEntry>;
+export type ToolCallEntry = Extract<NormalizedEntry, { type: 'toolCall' }>;
+export type ToolStatus = (typeof TOOL_STATUSES)[number];
 export type ToolKind = (typeof TOOL_KINDS)[number];

@@ -28,6 +28,7 @@ export const ERRORS = {
   pathOutsideWorkspace: { code: -33022, summary: 'A path resolves outside the directory it must stay in' },
   invalidRef: { code: -33023, summary: 'A branch, ref or remote name that git would reject or that starts with `-`' },
   dataDirUnavailable: { code: -33030, summary: 'The data directory cannot be created, opened or migrated' },
+  executorUnavailable: { code: -33040, summary: "The executor's agent CLI is not installed or does not run; `data.hint` says what to install" },
 
   gitFailed: { code: -33100, summary: 'git exited with an error orchd has no narrower kind for; `data.stderr` has its words' },
   gitNotFound: { code: -33101, summary: 'No git executable could be found' },

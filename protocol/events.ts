@@ -5,6 +5,8 @@ import { Project } from './project.js';
 import { Task, TaskStatus } from './task.js';
 import { RepositoryConflicts, Workspace, WorkspaceState } from './workspace.js';
 import { Execution, Session } from './execution.js';
+import { NormalizedEntry } from './entries.js';
+import { Approval } from './approvals.js';
 
 /** Every kind of event, with the schema of its `data` and what it means. Past tense: something happened. */
 export const EVENT_KINDS = {
@@ -53,9 +55,15 @@ export const EVENT_KINDS = {
   },
   'execution/started': { data: v.strictObject({ execution: Execution }), summary: 'A process started (a script, the agent, a dev server)' },
   'execution/output': {
-    data: v.strictObject({ executionId: Id, seq: v.number(), stream: v.picklist(['stdout', 'stderr']), text: v.string() }),
-    summary: "A chunk of a process's output, UTF-8, in order (`seq` counts chunks per execution across both streams)",
+    data: v.strictObject({ executionId: Id, seq: v.number(), stream: v.picklist(['stdout', 'stderr', 'stdin']), text: v.string() }),
+    summary: "A chunk of a process's raw log, UTF-8, in order (`seq` counts chunks per execution across streams; `stdin` is what orchd wrote to an agent)",
   },
+  'session/entryUpserted': {
+    data: v.strictObject({ sessionId: Id, entry: NormalizedEntry }),
+    summary: 'A normalized conversation entry was created or updated (upsert by `entry.id`); written with the output it came from',
+  },
+  'approval/requested': { data: v.strictObject({ approval: Approval }), summary: 'An agent asked permission to use a tool; answer with `approval/respond`' },
+  'approval/resolved': { data: v.strictObject({ approval: Approval }), summary: 'An approval was allowed, denied, expired or cancelled, and by whom' },
   'execution/exited': { data: v.strictObject({ execution: Execution }), summary: 'A process ended: completed, failed or killed, with exit code and HEADs after' },
   notification: {
     data: v.strictObject({

@@ -1,6 +1,7 @@
 // Sessions (one conversation with one agent executor in a workspace) and executions (one OS process each).
 import * as v from 'valibot';
 import { Id, Timestamp } from './common.js';
+import { ResolvedProfile } from './executors.js';
 
 export const RUN_REASONS = ['setupScript', 'codingAgent', 'cleanupScript', 'archiveScript', 'devServer'] as const;
 export const RunReason = v.picklist(RUN_REASONS);
@@ -41,6 +42,7 @@ export const Session = v.strictObject({
   agentSessionId: v.pipe(v.nullable(v.string()), v.description("The agent's own session id, used to resume it")),
   status: v.picklist(SESSION_STATUSES),
   queuedFollowUp: v.nullable(v.strictObject({ prompt: v.string(), queuedAt: Timestamp })),
+  profile: v.pipe(ResolvedProfile, v.description('How the agent runs, for this session and its follow-ups')),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -49,7 +51,10 @@ const Prompt = v.pipe(v.string(), v.minLength(1), v.maxLength(1_000_000));
 
 export const SessionStartParams = v.strictObject({
   workspaceId: Id,
-  executor: v.pipe(v.string(), v.minLength(1), v.description('An executor id from `executor/list`')),
+  executor: v.optional(v.pipe(v.string(), v.minLength(1), v.description('An executor id from `executor/list`; required unless `profile` names one'))),
+  profile: v.optional(v.pipe(v.string(), v.minLength(1), v.description("A profile name from the project's `settings.profiles`"))),
+  model: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Overrides the profile's model"))),
+  permissionMode: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("Overrides the profile's permission mode"))),
   prompt: Prompt,
   skipSetup: v.optional(v.pipe(v.boolean(), v.description("Skip the project's setup scripts")), false),
 });
@@ -72,7 +77,7 @@ export const ExecutionListParams = v.optional(v.nullable(v.strictObject({ worksp
 export const ExecutionListResult = v.strictObject({ executions: v.array(Execution) });
 export const ExecutionStopResult = v.strictObject({ stopped: v.boolean(), execution: Execution });
 
-export const LogChunk = v.strictObject({ seq: v.number(), stream: v.picklist(['stdout', 'stderr']), text: v.string(), at: Timestamp });
+export const LogChunk = v.strictObject({ seq: v.number(), stream: v.picklist(['stdout', 'stderr', 'stdin']), text: v.string(), at: Timestamp });
 export const ExecutionLogsParams = v.strictObject({
   executionId: Id,
   sinceSeq: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),

@@ -81,6 +81,8 @@ import {
   WorkspaceStopParams,
 } from './execution.js';
 import { SessionEntriesParams, SessionEntriesResult } from './entries.js';
+import { ApprovalListParams, ApprovalListResult, ApprovalRequestParams, ApprovalRequestResult, ApprovalRespondParams, ApprovalRespondResult } from './approvals.js';
+import { ExecutorListParams, ExecutorListResult } from './executors.js';
 import { Task, TaskCreateParams, TaskDeleteParams, TaskDeleteResult, TaskGetParams, TaskListParams, TaskListResult, TaskUpdateParams } from './task.js';
 
 type AnySchema = v.GenericSchema;
@@ -250,7 +252,7 @@ export const METHODS = {
     params: SessionStartParams,
     result: SessionStartResult,
     summary: "Start a session in a workspace: the project's setup scripts, then the agent with the prompt, then auto-commit and the cleanup scripts",
-    emits: ['session/started', 'execution/started', 'execution/output', 'execution/exited', 'workspace/committed', 'task/updated', 'notification'],
+    emits: ['session/started', 'execution/started', 'execution/output', 'session/entryUpserted', 'approval/requested', 'execution/exited', 'workspace/committed', 'task/updated', 'notification'],
     errors: ['notFound', 'invalidState'],
   }),
   'session/followUp': request({
@@ -284,6 +286,23 @@ export const METHODS = {
     result: ExecutionLogsResult,
     summary: "Read a process's output chunks after `sinceSeq` (the same chunks `execution/output` events carry); `done` once it has exited and everything was read",
     errors: ['notFound'],
+  }),
+
+  'executor/list': request({ params: ExecutorListParams, result: ExecutorListResult, summary: 'Every executor orchd knows: whether its CLI is installed, its version, how it is driven and what it can do' }),
+
+  'approval/request': request({
+    direction: 'serverToClient',
+    params: ApprovalRequestParams,
+    result: ApprovalRequestResult,
+    summary: 'Sent to clients that declared `capabilities.approvals`: an agent asks to use a tool. Answer with a decision; the first answer from any client wins',
+  }),
+  'approval/list': request({ params: ApprovalListParams, result: ApprovalListResult, summary: 'Approvals, oldest first, optionally for one session and some statuses (e.g. `pending`)' }),
+  'approval/respond': request({
+    params: ApprovalRespondParams,
+    result: ApprovalRespondResult,
+    summary: 'Answer a pending approval: allow once, allow the tool for the rest of the session, or deny with a reason',
+    emits: ['approval/resolved'],
+    errors: ['notFound', 'invalidState'],
   }),
 
   'git/status': request({ params: GitStatusParams, result: GitStatusResult, summary: "Parsed `git status` of a workspace's worktree or a project repository", errors: ['notFound', 'invalidState'] }),

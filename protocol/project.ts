@@ -1,6 +1,8 @@
 // Projects: a name, one or more git repositories, scripts, files to copy into new worktrees, settings.
 import * as v from 'valibot';
 import { Id, Ok, Timestamp } from './common.js';
+import { ApprovalPolicy } from './approvals.js';
+import { Profile } from './executors.js';
 
 export const ScriptSpec = v.strictObject({
   command: v.pipe(v.string(), v.minLength(1), v.description('A shell command, run with /bin/sh -c')),
@@ -21,6 +23,8 @@ const BranchPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[
 export const ProjectSettings = v.strictObject({
   autoCommit: v.optional(v.boolean(), true),
   branchPrefix: v.optional(BranchPrefix, 'orchd'),
+  approvals: v.optional(ApprovalPolicy, {}),
+  profiles: v.optional(v.pipe(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]+$/), v.maxLength(64)), Profile), v.description('Named ways to run an agent, chosen with `session/start {profile}`')), {}),
 });
 
 export const Repository = v.strictObject({

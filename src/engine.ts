@@ -9,6 +9,7 @@ import { openStore, type Store } from './store/database.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
 import type { RunningExecution } from './executions/runner.js';
 import type { SessionRuntime } from './sessions/chain.js';
+import { ApprovalBroker } from './approvals/broker.js';
 
 export interface RepositoryResolver {
   /** The top level of the git repository containing `path`; pathNotFound or notAGitRepository otherwise. */
@@ -27,6 +28,8 @@ export interface Engine {
   readonly running: Map<string, RunningExecution>;
   /** Sessions whose action chain runs in this process. */
   readonly sessions: Map<string, SessionRuntime>;
+  /** Agents waiting for approval answers, and the hosts that can be asked. */
+  readonly approvals: ApprovalBroker;
   /** Stop every process this engine owns, then close; bounded by the host's shutdown deadline. */
   close(): Promise<void>;
 }
@@ -53,6 +56,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     locks: new KeyedMutex(),
     running,
     sessions,
+    approvals: new ApprovalBroker(),
     close() {
       closing ??= (async () => {
         for (const runtime of sessions.values()) {

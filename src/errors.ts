@@ -37,6 +37,16 @@ export class OrchdError extends Error {
     return new OrchdError('notFound', `Expected \`${field}\` to name an existing ${entity}, got ${shown(id)}`, { entity, id, field });
   }
 
+  /** Params that pass the schema but not a cross-field check. */
+  static invalidParams(field: string, message: string, details: ErrorDetails = {}): OrchdError {
+    return new OrchdError('invalidParams', message, { field, ...details });
+  }
+
+  /** The agent CLI an executor needs is missing. */
+  static executorUnavailable(executor: string, hint: string | null): OrchdError {
+    return new OrchdError('executorUnavailable', `Expected executor \`${executor}\` to be installed, but it is not${hint ? `: ${hint}` : ''}`, { executor, hint });
+  }
+
   /** The entity exists in a state that forbids the operation. */
   static invalidState(message: string, details: ErrorDetails = {}): OrchdError {
     return new OrchdError('invalidState', message, details);

@@ -10,21 +10,26 @@ const FLUSH_MS = 50;
 /** Bytes decoded but not yet persisted before the child's streams are paused. */
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 
+export type OutputStream = 'stdout' | 'stderr' | 'stdin';
+
 export interface OutputChunk {
   seq: number;
-  stream: 'stdout' | 'stderr';
+  stream: OutputStream;
   text: string;
 }
 
 export interface OutputCaptureOptions {
   persist: (chunks: OutputChunk[]) => Promise<unknown>;
-  onStdoutLine?: ((line: string) => void) | undefined;
+  /** Every complete line of every stream, in capture order, before its chunk is persisted. */
+  onLine?: ((line: string, stream: OutputStream) => void) | undefined;
   logger: Logger;
   maxLineBytes?: number;
 }
 
 export interface OutputCapture {
   attach(stream: Readable, name: 'stdout' | 'stderr'): void;
+  /** Record text orchd wrote to the child's stdin (whole lines), so the raw log holds both sides. */
+  recordInput(text: string): void;
   /** Resolves when every attached stream ended and everything is persisted. */
   closed(): Promise<void>;
   readonly stats: { bytes: number; cutLines: number; retainedBytes: () => number };
@@ -99,7 +104,7 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
     return flushing;
   };
 
-  const push = (stream: 'stdout' | 'stderr', text: string) => {
+  const push = (stream: OutputStream, text: string) => {
     if (!text) return;
     const last = pending[pending.length - 1];
     if (last && last.stream === stream && Buffer.byteLength(last.text) < CHUNK_BYTES) last.text += text;
@@ -110,25 +115,35 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
     if (pendingBytes + inFlightBytes > HIGH_WATER_BYTES) for (const s of streams) s.pause();
   };
 
+  const notify = (line: string, stream: OutputStream) => {
+    try {
+      options.onLine?.(line, stream);
+    } catch (error) {
+      options.logger.warn('line observer failed', { error, stream });
+    }
+  };
+
   return {
     stats,
+    recordInput(text) {
+      if (!text) return;
+      stats.bytes += Buffer.byteLength(text);
+      if (options.onLine) for (const line of text.replace(/\n$/, '').split('\n')) notify(line, 'stdin');
+      push('stdin', text.endsWith('\n') ? text : `${text}\n`);
+    },
     attach(readable, name) {
       streams.add(readable);
       const decoder = new TextDecoder('utf-8');
       const cut = createLineCutter(maxLine);
       let lineBuffer = '';
       const observe = (text: string) => {
-        if (!options.onStdoutLine || name !== 'stdout') return;
+        if (!options.onLine) return;
         lineBuffer += text;
         let newline: number;
         while ((newline = lineBuffer.indexOf('\n')) >= 0) {
           const line = lineBuffer.slice(0, newline);
           lineBuffer = lineBuffer.slice(newline + 1);
-          try {
-            options.onStdoutLine(line);
-          } catch (error) {
-            options.logger.warn('line observer failed', { error });
-          }
+          notify(line, name);
         }
       };
       const take = (text: string) => {
@@ -145,7 +160,7 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
           });
           readable.once('close', () => {
             take(decoder.decode());
-            if (lineBuffer && options.onStdoutLine && name === 'stdout') options.onStdoutLine(lineBuffer);
+            if (lineBuffer) notify(lineBuffer, name);
             streams.delete(readable);
             resolve();
           });

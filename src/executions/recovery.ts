@@ -1,6 +1,7 @@
 // Crash recovery: executions a dead orchd left marked `running` get their leftover process groups killed (only after
 // proving the pid still belongs to that process) and are marked `killed` with the reason; their sessions go idle.
 import type { Engine } from '../engine.js';
+import { closePendingApprovals } from '../approvals/service.js';
 import { transact } from '../events/unit-of-work.js';
 import { executionFromRow, sessionFromRow } from './store.js';
 import { isSameProcess, killLeftoverGroup } from './process-group.js';
@@ -51,5 +52,8 @@ export async function recoverExecutions(engine: Engine): Promise<string[]> {
       emit('session/updated', { session: sessionFromRow(updated) }, { workspaceId: session.workspace_id, sessionId: session.id });
     });
   }
+  // Approvals nobody answered before the daemon died: their agents are gone, so they expire (with an event).
+  const expired = await closePendingApprovals(engine, {}, 'expired', 'orchd stopped while this waited for an answer; the agent was stopped with it');
+  if (expired) engine.logger.warn('expired pending approvals', { count: expired });
   return recovered;
 }

@@ -11,7 +11,9 @@ import { headOid } from '../git/repo.js';
 import { newId } from '../util/ids.js';
 import { scopeOf } from '../workspaces/service.js';
 import { daemonIdentity, processIdentity, stopProcessGroup } from './process-group.js';
-import { createOutputCapture } from './output.js';
+import { createOutputCapture, type OutputStream } from './output.js';
+import type { AgentDriver, AgentInput } from '../executors/types.js';
+import type { Emit } from '../events/unit-of-work.js';
 import { executionFromRow, loadExecution } from './store.js';
 
 export interface ProcessSpec {
@@ -22,12 +24,19 @@ export interface ProcessSpec {
   env: Record<string, string>;
   input: string | null;
   keepStdinOpen: boolean;
-  /** Written to stdin to ask the process to stop its turn before signals are sent. */
-  interruptInput?: string | null;
-  onStdoutLine?: (line: string) => void;
+  /** An agent driver: it gets stdin once the process has spawned, every stdout line, and the first word on stop. */
+  driver?: AgentDriver;
+  /** Every complete line of the raw log (stdout, stderr, and what was written to stdin), in order. */
+  onLine?: (line: string, stream: OutputStream) => void;
+  /** Called inside each output batch's transaction, after its chunks are emitted: derived events go in with them. */
+  onPersist?: (emit: Emit) => void;
+  /** Record the execution as failed to start with this reason, without starting anything (e.g. a missing CLI). */
+  failure?: string;
 }
 
 export interface ExecutionIntent {
+  /** Chosen by the caller when it must know the id before the process starts (an agent's approvals); else new. */
+  id?: string;
   workspace: Workspace;
   sessionId: string | null;
   runReason: RunReason;
@@ -49,7 +58,7 @@ async function readHeads(workspace: Workspace): Promise<RepositoryHead[]> {
 /** Start the process and return at once; `done` settles when it has exited. */
 export async function startExecution(engine: Engine, intent: ExecutionIntent, spec: ProcessSpec): Promise<RunningExecution> {
   const { workspace } = intent;
-  const id = newId('exe');
+  const id = intent.id ?? newId('exe');
   const scope = { ...scopeOf(workspace), ...(intent.sessionId ? { sessionId: intent.sessionId } : {}), executionId: id };
   const owner = daemonIdentity();
   const headsBefore = await readHeads(workspace);
@@ -84,6 +93,7 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
 
   let child: ChildProcess;
   try {
+    if (spec.failure !== undefined) throw new Error(spec.failure);
     const [file, ...args] = spec.script !== undefined ? ['/bin/sh', '-c', spec.script] : (spec.argv ?? []);
     if (!file) throw new OrchdError('invalidState', 'Expected a command to run, got an empty argv');
     // Own process group (detached), stdout and stderr piped: a child never inherits the daemon's stdout.
@@ -93,7 +103,7 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
       env: spec.env,
       extendEnv: false,
       detached: true,
-      stdin: spec.input !== null || spec.keepStdinOpen ? 'pipe' : 'ignore',
+      stdin: spec.input !== null || spec.keepStdinOpen || spec.driver ? 'pipe' : 'ignore',
       stdout: 'pipe',
       stderr: 'pipe',
       buffer: false,
@@ -128,22 +138,44 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
   });
   engine.logger.debug('execution started', { executionId: id, pid, runReason: intent.runReason });
 
-  if (spec.input !== null && child.stdin) {
-    child.stdin.on('error', () => {});
-    child.stdin.write(spec.input);
-    if (!spec.keepStdinOpen) child.stdin.end();
-  }
-
+  const driver = spec.driver;
   const capture = createOutputCapture({
     persist: (chunks) =>
       transact(engine, async (_trx, emit) => {
         for (const chunk of chunks) emit('execution/output', { executionId: id, seq: chunk.seq, stream: chunk.stream, text: chunk.text }, scope);
+        spec.onPersist?.(emit);
       }),
-    onStdoutLine: spec.onStdoutLine,
+    onLine: (line, stream) => {
+      spec.onLine?.(line, stream);
+      if (stream === 'stdout') driver?.onStdoutLine(line);
+    },
     logger: engine.logger,
   });
+  if (child.stdin) child.stdin.on('error', (error) => engine.logger.debug('stdin closed early', { executionId: id, error }));
+  const input: AgentInput = {
+    writeLine(line) {
+      if (!child.stdin || child.stdin.destroyed || child.stdin.writableEnded) return;
+      capture.recordInput(`${line}\n`);
+      child.stdin.write(`${line}\n`);
+    },
+    close() {
+      if (child.stdin && !child.stdin.writableEnded) child.stdin.end();
+    },
+  };
+  if (spec.input !== null && child.stdin) {
+    child.stdin.write(spec.input);
+    if (!spec.keepStdinOpen && !driver) child.stdin.end();
+  }
   capture.attach(child.stdout!, 'stdout');
   capture.attach(child.stderr!, 'stderr');
+  if (driver) {
+    try {
+      driver.start(input);
+    } catch (error) {
+      engine.logger.error('agent driver failed to start', { executionId: id, error });
+      input.close();
+    }
+  }
 
   let stopReason: string | null = null;
   let stopping: Promise<void> | null = null;
@@ -167,11 +199,17 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
     stop(reason) {
       stopping ??= (async () => {
         stopReason ??= reason;
-        const interrupt = spec.interruptInput && child.stdin && !child.stdin.destroyed ? spec.interruptInput : null;
-        const step = await stopProcessGroup(pid, {
-          graceful: interrupt ? () => void child.stdin!.write(interrupt) : undefined,
-          gracefulMs: interrupt ? 2000 : 0,
-        });
+        // An agent is first asked to end its turn (its driver sends the interrupt and closes stdin when the turn
+        // ends); signals follow if it has not exited within the grace period, or at once if it cannot be asked.
+        let asked = false;
+        if (driver) {
+          try {
+            asked = driver.interrupt();
+          } catch (error) {
+            engine.logger.warn('agent interrupt failed', { executionId: id, error });
+          }
+        }
+        const step = await stopProcessGroup(pid, { graceful: asked ? () => {} : undefined, gracefulMs: asked ? 3000 : 0 });
         engine.logger.info('execution stopped', { executionId: id, reason, endedBy: step });
         await done;
       })();

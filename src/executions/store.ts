@@ -1,6 +1,7 @@
 // Rows <-> Execution and Session entities.
 import type { Kysely } from 'kysely';
 import type { Execution, ExecutionAction, ExecutionStatus, RepositoryHead, RunReason, Session } from '../../protocol/execution.js';
+import type { ResolvedProfile } from '../../protocol/executors.js';
 import type { Database, ExecutionsTable, SessionsTable } from '../store/schema.js';
 
 /** The wire entity for an execution row. */
@@ -33,6 +34,7 @@ export function sessionFromRow(row: SessionsTable): Session {
     agentSessionId: row.agent_session_id,
     status: row.status as Session['status'],
     queuedFollowUp: row.queued_prompt === null ? null : { prompt: row.queued_prompt, queuedAt: row.queued_at ?? row.updated_at },
+    profile: row.profile ? (JSON.parse(row.profile) as ResolvedProfile) : { name: null, model: null, permissionMode: null, extraArgs: [], env: {} },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

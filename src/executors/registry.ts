@@ -1,9 +1,11 @@
 // Every executor orchd knows, by id.
 import { OrchdError } from '../errors.js';
+import { claudeCode } from './claude-code.js';
 import { scriptedAgent } from './scripted-agent.js';
+import type { ExecutorInfo } from '../../protocol/executors.js';
 import type { Executor } from './types.js';
 
-const EXECUTORS: readonly Executor[] = [scriptedAgent];
+const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode];
 
 /** All executors. */
 export function listExecutors(): readonly Executor[] {
@@ -17,4 +19,14 @@ export function getExecutor(id: string, field = 'executor'): Executor {
     throw new OrchdError('notFound', `Expected \`${field}\` to be one of ${EXECUTORS.map((e) => `\`${e.id}\``).join(', ')}, got \`${id}\``, { entity: 'executor', id, field });
   }
   return executor;
+}
+
+/** Every executor with its availability, probed in parallel (for `executor/list` and `orchd doctor`). */
+export async function describeExecutors(env: Record<string, string | undefined> = process.env): Promise<ExecutorInfo[]> {
+  return Promise.all(
+    EXECUTORS.map(async (executor) => {
+      const availability = await executor.detect(env as Record<string, string>).catch((error: Error) => ({ available: false, version: null, path: null, hint: error.message }));
+      return { id: executor.id, displayName: executor.displayName, protocol: executor.protocol, ...availability, capabilities: { ...executor.capabilities } };
+    }),
+  );
 }

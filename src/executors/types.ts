@@ -1,47 +1,97 @@
+import type { ApprovalAnswer, ApprovalDecision } from '../../protocol/approvals.js';
 import type { Normalizer } from '../normalizers/types.js';
 
-// The one interface every agent executor implements. The engine spawns what `buildCommand` returns, watches the
-// output lines through `observeLine`, and stops it with the interrupt the executor knows, then signals.
+// The one interface every agent executor implements. One agent turn is one OS process: the engine spawns what
+// `prepare` returns (own process group, stdout/stderr captured, stdin recorded), hands the process's stdin to the
+// driver, feeds it every stdout line, and stops it with the driver's interrupt first, then signals. Follow-ups are
+// new processes that resume the agent's own session. Nothing here knows JSON-RPC to the host or the database.
 
 export interface ExecutorCapabilities {
+  /** Follow-ups continue the agent's own session. */
   resume: boolean;
+  /** A new session can start from a copy of an earlier one. */
   fork: boolean;
+  /** The conversation can be cut back to an earlier message. */
   reset: boolean;
+  /** Permission prompts reach orchd (and the host) before a tool runs. */
   approvals: boolean;
   images: boolean;
+  /** A model can be chosen. */
   models: boolean;
+  /** MCP servers can be configured. */
   mcp: boolean;
   /** The agent can be asked to stop its turn (an interrupt message) before signals are sent. */
   gracefulStop: boolean;
 }
 
-export interface AgentRunRequest {
+/** Resolved settings for one run: from the session's profile and the request. */
+export interface AgentProfile {
+  model: string | null;
+  /** Executor-specific: Claude `default | acceptEdits | plan | bypassPermissions`, Codex approval policy, … */
+  permissionMode: string | null;
+  extraArgs: string[];
+  env: Record<string, string>;
+}
+
+export interface AgentTurnRequest {
+  /** The worktree (or workspace folder for several repositories). */
   cwd: string;
   prompt: string;
   /** The agent's own session id to resume, for follow-ups. */
   resumeAgentSessionId: string | null;
+  /** The environment (already includes the workspace variables and the profile's env). */
   env: Record<string, string>;
+  profile: AgentProfile;
 }
 
-export interface AgentCommand {
+/** What the driver may do to the process. Every write is recorded in the execution's raw log as `stdin`. */
+export interface AgentInput {
+  /** Write one line (a newline is added). Ignored after the input is closed. */
+  writeLine(line: string): void;
+  /** Close stdin: most agents then finish and exit. */
+  close(): void;
+}
+
+/** A permission prompt from the agent, as orchd's approvals see it. */
+export interface ApprovalAsk {
+  tool: string;
+  toolCallId: string | null;
+  input: unknown;
+  title: string | null;
+  /** Decisions this agent can act on; `allowSession` only where the agent or orchd can remember it. */
+  options: ApprovalDecision[];
+}
+
+export interface AgentHooks {
+  /** Ask for permission. Resolves with the decision (from the host, a rule, the timeout policy or the session), or
+   * rejects when the execution is being stopped or `signal` aborts (the agent withdrew the question) — then the
+   * driver answers the agent with a cancellation if it can. */
+  requestApproval(ask: ApprovalAsk, signal?: AbortSignal): Promise<ApprovalAnswer>;
+  /** Report a problem the user should see (written to the daemon log; the normalizer makes the entry). */
+  warn(message: string, detail?: Record<string, unknown>): void;
+}
+
+/** Drives one agent process through one turn. Created per execution. */
+export interface AgentDriver {
+  /** The process has spawned: send what starts the turn (initialize, the prompt …). */
+  start(input: AgentInput): void;
+  /** One stdout line (without its newline), in order. */
+  onStdoutLine(line: string): void;
+  /** Ask the agent to stop its turn gracefully. Returns false when it cannot (signals follow at once). */
+  interrupt(): boolean;
+}
+
+export interface AgentLaunch {
   argv: string[];
   env: Record<string, string>;
-  /** Bytes written to the agent's stdin at start; stdin is closed after them unless `keepStdinOpen`. */
-  input: string | null;
-  keepStdinOpen: boolean;
-}
-
-export interface LineObservation {
-  /** The agent's own session id, when this line reveals it. */
-  agentSessionId?: string;
-  /** The agent finished its turn (for agents that do not exit on their own). */
-  turnEnded?: boolean;
+  driver: AgentDriver;
 }
 
 export interface ExecutorAvailability {
   available: boolean;
   version: string | null;
   path: string | null;
+  /** What to install or set when it is not available. */
   hint: string | null;
 }
 
@@ -49,14 +99,12 @@ export interface Executor {
   readonly id: string;
   readonly displayName: string;
   readonly capabilities: ExecutorCapabilities;
+  /** How it is driven, for `executor/list` and docs (e.g. `stream-json + control protocol`). */
+  readonly protocol: string;
   /** Whether its CLI is installed, and its version. */
-  detect(): Promise<ExecutorAvailability>;
-  /** The command line, environment and initial input for one turn. */
-  buildCommand(request: AgentRunRequest): AgentCommand;
-  /** Look at one stdout line as it arrives. */
-  observeLine(line: string): LineObservation | null;
-  /** What to write to stdin to interrupt the turn gracefully, or null. */
-  interruptInput(): string | null;
-  /** A fresh normalizer for one execution's output. */
+  detect(env?: Record<string, string>): Promise<ExecutorAvailability>;
+  /** The command line, environment and driver for one turn. */
+  prepare(request: AgentTurnRequest, hooks: AgentHooks): AgentLaunch;
+  /** A fresh normalizer for one execution's raw log (stdout, stderr and recorded stdin lines). */
   createNormalizer(): Normalizer;
 }

@@ -1,5 +1,10 @@
 // One client's connection: its lifecycle phase, capabilities, subscriptions, and flow control for notifications.
-import type { MessageConnection } from 'vscode-jsonrpc/node';
+import * as v from 'valibot';
+import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ApprovalRequestResult, type Approval } from '../../protocol/approvals.js';
+import { respondToApproval } from '../approvals/service.js';
+import { OrchdError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
 import type { Event } from '../../protocol/events.js';
 import type { InitializeParams } from '../../protocol/lifecycle.js';
 import type { EventSink, Subscription } from '../events/subscription.js';
@@ -25,6 +30,7 @@ export class ClientConnection {
   private inFlightBytes = 0;
   private readonly paused = new Set<Subscription>();
   private closed = false;
+  private stopAsking: (() => void) | null = null;
 
   constructor(
     readonly id: string,
@@ -83,9 +89,40 @@ export class ClientConnection {
     return true;
   }
 
-  /** The connection ended: drop its subscriptions. */
+  /**
+   * This client declared `capabilities.approvals`: send it `approval/request` for every approval that waits, now and
+   * later. The first answer from any client wins; when someone else answers first, this request is cancelled.
+   */
+  offerApprovals(engine: Engine, logger: Logger): void {
+    if (this.stopAsking) return;
+    const decidedBy = `client:${this.clientInfo?.name ?? this.id}`;
+    this.stopAsking = engine.approvals.addAsker((approval: Approval, settled: AbortSignal) => {
+      if (this.closed) return;
+      const source = new CancellationTokenSource();
+      settled.addEventListener('abort', () => source.cancel(), { once: true });
+      this.connection.sendRequest('approval/request', { approval }, source.token).then(
+        (result: unknown) => {
+          const parsed = v.safeParse(ApprovalRequestResult, result);
+          if (!parsed.success) {
+            logger.warn('invalid approval/request result; the approval stays pending', { approvalId: approval.id, issues: parsed.issues.map((i) => i.message) });
+            return;
+          }
+          respondToApproval(engine, { approvalId: approval.id, ...parsed.output }, decidedBy).catch((error: unknown) => {
+            if (!(error instanceof OrchdError && error.kind === 'invalidState')) logger.warn('could not record approval answer', { approvalId: approval.id, error });
+          });
+        },
+        (error: unknown) => {
+          if (!settled.aborted) logger.info('client did not answer approval/request; it stays pending', { approvalId: approval.id, error: (error as Error).message });
+        },
+      );
+    });
+  }
+
+  /** The connection ended: drop its subscriptions and stop asking it about approvals. */
   close(engine: Engine | undefined): void {
     this.closed = true;
+    this.stopAsking?.();
+    this.stopAsking = null;
     for (const id of this.subscriptions.keys()) engine?.hub.unsubscribe(id);
     this.subscriptions.clear();
     this.paused.clear();

@@ -14,6 +14,13 @@ import { updateTaskIn } from '../tasks/service.js';
 import { canTransition } from '../tasks/status.js';
 import { commitDirtyRepositories, getWorkspace, scopeOf } from '../workspaces/service.js';
 import { loadSession, sessionFromRow } from '../executions/store.js';
+import { closePendingApprovals, requestApproval, type ApprovalContext } from '../approvals/service.js';
+import { OrchdError } from '../errors.js';
+import type { Emit } from '../events/unit-of-work.js';
+import type { AgentHooks, AgentLaunch, Executor } from '../executors/types.js';
+import type { EntryDraft, RawStream } from '../normalizers/types.js';
+import { newId } from '../util/ids.js';
+import { stampEntry } from './entries.js';
 
 type Script = v.InferOutput<typeof ScriptSpec>;
 type ScriptReason = 'setupScript' | 'cleanupScript' | 'archiveScript' | 'devServer';
@@ -158,36 +165,93 @@ function labelOf(reason: ScriptReason): string {
 
 async function runAgent(engine: Engine, workspace: Workspace, sessionId: string, step: Extract<ChainStep, { kind: 'agent' }>, runtime: SessionRuntime): Promise<Execution> {
   const session = await requireSession(engine, sessionId);
+  const project = await getProject(engine, workspace.projectId);
   const executor = getExecutor(session.executor);
-  const cwd = workspace.repositories.length === 1 ? workspace.repositories[0]!.path : workspace.path;
+  const cwd = agentCwd(workspace);
   const resume = step.followUp ? session.agentSessionId : null;
-  const command = executor.buildCommand({ cwd, prompt: step.prompt, resumeAgentSessionId: resume, env: await workspaceEnvironment(workspace) });
-  let knownAgentSession = session.agentSessionId;
+  const executionId = newId('exe');
+  const scope = { ...scopeOf(workspace), sessionId, executionId };
+  const env = await workspaceEnvironment(workspace, session.profile.env);
+  const approvals: ApprovalContext = { sessionId, executionId, cwd, policy: project.settings.approvals, scope };
+  const hooks: AgentHooks = {
+    requestApproval: (ask, signal) => requestApproval(engine, approvals, ask, signal),
+    warn: (message, detail) => engine.logger.warn(message, { executionId, ...detail }),
+  };
+  let launch: AgentLaunch;
+  try {
+    launch = executor.prepare({ cwd, prompt: step.prompt, resumeAgentSessionId: resume, env, profile: session.profile }, hooks);
+  } catch (error) {
+    if (error instanceof OrchdError && error.kind === 'executorUnavailable') return failedToStart(engine, workspace, sessionId, executionId, executor.id, step, resume, error.message);
+    throw error;
+  }
+  const live = liveEntries(engine, executor, sessionId, executionId, scope, step.prompt, session.agentSessionId);
   const running = await startExecution(
     engine,
-    { workspace, sessionId, runReason: 'codingAgent', action: { type: 'agent', executor: executor.id, prompt: step.prompt, followUp: step.followUp, resumeAgentSessionId: resume } },
-    {
-      argv: command.argv,
-      cwd,
-      env: command.env,
-      input: command.input,
-      keepStdinOpen: command.keepStdinOpen,
-      interruptInput: executor.interruptInput(),
-      onStdoutLine: (line) => {
-        const seen = executor.observeLine(line);
-        if (seen?.agentSessionId && seen.agentSessionId !== knownAgentSession) {
-          knownAgentSession = seen.agentSessionId;
-          void recordAgentSession(engine, sessionId, seen.agentSessionId).catch((error) => engine.logger.warn('could not record agent session id', { error }));
-        }
-      },
-    },
+    { id: executionId, workspace, sessionId, runReason: 'codingAgent', action: { type: 'agent', executor: executor.id, prompt: step.prompt, followUp: step.followUp, resumeAgentSessionId: resume } },
+    { argv: launch.argv, cwd, env: launch.env, input: null, keepStdinOpen: true, driver: launch.driver, onLine: live.onLine, onPersist: live.onPersist },
   );
   runtime.running.set(running.id, running);
   try {
     return await running.done;
   } finally {
     runtime.running.delete(running.id);
+    await closePendingApprovals(engine, { executionId }, 'cancelled', 'The agent process ended before an answer').catch(() => {});
+    await live.settled();
   }
+}
+
+/** Where the agent runs: the worktree of a single-repository workspace, else the workspace folder. */
+export function agentCwd(workspace: Workspace): string {
+  return workspace.repositories.length === 1 ? workspace.repositories[0]!.path : workspace.path;
+}
+
+/** An agent execution that could not start (its CLI is missing): recorded as failed, with the reason. */
+async function failedToStart(
+  engine: Engine,
+  workspace: Workspace,
+  sessionId: string,
+  executionId: string,
+  executor: string,
+  step: Extract<ChainStep, { kind: 'agent' }>,
+  resume: string | null,
+  reason: string,
+): Promise<Execution> {
+  const running = await startExecution(
+    engine,
+    { id: executionId, workspace, sessionId, runReason: 'codingAgent', action: { type: 'agent', executor, prompt: step.prompt, followUp: step.followUp, resumeAgentSessionId: resume } },
+    { argv: [], cwd: agentCwd(workspace), env: {}, input: null, keepStdinOpen: false, failure: reason },
+  );
+  return running.done;
+}
+
+/**
+ * Normalize the agent's raw log as it is captured: entries that changed since the last output batch are emitted
+ * as `session/entry` events in that batch's transaction (one event per entry per batch, so a streamed message costs
+ * one event per batch, not per delta), and the agent's own session id is recorded when it appears.
+ */
+function liveEntries(engine: Engine, executor: Executor, sessionId: string, executionId: string, scope: Record<string, string>, prompt: string, knownAgentSession: string | null) {
+  const normalizer = executor.createNormalizer();
+  const changed = new Map<string, EntryDraft>([['prompt', { id: 'prompt', type: 'userMessage', text: prompt }]]);
+  let agentSession = knownAgentSession;
+  let recording: Promise<void> = Promise.resolve();
+  return {
+    onLine(line: string, stream: RawStream) {
+      for (const draft of normalizer.push(line, stream)) {
+        changed.delete(draft.id); // re-insert: the map keeps first-change order per batch
+        changed.set(draft.id, draft);
+        if (draft.type === 'agentSession' && draft.agentSessionId !== agentSession) {
+          agentSession = draft.agentSessionId;
+          const id = draft.agentSessionId;
+          recording = recording.then(() => recordAgentSession(engine, sessionId, id)).catch((error) => engine.logger.warn('could not record agent session id', { error }));
+        }
+      }
+    },
+    onPersist(emit: Emit) {
+      for (const draft of changed.values()) emit('session/entryUpserted', { sessionId, entry: stampEntry(draft, executionId) }, scope);
+      changed.clear();
+    },
+    settled: () => recording,
+  };
 }
 
 /** Commit what the agent left, when the project wants it and there is something to commit. */

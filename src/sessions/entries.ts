@@ -5,12 +5,12 @@ import type { NormalizedEntry } from '../../protocol/entries.js';
 import type { Engine } from '../engine.js';
 import { loadExecutions } from '../executions/store.js';
 import { getExecutor } from '../executors/registry.js';
-import type { EntryDraft } from '../normalizers/types.js';
+import type { EntryDraft, RawStream } from '../normalizers/types.js';
 import { getSession } from './service.js';
 
 /** Feed one execution's stored output, line by line per stream, to `onLine`. */
-async function replayLines(engine: Engine, executionId: string, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<void> {
-  const partial = { stdout: '', stderr: '' };
+async function replayLines(engine: Engine, executionId: string, onLine: (line: string, stream: RawStream) => void): Promise<void> {
+  const partial: Record<RawStream, string> = { stdout: '', stderr: '', stdin: '' };
   const rows = engine.store.db
     .selectFrom('events')
     .select('data')
@@ -19,12 +19,17 @@ async function replayLines(engine: Engine, executionId: string, onLine: (line: s
     .orderBy(sql`json_extract(data, '$.seq')`)
     .stream(64);
   for await (const row of rows) {
-    const chunk = JSON.parse(row.data) as { stream: 'stdout' | 'stderr'; text: string };
+    const chunk = JSON.parse(row.data) as { stream: RawStream; text: string };
     const lines = (partial[chunk.stream] + chunk.text).split('\n');
     partial[chunk.stream] = lines.pop()!;
     for (const line of lines) onLine(line, chunk.stream);
   }
-  for (const stream of ['stdout', 'stderr'] as const) if (partial[stream]) onLine(partial[stream], stream);
+  for (const stream of ['stdout', 'stderr', 'stdin'] as const) if (partial[stream]) onLine(partial[stream], stream);
+}
+
+/** The wire entry for a normalizer's draft: ids are made unique across the session's executions. */
+export function stampEntry(draft: EntryDraft, executionId: string): NormalizedEntry {
+  return { ...draft, id: `${executionId}/${draft.id}`, executionId } as NormalizedEntry;
 }
 
 /** Every entry of the session in order of first appearance, each in its latest state. */
@@ -35,7 +40,7 @@ export async function sessionEntries(engine: Engine, params: { sessionId: string
   const byId = new Map<string, NormalizedEntry>();
   let unknownLines = 0;
   for (const execution of executions) {
-    const stamp = (draft: EntryDraft): NormalizedEntry => ({ ...draft, id: `${execution.id}/${draft.id}`, executionId: execution.id }) as NormalizedEntry;
+    const stamp = (draft: EntryDraft): NormalizedEntry => stampEntry(draft, execution.id);
     if (execution.action.type === 'agent') byId.set(`${execution.id}/prompt`, stamp({ id: 'prompt', type: 'userMessage', text: execution.action.prompt }));
     const normalizer = executor.createNormalizer();
     await replayLines(engine, execution.id, (line, stream) => {

@@ -6,6 +6,8 @@ import { transact } from '../events/unit-of-work.js';
 import { loadExecutions, loadSession, loadSessions, sessionFromRow } from '../executions/store.js';
 import { getExecutor } from '../executors/registry.js';
 import { newId } from '../util/ids.js';
+import { getProject } from '../projects/service.js';
+import { resolveProfile, type SessionStartRequest } from './profile.js';
 import { getWorkspace, scopeOf } from '../workspaces/service.js';
 import { driveSession, followUpChain, initialChain, runtimeOf, updateSessionRow } from './chain.js';
 
@@ -22,10 +24,11 @@ export function listSessions(engine: Engine, workspaceId?: string): Promise<Sess
 }
 
 /** Start a session: setup scripts, the agent with the prompt, auto-commit, cleanup. Returns once it is under way. */
-export async function startSession(engine: Engine, params: { workspaceId: string; executor: string; prompt: string; skipSetup: boolean }): Promise<Session> {
+export async function startSession(engine: Engine, params: SessionStartRequest): Promise<Session> {
   const workspace = await getWorkspace(engine, params.workspaceId);
   if (workspace.state !== 'active') throw OrchdError.invalidState(`Expected the workspace to be \`active\` to start a session, got \`${workspace.state}\``, { state: workspace.state });
-  const executor = getExecutor(params.executor);
+  const { executorId, profile } = resolveProfile(await getProject(engine, workspace.projectId), params);
+  const executor = getExecutor(executorId);
   const busy = (await loadSessions(engine.store.db, workspace.id)).find((s) => s.status === 'running');
   if (busy) {
     throw OrchdError.invalidState(`Expected no running session in the workspace, but \`${busy.id}\` is running; use \`session/followUp\` or stop it first`, { sessionId: busy.id });
@@ -35,7 +38,18 @@ export async function startSession(engine: Engine, params: { workspaceId: string
   const session = await transact(engine, async (trx, emit) => {
     const row = await trx
       .insertInto('sessions')
-      .values({ id: newId('ses'), workspace_id: workspace.id, executor: executor.id, agent_session_id: null, status: 'running', queued_prompt: null, queued_at: null, created_at: now, updated_at: now })
+      .values({
+        id: newId('ses'),
+        workspace_id: workspace.id,
+        executor: executor.id,
+        agent_session_id: null,
+        status: 'running',
+        queued_prompt: null,
+        queued_at: null,
+        profile: JSON.stringify(profile),
+        created_at: now,
+        updated_at: now,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     const created = sessionFromRow(row);

@@ -132,4 +132,38 @@ export const MIGRATIONS: Record<string, Migration> = {
       await sql`create index events_output_chunk on events (execution_id, json_extract(data, '$.seq')) where kind = 'execution/output'`.execute(db);
     },
   },
+  '0004_approvals': {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('approvals')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id').onDelete('cascade'))
+        .addColumn('execution_id', 'text', (c) => c.notNull().references('executions.id').onDelete('cascade'))
+        .addColumn('tool', 'text', (c) => c.notNull())
+        .addColumn('tool_call_id', 'text')
+        .addColumn('input', 'text', (c) => c.notNull())
+        .addColumn('title', 'text')
+        .addColumn('options', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('decision', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('decided_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('resolved_at', 'text')
+        .execute();
+      await db.schema.createIndex('approvals_session').on('approvals').columns(['session_id', 'created_at']).execute();
+      await db.schema.createIndex('approvals_pending').on('approvals').columns(['status']).where(sql.ref('status'), '=', 'pending').execute();
+      // "Allow for the rest of the session": remembered across the session's turns (each turn is a new process).
+      await db.schema
+        .createTable('session_grants')
+        .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id').onDelete('cascade'))
+        .addColumn('tool', 'text', (c) => c.notNull())
+        .addColumn('approval_id', 'text', (c) => c.notNull())
+        .addColumn('granted_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('session_grants_pk', ['session_id', 'tool'])
+        .execute();
+      // Sessions remember the profile they were started with, so follow-ups run the same way.
+      await db.schema.alterTable('sessions').addColumn('profile', 'text').execute();
+    },
+  },
 };

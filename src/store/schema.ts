@@ -76,6 +76,8 @@ export interface SessionsTable {
   queued_at: string | null;
   created_at: string;
   updated_at: string;
+  /** JSON: the resolved profile the session runs with (null for sessions from before profiles). */
+  profile: string | null;
 }
 
 export interface ExecutionsTable {
@@ -100,6 +102,30 @@ export interface ExecutionsTable {
   ended_at: string | null;
 }
 
+export interface ApprovalsTable {
+  id: string;
+  session_id: string;
+  execution_id: string;
+  tool: string;
+  tool_call_id: string | null;
+  input: string;
+  title: string | null;
+  options: string;
+  status: string;
+  decision: string | null;
+  reason: string | null;
+  decided_by: string | null;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+export interface SessionGrantsTable {
+  session_id: string;
+  tool: string;
+  approval_id: string;
+  granted_at: string;
+}
+
 export interface Database {
   events: EventsTable;
   projects: ProjectsTable;
@@ -109,4 +135,6 @@ export interface Database {
   workspace_repositories: WorkspaceRepositoriesTable;
   sessions: SessionsTable;
   executions: ExecutionsTable;
+  approvals: ApprovalsTable;
+  session_grants: SessionGrantsTable;
 }

@@ -141,7 +141,7 @@ describe('sessions end to end (scripted agent)', () => {
 
   it('stops an agent that spawned a grandchild: the whole process group dies', async () => {
     const { workspaceId } = await setup.workspace('Stopper');
-    const { session } = await setup.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', prompt: '@grandchild 300\n@sleep 60000' });
+    const { session } = await setup.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', permissionMode: 'bypassPermissions', prompt: '@grandchild 300\n@sleep 60000' });
     const output = await waitForEvent(setup, (e) => e.kind === 'execution/output' && e.sessionId === session.id && /started background process \d+/.test((e.data as any).text), 'the grandchild pid');
     const grandchild = Number(/started background process (\d+)/.exec((output.data as any).text)![1]);
     const execution = await setup.orchd.client.request('execution/get', { executionId: output.executionId! });
@@ -219,7 +219,7 @@ describe('crash recovery (SIGKILL of the daemon mid-run)', () => {
     const first = await setUp(dataDir);
     try {
       const { workspaceId } = await first.workspace('Crashy');
-      const { session } = await first.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', prompt: 'before the crash\n@grandchild 300\n@sleep 60000' });
+      const { session } = await first.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', permissionMode: 'bypassPermissions', prompt: 'before the crash\n@grandchild 300\n@sleep 60000' });
       const output = await waitForEvent(first, (e) => e.kind === 'execution/output' && /started background process \d+/.test((e.data as any).text), 'the grandchild pid');
       const grandchild = Number(/started background process (\d+)/.exec((output.data as any).text)![1]);
       const execution = await first.orchd.client.request('execution/get', { executionId: output.executionId! });

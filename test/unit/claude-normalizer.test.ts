@@ -64,15 +64,16 @@ describe('Claude stream-json normalizer', () => {
       JSON.stringify({ type: 'assistant', message: { id: 'msg_1', role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm' }, { type: 'tool_use', id: 'toolu_1', name: 'Read', input: { file_path: 'a.go' } }] } }),
       JSON.stringify({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'package main' }] }] } }),
       JSON.stringify({ type: 'rate_limit_event', rate_limit_info: {} }),
+      JSON.stringify({ type: 'mystery_event', payload: 1 }),
       'not json at all',
       JSON.stringify({ type: 'result', subtype: 'error_during_execution', is_error: true, result: 'API Error: overloaded', usage: { input_tokens: 3, output_tokens: 1 } }),
     ];
     const { entries, unknown } = normalize(lines);
     const list = [...entries.values()];
-    assert.equal(unknown, 2, 'the rate-limit event and the garbage line are kept as raw entries');
+    assert.equal(unknown, 2, 'an unknown event type and the garbage line are kept as raw entries; the known rate-limit event is not');
     assert.deepEqual(
       list.filter((e) => e.type === 'raw').map((e) => e.type === 'raw' && e.line.slice(0, 15)),
-      ['{"type":"rate_l', 'not json at all'],
+      ['{"type":"myster', 'not json at all'],
     );
     assert.ok(list.some((e) => e.type === 'thinking' && e.text === 'hmm'));
     const read = list.find((e) => e.type === 'toolCall');

@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/log/logger.js';
 async function capture(writes: { stream: 'stdout' | 'stderr'; bytes: Buffer }[], maxLineBytes?: number) {
   const chunks: OutputChunk[] = [];
   const lines: string[] = [];
-  const out = createOutputCapture({ persist: async (batch) => void chunks.push(...batch), onStdoutLine: (l) => lines.push(l), logger: silentLogger, ...(maxLineBytes ? { maxLineBytes } : {}) });
+  const out = createOutputCapture({ persist: async (batch) => void chunks.push(...batch), onLine: (l, stream) => void (stream === 'stdout' && lines.push(l)), logger: silentLogger, ...(maxLineBytes ? { maxLineBytes } : {}) });
   const streams = { stdout: new PassThrough(), stderr: new PassThrough() };
   out.attach(streams.stdout, 'stdout');
   out.attach(streams.stderr, 'stderr');

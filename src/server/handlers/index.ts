@@ -1,5 +1,6 @@
 // The one wiring table: every client request in protocol/methods.ts maps to exactly one handler here.
 import type { Handlers } from '../context.js';
+import { approvalHandlers } from './approval.js';
 import { eventHandlers } from './events.js';
 import { gitHandlers } from './git.js';
 import { lifecycleHandlers } from './lifecycle.js';
@@ -17,4 +18,5 @@ export const HANDLERS: Handlers = {
   ...sessionHandlers,
   ...gitHandlers,
   ...eventHandlers,
+  ...approvalHandlers,
 };

@@ -21,6 +21,7 @@ export const lifecycleHandlers: Pick<Handlers, 'initialize' | 'shutdown'> = {
       client.clientInfo = params.clientInfo;
       client.capabilities = params.capabilities;
       client.phase = 'ready';
+      if (params.capabilities.approvals) client.offerApprovals(engine, host.logger);
       if (params.processId !== null) host.watchParent(params.processId);
       return {
         serverInfo: { name: 'orchd', version: host.version },

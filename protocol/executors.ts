@@ -1,0 +1,57 @@
+// Executors (agent CLIs orchd can drive) and profiles (how to run one: model, permission mode, extra args, env).
+import * as v from 'valibot';
+
+export const ExecutorCapabilities = v.strictObject({
+  resume: v.pipe(v.boolean(), v.description("Follow-ups continue the agent's own session")),
+  fork: v.boolean(),
+  reset: v.boolean(),
+  approvals: v.pipe(v.boolean(), v.description('Permission prompts reach orchd and the host before a tool runs')),
+  images: v.boolean(),
+  models: v.boolean(),
+  mcp: v.boolean(),
+  gracefulStop: v.pipe(v.boolean(), v.description('The agent is asked to end its turn before signals are sent')),
+});
+
+export const ExecutorInfo = v.strictObject({
+  id: v.string(),
+  displayName: v.string(),
+  protocol: v.pipe(v.string(), v.description('How orchd drives it')),
+  available: v.boolean(),
+  version: v.nullable(v.string()),
+  path: v.nullable(v.string()),
+  hint: v.pipe(v.nullable(v.string()), v.description('What to install or set when it is not available')),
+  capabilities: ExecutorCapabilities,
+});
+
+export const ExecutorListParams = v.optional(v.nullable(v.strictObject({})));
+export const ExecutorListResult = v.strictObject({ executors: v.array(ExecutorInfo) });
+
+const EnvName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/));
+
+/** Settings that change how an agent runs; every field is optional and falls back to the executor's default. */
+export const ProfileSettings = v.strictObject({
+  model: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(200)))),
+  permissionMode: v.optional(
+    v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description('Executor-specific, e.g. Claude `default`, `acceptEdits`, `plan`, `bypassPermissions`; Codex `untrusted`, `on-request`, `never`'))),
+  ),
+  extraArgs: v.optional(v.array(v.pipe(v.string(), v.maxLength(4000))), []),
+  env: v.optional(v.record(EnvName, v.string()), {}),
+});
+
+export const Profile = v.strictObject({
+  executor: v.pipe(v.string(), v.minLength(1), v.description('An executor id from `executor/list`')),
+  ...ProfileSettings.entries,
+});
+
+/** What a session runs with, after the profile and the request's overrides are applied. */
+export const ResolvedProfile = v.strictObject({
+  name: v.nullable(v.string()),
+  model: v.nullable(v.string()),
+  permissionMode: v.nullable(v.string()),
+  extraArgs: v.array(v.string()),
+  env: v.record(v.string(), v.string()),
+});
+
+export type ExecutorInfo = v.InferOutput<typeof ExecutorInfo>;
+export type Profile = v.InferOutput<typeof Profile>;
+export type ResolvedProfile = v.InferOutput<typeof ResolvedProfile>;

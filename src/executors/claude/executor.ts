@@ -1,0 +1,49 @@
+// Executors that speak Claude Code's stream-json with the control protocol: Claude Code itself and the bundled
+// scripted agent (a stand-in for tests and demos). They differ only in the program that runs.
+import type { AgentTurnRequest, Executor, ExecutorAvailability, ExecutorCapabilities } from '../types.js';
+import { createClaudeNormalizer } from '../../normalizers/claude-stream-json.js';
+import { createClaudeDriver } from './driver.js';
+
+/** Claude permission modes orchd passes through; anything else is passed as given and the CLI judges it. */
+export const CLAUDE_DEFAULT_PERMISSION_MODE = 'acceptEdits';
+
+export interface ClaudeLikeOptions {
+  id: string;
+  displayName: string;
+  capabilities: ExecutorCapabilities;
+  /** argv prefix that runs the CLI (e.g. [node, fake-agent.mjs] or [/usr/bin/claude]); null when it is not installed. */
+  program(env: Record<string, string>): string[] | null;
+  detect(env?: Record<string, string>): Promise<ExecutorAvailability>;
+  /** Environment the CLI needs on top of the request's. */
+  extraEnv?: Record<string, string>;
+  /** Variables removed from the environment (e.g. CLAUDECODE, so a nested CLI does not think it runs inside one). */
+  dropEnv?: string[];
+}
+
+/** The argv after the program for one turn. */
+export function claudeArguments(request: AgentTurnRequest): string[] {
+  const args = ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-prompt-tool', 'stdio'];
+  args.push('--permission-mode', request.profile.permissionMode ?? CLAUDE_DEFAULT_PERMISSION_MODE);
+  if (request.profile.model) args.push('--model', request.profile.model);
+  // `--resume=<id>`: the CLI treats --resume's value as optional, so the `=` form keeps an id starting with `-` safe.
+  if (request.resumeAgentSessionId) args.push(`--resume=${request.resumeAgentSessionId}`);
+  return [...args, ...request.profile.extraArgs];
+}
+
+export function createClaudeLikeExecutor(options: ClaudeLikeOptions): Executor {
+  return {
+    id: options.id,
+    displayName: options.displayName,
+    capabilities: options.capabilities,
+    protocol: 'stream-json in and out with the control protocol (can_use_tool, interrupt)',
+    detect: (env) => options.detect(env),
+    prepare(request, hooks) {
+      const program = options.program(request.env);
+      if (!program) throw new Error(`${options.displayName} is not installed`);
+      const env: Record<string, string> = { ...request.env, ...options.extraEnv };
+      for (const name of options.dropEnv ?? []) delete env[name];
+      return { argv: [...program, ...claudeArguments(request)], env, driver: createClaudeDriver(request.prompt, hooks) };
+    },
+    createNormalizer: createClaudeNormalizer,
+  };
+}

@@ -1,0 +1,43 @@
+// Which executor a session runs and how: the named profile from the project's settings, then the request's own
+// overrides. The result is stored on the session, so follow-ups (and restarts) run the agent the same way.
+import type { ResolvedProfile } from '../../protocol/executors.js';
+import type { Project } from '../../protocol/project.js';
+import { OrchdError } from '../errors.js';
+
+export interface SessionStartRequest {
+  workspaceId: string;
+  executor?: string | undefined;
+  profile?: string | undefined;
+  model?: string | undefined;
+  permissionMode?: string | undefined;
+  prompt: string;
+  skipSetup: boolean;
+}
+
+/** The executor id and resolved profile for a `session/start` request. */
+export function resolveProfile(project: Project, request: SessionStartRequest): { executorId: string; profile: ResolvedProfile } {
+  const named = request.profile !== undefined ? project.settings.profiles[request.profile] : undefined;
+  if (request.profile !== undefined && !named) {
+    const known = Object.keys(project.settings.profiles);
+    throw new OrchdError('notFound', `Expected \`profile\` to name one of the project's profiles (${known.length ? known.map((k) => `\`${k}\``).join(', ') : 'it has none'}), got \`${request.profile}\``, {
+      entity: 'profile',
+      id: request.profile,
+      field: 'profile',
+    });
+  }
+  const executorId = request.executor ?? named?.executor;
+  if (!executorId) throw OrchdError.invalidParams('executor', 'Expected `executor` or a `profile` that names one, got neither');
+  if (named && request.executor !== undefined && request.executor !== named.executor) {
+    throw OrchdError.invalidParams('executor', `Expected \`executor\` to match profile \`${request.profile}\` (\`${named.executor}\`), got \`${request.executor}\``);
+  }
+  return {
+    executorId,
+    profile: {
+      name: request.profile ?? null,
+      model: request.model ?? named?.model ?? null,
+      permissionMode: request.permissionMode ?? named?.permissionMode ?? null,
+      extraArgs: named?.extraArgs ?? [],
+      env: named?.env ?? {},
+    },
+  };
+}
