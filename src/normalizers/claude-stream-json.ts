@@ -24,6 +24,21 @@ const TOOL_KINDS: Record<string, ToolKind> = {
   Agent: 'subagent',
   TodoWrite: 'todo',
   ExitPlanMode: 'todo',
+  // Qwen Code (Gemini CLI's tool names) speaks the same stream-json.
+  write_file: 'edit',
+  edit: 'edit',
+  replace: 'edit',
+  read_file: 'read',
+  read_many_files: 'read',
+  run_shell_command: 'command',
+  glob: 'search',
+  grep_search: 'search',
+  search_file_content: 'search',
+  list_directory: 'search',
+  web_fetch: 'fetch',
+  web_search: 'fetch',
+  todo_write: 'todo',
+  task: 'subagent',
 };
 
 /** System subtypes that carry nothing for the conversation view. */
