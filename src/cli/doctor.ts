@@ -1,7 +1,9 @@
 // `orchd doctor`: what this machine offers orchd — Node, git, SQLite, the data directory — as text or JSON.
 import { accessSync, constants, existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
+import type { ExecutorInfo } from '../../protocol/executors.js';
 import { resolveDataDir } from '../config/data-dir.js';
+import { describeExecutors } from '../executors/registry.js';
 
 export interface Check {
   name: string;
@@ -19,10 +21,11 @@ export interface DoctorOptions {
 
 /** Run every check; the exit code is 0 when all passed, 1 otherwise. */
 export async function runDoctor(options: DoctorOptions): Promise<number> {
-  const checks = await collectChecks(options);
+  const [checks, executors] = await Promise.all([collectChecks(options), describeExecutors()]);
   const write = options.write ?? ((text: string) => process.stdout.write(text));
-  if (options.json) write(`${JSON.stringify({ version: options.version, checks }, null, 2)}\n`);
-  else write(renderChecks(options.version, checks));
+  if (options.json) write(`${JSON.stringify({ version: options.version, checks, executors }, null, 2)}\n`);
+  else write(renderChecks(options.version, checks) + renderExecutors(executors));
+  // A missing agent CLI is not a broken orchd: only the checks above decide the exit code.
   return checks.every((c) => c.ok) ? 0 : 1;
 }
 
@@ -80,6 +83,22 @@ export function renderChecks(version: string, checks: readonly Check[]): string 
   for (const check of checks) {
     lines.push(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(width)}  ${check.detail}`);
     if (!check.ok && check.hint) lines.push(`      ${' '.repeat(width)}  → ${check.hint}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const CAPABILITY_NAMES = ['approvals', 'resume', 'fork', 'reset', 'gracefulStop', 'models', 'images', 'mcp'] as const;
+
+/** The agents section: found or not, version, how it is driven, what it can do, and what to install. */
+export function renderExecutors(executors: readonly ExecutorInfo[]): string {
+  const width = Math.max(...executors.map((e) => e.id.length));
+  const lines = ['', 'agents'];
+  for (const executor of executors) {
+    const state = executor.available ? `found ${executor.version ?? ''}`.trim() : 'not found';
+    const can = CAPABILITY_NAMES.filter((name) => executor.capabilities[name]).join(', ') || 'none';
+    lines.push(`${executor.available ? 'ok  ' : '--  '}  ${executor.id.padEnd(width)}  ${state} — ${executor.displayName}`);
+    lines.push(`      ${' '.repeat(width)}  ${executor.protocol}; can: ${can}`);
+    if (!executor.available && executor.hint) lines.push(`      ${' '.repeat(width)}  → ${executor.hint}`);
   }
   return `${lines.join('\n')}\n`;
 }
