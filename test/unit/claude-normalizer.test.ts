@@ -95,3 +95,59 @@ describe('Claude stream-json normalizer', () => {
     for (const [name, kind] of table) assert.equal(toolKind(name), kind, name);
   });
 });
+
+describe('Claude stream-json normalizer: ids, partial messages and approvals', () => {
+  it('gives each block of a message its own id when blocks arrive on separate lines with one message id', () => {
+    const lines = fakeAgentLines('@split 3 alpha beta gamma');
+    const { entries, unknown } = normalize(lines);
+    assert.equal(unknown, 0);
+    const texts = [...entries.values()].filter((e) => e.type === 'assistantMessage');
+    assert.equal(texts.length, 3, 'three blocks, three entries: none overwrote another');
+    assert.equal(new Set(texts.map((t) => t.id)).size, 3);
+  });
+
+  it('coalesces partial-message deltas into the entry the final block line completes', () => {
+    const message = { id: 'msg_9', role: 'assistant', content: [] };
+    const lines = [
+      JSON.stringify({ type: 'stream_event', event: { type: 'message_start', message } }),
+      JSON.stringify({ type: 'stream_event', event: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } }),
+      JSON.stringify({ type: 'stream_event', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } } }),
+      JSON.stringify({ type: 'stream_event', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lo' } } }),
+    ];
+    const normalizer = createClaudeNormalizer();
+    const upserts = lines.flatMap((l) => normalizer.push(l, 'stdout'));
+    assert.deepEqual(
+      upserts.map((u) => u.type === 'assistantMessage' && [u.id, u.text]),
+      [
+        ['msg_9:0', 'Hel'],
+        ['msg_9:0', 'Hello'],
+      ],
+    );
+    const final = normalizer.push(JSON.stringify({ type: 'assistant', message: { ...message, content: [{ type: 'text', text: 'Hello' }] } }), 'stdout');
+    assert.deepEqual(
+      final.map((u) => u.type === 'assistantMessage' && [u.id, u.text]),
+      [['msg_9:0', 'Hello']],
+      'the complete block replaces the streamed one under the same id',
+    );
+    assert.equal(normalizer.unknownLines, 0);
+  });
+
+  it('moves a tool call through awaitingApproval to running or denied from the answers orchd wrote to stdin', () => {
+    const normalizer = createClaudeNormalizer();
+    const push = (line: object, stream: 'stdout' | 'stdin' = 'stdout') => normalizer.push(JSON.stringify(line), stream);
+    push({ type: 'assistant', message: { id: 'm1', content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'ls' } }] } });
+    const asked = push({ type: 'control_request', request_id: 'r1', request: { subtype: 'can_use_tool', tool_name: 'Bash', input: { command: 'ls' }, tool_use_id: 't1' } });
+    assert.equal(asked[0]!.type === 'toolCall' && asked[0]!.status, 'awaitingApproval');
+    const allowed = push({ type: 'control_response', response: { subtype: 'success', request_id: 'r1', response: { behavior: 'allow', updatedInput: {} } } }, 'stdin');
+    assert.equal(allowed[0]!.type === 'toolCall' && allowed[0]!.status, 'running');
+    const done = push({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'a.txt' }] } });
+    assert.deepEqual(done[0]!.type === 'toolCall' && [done[0]!.status, done[0]!.exitCode, done[0]!.output], ['succeeded', 0, 'a.txt']);
+
+    push({ type: 'control_request', request_id: 'r2', request: { subtype: 'can_use_tool', tool_name: 'Write', input: { file_path: '/w/x', content: 'x' }, tool_use_id: 't2' } });
+    const denied = push({ type: 'control_response', response: { subtype: 'success', request_id: 'r2', response: { behavior: 'deny', message: 'nope' } } }, 'stdin');
+    assert.deepEqual(denied[0]!.type === 'toolCall' && [denied[0]!.name, denied[0]!.kind, denied[0]!.status, denied[0]!.output], ['Write', 'edit', 'denied', 'nope']);
+    const result = push({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't2', content: 'nope', is_error: true }] } });
+    assert.equal(result[0]!.type === 'toolCall' && result[0]!.status, 'denied', 'the error result of a denied call stays denied');
+    assert.equal(normalizer.unknownLines, 0);
+  });
+});
