@@ -11,6 +11,8 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
+import { benchFirstEntry, benchNormalizer, type FirstEntryResult, type NormalizerThroughputResult } from './agents.js';
+import { realClaudeEnvironment } from './real-agents.js';
 import { benchCatchUp, type CatchUpResult } from './catchup.js';
 import { benchLogThroughput, type LogThroughputResult } from './logs.js';
 import { benchRoundTrip, type RoundTripResult } from './roundtrip.js';
@@ -20,7 +22,7 @@ import { benchStartup, startupBreakdown, type PhaseBreakdown, type StartupBreakd
 import { mb, ms, ratio, round, thousands } from './stats.js';
 import { benchWorkspaces, type WorkspaceBenchResult } from './workspaces.js';
 
-const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs'] as const;
+const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'agents'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -53,6 +55,8 @@ const config = {
   events: intFromEnv('BENCH_EVENTS', quick ? 100_000 : 1_000_000),
   workspaces: quick ? { files: 2000, runs: 3, changed: 200 } : { files: 10_000, runs: 7, changed: 1000 },
   logMegabytes: quick ? 32 : 256,
+  agentRuns: intFromEnv('BENCH_AGENT_RUNS', quick ? 5 : 15),
+  normalizerLines: quick ? 100_000 : 500_000,
 };
 
 /** The bundle must exist, and should be newer than the sources it is built from. */
@@ -84,6 +88,8 @@ const results: {
   catchUp?: CatchUpResult;
   workspaces?: WorkspaceBenchResult;
   logs?: LogThroughputResult;
+  firstEntry?: FirstEntryResult[];
+  normalizer?: NormalizerThroughputResult;
 } = {};
 const errors: { section: Section; error: string }[] = [];
 const timings: Partial<Record<Section, number>> = {};
@@ -173,6 +179,32 @@ await section('logs', async () => {
     '',
   ]);
   rows.push(['  daemon RSS during the flood', `${mb(r.orchd.peakRssMb)} peak`, '', '', 'bounded', '']);
+});
+
+await section('agents', async () => {
+  results.firstEntry = [];
+  const real = await realClaudeEnvironment();
+  const targets: { executor: string; env: Record<string, string>; prompt: string; close?: () => Promise<void> }[] = [{ executor: 'scripted-agent', env: {}, prompt: 'hello' }];
+  if (real) targets.push({ executor: 'claude-code', env: real.env, prompt: 'hello [mock:text]', close: real.close });
+  else progress('agents: real Claude Code not in the agent cache; BENCH_REAL_AGENTS=1 installs it');
+  for (const target of targets) {
+    try {
+      const r = await benchFirstEntry(target.executor, config.agentRuns, target.env, target.prompt);
+      results.firstEntry.push(r);
+      rows.push([`session/start → first entry, ${r.executor} (${r.runs} runs)`, `median ${ms(r.orchdMs)}`, `CLI alone to its first entry line ${ms(r.directMs)}`, ratio(r.ratio), '<= 1.2x', verdict(r.pass)]);
+    } finally {
+      await target.close?.();
+    }
+  }
+  const n = (results.normalizer = benchNormalizer(config.normalizerLines));
+  rows.push([
+    `Claude normalizer, ${thousands(n.lines)} captured lines (${n.megabytes.toFixed(0)} MB)`,
+    `${ms(n.normalizeMs)}, ${thousands(n.linesPerSecond)} lines/s`,
+    `JSON.parse of the same lines ${ms(n.parseMs)}`,
+    ratio(n.ratio),
+    'report',
+    '',
+  ]);
 });
 
 const header: Row = ['figure', 'orchd', 'baseline (same run)', 'ratio', 'target', 'result'];

@@ -1,11 +1,12 @@
 // Every executor orchd knows, by id.
 import { OrchdError } from '../errors.js';
 import { claudeCode } from './claude-code.js';
+import { codexExecutor } from './codex.js';
 import { scriptedAgent } from './scripted-agent.js';
 import type { ExecutorInfo } from '../../protocol/executors.js';
 import type { Executor } from './types.js';
 
-const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode];
+const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor];
 
 /** All executors. */
 export function listExecutors(): readonly Executor[] {

@@ -1,0 +1,5 @@
+// Real Codex (installed on first use, cached) through orchd's app-server driver against the project's mock model.
+// The mock offers Codex no write tool, so the edit is a shell command that needs approval.
+import { describeRealAgent } from './support/suite.js';
+
+describeRealAgent({ agent: 'codex', executor: 'codex', editTool: /^exec_command$/, editKind: 'command' });

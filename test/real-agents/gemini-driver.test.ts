@@ -1,0 +1,332 @@
+// The real Gemini CLI (`gemini --acp`, the pinned version from support/install.ts) driven by orchd's Gemini executor
+// and ACP driver against the mock model: an allowed edit, a follow-up that `session/load`s the session in a new
+// process and has its edit denied, a second follow-up cancelled mid-stream, and the normalizer's entries for each.
+// Also pins the two Gemini 0.61 quirks src/executors/gemini.ts works around (a load in the session's creation minute
+// wipes it; Gemini's startup cleanup deletes a session after its first follow-up), so the tests say when the
+// workarounds can go.
+//
+// Slow (a follow-up may wait for the next clock minute) and it installs the CLI on first use: it runs when
+// ORCHD_REAL_AGENTS is `1`, `all`, or a comma-separated list that names `gemini`. ORCHD_RECORD_CAPTURES=1 also
+// writes the raw logs to fixtures/captures/gemini/orchd-*.jsonl for the normalizer's unit test.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import type { ApprovalAnswer } from '../../protocol/approvals.js';
+import { startMockModel, type MockModel } from '../../fixtures/mock-model/server.js';
+import { createAcpDriver } from '../../src/executors/acp/driver.js';
+import { geminiExecutor, geminiMinuteStamp, waitOutSessionMinute } from '../../src/executors/gemini.js';
+import type { AgentDriver, AgentLaunch, ApprovalAsk } from '../../src/executors/types.js';
+import { createAcpNormalizer } from '../../src/normalizers/acp.js';
+import type { EntryDraft, RawStream } from '../../src/normalizers/types.js';
+import { ensureAgentCli, type InstalledAgent } from './support/install.js';
+import { agentEnvironment } from './support/isolation.js';
+
+const wanted = (process.env.ORCHD_REAL_AGENTS ?? '').split(',').map((s) => s.trim());
+const enabled = wanted.includes('1') || wanted.includes('all') || wanted.includes('gemini');
+const record = process.env.ORCHD_RECORD_CAPTURES === '1';
+const CAPTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'captures', 'gemini');
+/** Start-up is 1-4 s here; a load may wait up to a minute for the clock. */
+const TURN_TIMEOUT_MS = 120_000;
+const PROFILE = { model: null, permissionMode: null, extraArgs: [], env: {} };
+
+/** A git repository with one commit. */
+function makeRepo(path: string): string {
+  mkdirSync(path);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: path, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(path, 'README.md'), '# repo\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'initial');
+  return path;
+}
+
+interface RawLine {
+  stream: RawStream;
+  line: string;
+  ms: number;
+}
+
+interface Turn {
+  lines: RawLine[];
+  exit: { code: number | null; signal: NodeJS.Signals | null };
+  asks: ApprovalAsk[];
+  warnings: string[];
+  /** From spawn to exit. */
+  ms: number;
+  /** Wall clock at spawn. */
+  startedAt: number;
+}
+
+interface TurnOptions {
+  prompt: string;
+  /** The repository to run in (the main one by default). */
+  cwd?: string;
+  resume?: string | null;
+  decide?: (ask: ApprovalAsk) => Promise<ApprovalAnswer>;
+  onStdout?: (line: string, driver: AgentDriver) => void;
+  /** Build the launch another way (the quirk test drives without the executor's wait). */
+  launch?: (hooks: Parameters<typeof geminiExecutor.prepare>[1]) => AgentLaunch;
+}
+
+describe('Gemini CLI over ACP (real CLI, mock model)', { skip: enabled ? false : 'set ORCHD_REAL_AGENTS=gemini (or 1) to run' }, () => {
+  let cli: InstalledAgent;
+  let mock: MockModel;
+  let root: string;
+  let repo: string;
+  /** A second project for the control session that runs without the cleanup workaround (Gemini's cleanup is per project). */
+  let control: string;
+  let env: Record<string, string>;
+
+  before(async () => {
+    cli = await ensureAgentCli('gemini');
+    mock = await startMockModel();
+    root = mkdtempSync(join(tmpdir(), 'orchd-gemini-acp-'));
+    repo = makeRepo(join(root, 'repo'));
+    control = makeRepo(join(root, 'control'));
+    const home = join(root, 'home');
+    mkdirSync(home);
+    env = { ...agentEnvironment('gemini', { home, mockUrl: mock.url }), ...cli.env, ORCHD_GEMINI_PATH: cli.bin };
+  });
+
+  after(async () => {
+    await mock?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  /** One turn: the executor's launch spawned for real, its driver fed stdout, the raw log collected. */
+  async function runTurn(options: TurnOptions): Promise<Turn> {
+    const lines: RawLine[] = [];
+    const asks: ApprovalAsk[] = [];
+    const warnings: string[] = [];
+    const hooks = {
+      requestApproval(ask: ApprovalAsk) {
+        asks.push(ask);
+        return options.decide ? options.decide(ask) : Promise.resolve<ApprovalAnswer>({ decision: 'allowOnce' });
+      },
+      warn(message: string) {
+        warnings.push(message);
+      },
+    };
+    const launch =
+      options.launch?.(hooks) ??
+      geminiExecutor.prepare({ cwd: options.cwd ?? repo, prompt: options.prompt, resumeAgentSessionId: options.resume ?? null, env, profile: PROFILE }, hooks);
+    const startedAt = Date.now();
+    const started = performance.now();
+    const since = () => Math.round(performance.now() - started);
+    const child = spawn(launch.argv[0]!, launch.argv.slice(1), { cwd: options.cwd ?? repo, env: launch.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdinOpen = true;
+    const exited = new Promise<Turn['exit']>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push({ stream: 'stdout', line, ms: since() });
+      launch.driver.onStdoutLine(line);
+      options.onStdout?.(line, launch.driver);
+    });
+    createInterface({ input: child.stderr }).on('line', (line) => lines.push({ stream: 'stderr', line, ms: since() }));
+    launch.driver.start({
+      writeLine(line) {
+        if (!stdinOpen) return;
+        lines.push({ stream: 'stdin', line, ms: since() });
+        child.stdin.write(`${line}\n`);
+      },
+      close() {
+        if (!stdinOpen) return;
+        stdinOpen = false;
+        child.stdin.end();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        const log = lines.map((l) => `${l.ms} ${l.stream} ${l.line.slice(0, 300)}`).join('\n');
+        reject(new Error(`Gemini turn \`${options.prompt}\` did not end within ${TURN_TIMEOUT_MS} ms:\n${log}`));
+      }, TURN_TIMEOUT_MS);
+    });
+    try {
+      const exit = await Promise.race([exited, timeout]);
+      return { lines, exit, asks, warnings, ms: since(), startedAt };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The normalizer over stdout and stdin (stderr is Gemini's diagnostics and always raw). */
+  function normalize(turn: Turn): { entries: EntryDraft[]; unknownLines: number; drafts: EntryDraft[] } {
+    const normalizer = createAcpNormalizer();
+    const byId = new Map<string, EntryDraft>();
+    const drafts: EntryDraft[] = [];
+    for (const { stream, line } of turn.lines) {
+      if (stream === 'stderr') continue;
+      for (const draft of normalizer.push(line, stream)) {
+        drafts.push(draft);
+        byId.set(draft.id, draft);
+      }
+    }
+    return { entries: [...byId.values()], unknownLines: normalizer.unknownLines, drafts };
+  }
+
+  function save(name: string, turn: Turn): void {
+    if (!record) return;
+    const text = turn.lines
+      .filter((l) => l.stream !== 'stderr')
+      .map((l) => JSON.stringify({ dir: l.stream === 'stdin' ? 'in' : 'out', line: l.line, ms: l.ms }))
+      .join('\n');
+    writeFileSync(join(CAPTURES, `orchd-${name}.jsonl`), `${text}\n`);
+  }
+
+  const sent = (turn: Turn) => turn.lines.filter((l) => l.stream === 'stdin').map((l) => JSON.parse(l.line) as Record<string, any>);
+  const received = (turn: Turn) => turn.lines.filter((l) => l.stream === 'stdout' && l.line.startsWith('{')).map((l) => JSON.parse(l.line) as Record<string, any>);
+  const tools = (entries: EntryDraft[]) => entries.filter((e): e is Extract<EntryDraft, { type: 'toolCall' }> => e.type === 'toolCall');
+  const sessionOf = (entries: EntryDraft[]) => entries.find((e): e is Extract<EntryDraft, { type: 'agentSession' }> => e.type === 'agentSession')?.agentSessionId;
+
+  let sessionId: string | undefined;
+  /** The clock minute turn 1 created the session in, as Gemini stamps its session file. */
+  let createdStamp: string | undefined;
+  /** The control session: same steps, but Gemini's startup cleanup left on. */
+  let controlSession: string | undefined;
+  /** Wall clock of a raw line. */
+  const wallClock = (turn: Turn, line: RawLine | undefined) => new Date(turn.startedAt + (line?.ms ?? 0));
+  /** The Gemini launch without the leftover removal before spawn (so Gemini's startup cleanup strikes), but with
+   * the executor's wait before a load. */
+  const withCleanup = (prompt: string, resume: string | null) => (hooks: Parameters<typeof geminiExecutor.prepare>[1]): AgentLaunch => {
+    const launchEnv = { ...env, GEMINI_CLI_TRUST_WORKSPACE: 'true' };
+    const beforeLoad = (id: string, signal: AbortSignal) => waitOutSessionMinute(id, { env: launchEnv, signal });
+    return { argv: [cli.bin, '--acp'], env: launchEnv, driver: createAcpDriver({ cwd: control, prompt, resumeSessionId: resume, hooks, beforeLoad }) };
+  };
+  /** The user texts in the conversation (`contents`) of the model calls made for a prompt containing `marker`. */
+  const historyOf = (marker: string) =>
+    mock.requests
+      .filter((r) => r.api === 'gemini' && r.reply !== 'json' && JSON.stringify(r.body).includes(marker))
+      .map((r) => JSON.stringify((r.body as { contents?: unknown }).contents ?? []));
+  const methodsSent = (turn: Turn) => sent(turn).filter((m) => m.method).map((m) => m.method as string);
+
+  test('turn 1: an edit asked for, allowed, written; the session id and a paired tool call in the entries', async () => {
+    const turn = await runTurn({ prompt: '[mock:edit-file path=hello.txt content=hi] create hello.txt containing hi (first turn)' });
+    save('edit-allow', turn);
+    assert.deepEqual(turn.exit, { code: 0, signal: null }, 'Gemini exits by itself once stdin closes');
+    assert.deepEqual(turn.warnings, []);
+    assert.equal(readFileSync(join(repo, 'hello.txt'), 'utf8'), 'hi');
+
+    assert.equal(turn.asks.length, 1);
+    assert.equal(turn.asks[0]!.tool, 'edit');
+    assert.equal(turn.asks[0]!.title, 'Writing to hello.txt');
+    assert.deepEqual(turn.asks[0]!.options, ['allowOnce', 'allowSession', 'deny']);
+    assert.deepEqual(turn.asks[0]!.input, { path: join(repo, 'hello.txt') });
+    const answer = sent(turn).find((m) => m.result?.outcome);
+    assert.deepEqual(answer?.result, { outcome: { outcome: 'selected', optionId: 'proceed_once' } });
+
+    const { entries, unknownLines } = normalize(turn);
+    assert.equal(unknownLines, 0);
+    const [edit, ...others] = tools(entries);
+    assert.deepEqual(others, []);
+    assert.equal(edit?.status, 'succeeded');
+    assert.equal(edit?.kind, 'edit');
+    assert.equal(edit?.path, 'hello.txt');
+    assert.equal(edit?.toolCallId, turn.asks[0]!.toolCallId);
+    assert.equal(edit?.diff, '--- /dev/null\n+++ b/hello.txt\n@@ -0,0 +1,1 @@\n+hi\n');
+    assert.ok(entries.some((e) => e.type === 'assistantMessage' && e.text === 'done'));
+    const system = entries.find((e) => e.type === 'systemInfo');
+    assert.equal(system?.type === 'systemInfo' && system.agentVersion, cli.version);
+    assert.ok(entries.some((e) => e.type === 'usage' && (e.inputTokens ?? 0) > 0));
+    sessionId = sessionOf(entries);
+    assert.match(sessionId ?? '', /^[0-9a-f-]{36}$/);
+    createdStamp = geminiMinuteStamp(wallClock(turn, turn.lines.find((l) => l.stream === 'stdout' && l.line.includes(`"sessionId":"${sessionId}","modes"`))));
+
+    const controlTurn = await runTurn({ cwd: control, prompt: '[mock:text reply="control one"] control first turn', launch: withCleanup('[mock:text reply="control one"] control first turn', null) });
+    controlSession = sessionOf(normalize(controlTurn).entries);
+    assert.ok(controlSession);
+  });
+
+  test('turn 2: a follow-up loads the session in a new process (after the minute it was created in) and has its edit denied', async () => {
+    assert.ok(sessionId, 'turn 1 gave a session id');
+    const turn = await runTurn({ prompt: '[mock:edit-file path=denied.txt content=no] now create denied.txt (second turn)', resume: sessionId, decide: async () => ({ decision: 'deny', reason: 'not this one' }) });
+    save('load-deny', turn);
+    assert.deepEqual(turn.exit, { code: 0, signal: null });
+    assert.deepEqual(turn.warnings, []);
+    assert.equal(existsSync(join(repo, 'denied.txt')), false);
+    assert.deepEqual(methodsSent(turn), ['initialize', 'session/load', 'session/prompt']);
+    const loadSent = turn.lines.find((l) => l.stream === 'stdin' && l.line.includes('"session/load"'));
+    assert.notEqual(geminiMinuteStamp(wallClock(turn, loadSent)), createdStamp, 'the load went out after the minute the session was created in');
+    assert.deepEqual(sent(turn).find((m) => m.result?.outcome)?.result, { outcome: { outcome: 'selected', optionId: 'cancel' } });
+    assert.ok(historyOf('second turn')[0]?.includes('first turn'), 'the model got the first turn from the loaded history');
+
+    const { entries, unknownLines } = normalize(turn);
+    assert.equal(unknownLines, 0);
+    assert.deepEqual(tools(entries).map((t) => [t.path, t.status]), [['denied.txt', 'denied']], 'only this turn’s tool call; the replay made no entries');
+    assert.equal(sessionOf(entries), sessionId);
+    // The replay was drained before the prompt went out.
+    const promptAt = turn.lines.findIndex((l) => l.stream === 'stdin' && l.line.includes('"session/prompt"'));
+    assert.ok(turn.lines.slice(0, promptAt).some((l) => l.line.includes('user_message_chunk')), 'the load replayed history');
+    assert.ok(!turn.lines.slice(promptAt).some((l) => l.line.includes('user_message_chunk')), 'no replayed history after the prompt line');
+
+    const controlTurn = await runTurn({ cwd: control, prompt: '[mock:text reply="control two"] control second turn', resume: controlSession, launch: withCleanup('[mock:text reply="control two"] control second turn', controlSession!) });
+    assert.deepEqual(controlTurn.warnings, [], 'the first follow-up works even with the cleanup on');
+  });
+
+  test('turn 3: a second follow-up loads again, is cancelled mid-stream, and the process exits by itself', async () => {
+    assert.ok(sessionId);
+    let interrupted: boolean | null = null;
+    const turn = await runTurn({
+      prompt: '[mock:slow n=50 ms=200] stream slowly (third turn)',
+      resume: sessionId,
+      onStdout(line, driver) {
+        if (interrupted === null && line.includes('"agent_message_chunk"') && line.includes('slow')) interrupted = driver.interrupt();
+      },
+    });
+    save('load-cancel', turn);
+    assert.equal(interrupted, true);
+    assert.deepEqual(turn.exit, { code: 0, signal: null });
+    assert.deepEqual(turn.warnings, [], 'the session survived Gemini’s startup cleanup');
+    assert.deepEqual(methodsSent(turn), ['initialize', 'session/load', 'session/prompt', 'session/cancel']);
+    const cancelAt = turn.lines.find((l) => l.stream === 'stdin' && l.line.includes('"session/cancel"'));
+    assert.ok(cancelAt);
+    assert.ok(turn.ms - cancelAt.ms < 5000, `exited ${turn.ms - cancelAt.ms} ms after the cancel`);
+    const promptId = sent(turn).find((m) => m.method === 'session/prompt')?.id;
+    assert.deepEqual(received(turn).find((m) => m.id === promptId && !m.method)?.result, { stopReason: 'cancelled' });
+    const history = historyOf('third turn')[0] ?? '';
+    assert.ok(history.includes('first turn') && history.includes('second turn'), 'both earlier turns are in the history');
+
+    const { entries, unknownLines } = normalize(turn);
+    assert.equal(unknownLines, 0);
+    assert.equal(sessionOf(entries), sessionId);
+    const text = entries.filter((e) => e.type === 'assistantMessage').map((e) => (e as { text: string }).text);
+    assert.equal(text.length, 1);
+    assert.match(text[0]!, /^slow0 /);
+    assert.ok(!text[0]!.includes('slow49'), 'the stream was cut short');
+  });
+
+  test('pinned quirk: without the leftover removal, Gemini’s startup cleanup deletes the session before a second follow-up', async () => {
+    assert.ok(controlSession);
+    const turn = await runTurn({ cwd: control, prompt: '[mock:text reply="control three"] control third turn', resume: controlSession, launch: withCleanup('[mock:text reply="control three"] control third turn', controlSession) });
+    const loadId = sent(turn).find((m) => m.method === 'session/load')?.id;
+    const loadAnswer = received(turn).find((m) => m.id === loadId && !m.method);
+    assert.match(String(loadAnswer?.error?.data?.details ?? loadAnswer?.error?.message), /No previous sessions found/, 'if this fails, Gemini no longer deletes the session and removeLoadLeftovers in src/executors/gemini.ts may go');
+    assert.match(turn.warnings[0] ?? '', /starting a new one/);
+  });
+
+  test('pinned quirk: a session/load in the minute the session was created wipes its history', async () => {
+    // Start early enough in a minute that the first turn and the load share it.
+    const second = new Date().getUTCSeconds();
+    if (second > 40) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+    const first = await runTurn({ prompt: '[mock:text reply="quirk one"] quirk turn one' });
+    const quirkSession = sessionOf(normalize(first).entries);
+    assert.ok(quirkSession);
+    const prompt = '[mock:text reply="quirk two"] quirk turn two';
+    const noWait = await runTurn({
+      prompt,
+      launch: (hooks) => {
+        const launch = geminiExecutor.prepare({ cwd: repo, prompt, resumeAgentSessionId: quirkSession, env, profile: PROFILE }, hooks);
+        // The same command line and environment, driven without the executor's wait before session/load.
+        return { ...launch, driver: createAcpDriver({ cwd: repo, prompt, resumeSessionId: quirkSession, hooks }) };
+      },
+    });
+    const loadId = sent(noWait).find((m) => m.method === 'session/load')?.id;
+    const loadAnswer = received(noWait).find((m) => m.id === loadId && !m.method);
+    assert.match(String(loadAnswer?.error?.data?.details ?? loadAnswer?.error?.message), /No previous sessions found/, 'if this fails, Gemini no longer loses a same-minute session and waitOutSessionMinute in src/executors/gemini.ts may go');
+    assert.match(noWait.warnings[0] ?? '', /starting a new one/);
+  });
+});
