@@ -2,11 +2,12 @@
 import { OrchdError } from '../errors.js';
 import { claudeCode } from './claude-code.js';
 import { codexExecutor } from './codex.js';
+import { geminiExecutor } from './gemini.js';
 import { scriptedAgent } from './scripted-agent.js';
 import type { ExecutorInfo } from '../../protocol/executors.js';
 import type { Executor } from './types.js';
 
-const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor];
+const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor, geminiExecutor];
 
 /** All executors. */
 export function listExecutors(): readonly Executor[] {

@@ -5,9 +5,9 @@
 // wipes it; Gemini's startup cleanup deletes a session after its first follow-up), so the tests say when the
 // workarounds can go.
 //
-// Slow (a follow-up may wait for the next clock minute) and it installs the CLI on first use: it runs when
-// ORCHD_REAL_AGENTS is `1`, `all`, or a comma-separated list that names `gemini`. ORCHD_RECORD_CAPTURES=1 also
-// writes the raw logs to fixtures/captures/gemini/orchd-*.jsonl for the normalizer's unit test.
+// The CLI installs on first use (test/real-agents/support/install.ts). About a minute at most: the first follow-up may
+// wait for the next clock minute. ORCHD_RECORD_CAPTURES=1 also writes the raw logs to
+// fixtures/captures/gemini/orchd-*.jsonl for the normalizer's unit test.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,8 +25,6 @@ import type { EntryDraft, RawStream } from '../../src/normalizers/types.js';
 import { ensureAgentCli, type InstalledAgent } from './support/install.js';
 import { agentEnvironment } from './support/isolation.js';
 
-const wanted = (process.env.ORCHD_REAL_AGENTS ?? '').split(',').map((s) => s.trim());
-const enabled = wanted.includes('1') || wanted.includes('all') || wanted.includes('gemini');
 const record = process.env.ORCHD_RECORD_CAPTURES === '1';
 const CAPTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'captures', 'gemini');
 /** Start-up is 1-4 s here; a load may wait up to a minute for the clock. */
@@ -72,7 +70,7 @@ interface TurnOptions {
   launch?: (hooks: Parameters<typeof geminiExecutor.prepare>[1]) => AgentLaunch;
 }
 
-describe('Gemini CLI over ACP (real CLI, mock model)', { skip: enabled ? false : 'set ORCHD_REAL_AGENTS=gemini (or 1) to run' }, () => {
+describe('Gemini CLI over ACP (real CLI, mock model)', () => {
   let cli: InstalledAgent;
   let mock: MockModel;
   let root: string;
@@ -186,7 +184,7 @@ describe('Gemini CLI over ACP (real CLI, mock model)', { skip: enabled ? false :
   let sessionId: string | undefined;
   /** The clock minute turn 1 created the session in, as Gemini stamps its session file. */
   let createdStamp: string | undefined;
-  /** The control session: same steps, but Gemini's startup cleanup left on. */
+  /** The control session: same steps, without the leftover removal. */
   let controlSession: string | undefined;
   /** Wall clock of a raw line. */
   const wallClock = (turn: Turn, line: RawLine | undefined) => new Date(turn.startedAt + (line?.ms ?? 0));
@@ -264,7 +262,7 @@ describe('Gemini CLI over ACP (real CLI, mock model)', { skip: enabled ? false :
     assert.ok(!turn.lines.slice(promptAt).some((l) => l.line.includes('user_message_chunk')), 'no replayed history after the prompt line');
 
     const controlTurn = await runTurn({ cwd: control, prompt: '[mock:text reply="control two"] control second turn', resume: controlSession, launch: withCleanup('[mock:text reply="control two"] control second turn', controlSession!) });
-    assert.deepEqual(controlTurn.warnings, [], 'the first follow-up works even with the cleanup on');
+    assert.deepEqual(controlTurn.warnings, [], 'the first follow-up works without the leftover removal');
   });
 
   test('turn 3: a second follow-up loads again, is cancelled mid-stream, and the process exits by itself', async () => {
@@ -297,6 +295,17 @@ describe('Gemini CLI over ACP (real CLI, mock model)', { skip: enabled ? false :
     assert.equal(text.length, 1);
     assert.match(text[0]!, /^slow0 /);
     assert.ok(!text[0]!.includes('slow49'), 'the stream was cut short');
+  });
+
+  test('a model API error ends the turn with an error entry, and the agent still exits by itself', async () => {
+    const turn = await runTurn({ prompt: '[mock:error status=400 message="mock says no"] fail please' });
+    save('api-error', turn);
+    assert.deepEqual(turn.exit, { code: 0, signal: null });
+    const { entries, unknownLines } = normalize(turn);
+    assert.equal(unknownLines, 0);
+    const errors = entries.filter((e): e is Extract<EntryDraft, { type: 'error' }> => e.type === 'error');
+    assert.equal(errors.length, 1, JSON.stringify(entries));
+    assert.match(errors[0]!.message, /mock says no/);
   });
 
   test('pinned quirk: without the leftover removal, Gemini’s startup cleanup deletes the session before a second follow-up', async () => {
