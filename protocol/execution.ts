@@ -1,7 +1,7 @@
 // Sessions (one conversation with one agent executor in a workspace) and executions (one OS process each).
 import * as v from 'valibot';
 import { Id, Timestamp } from './common.js';
-import { ResolvedProfile } from './executors.js';
+import { AgentCommand, ResolvedProfile } from './executors.js';
 
 export const RUN_REASONS = ['setupScript', 'codingAgent', 'cleanupScript', 'archiveScript', 'devServer'] as const;
 export const RunReason = v.picklist(RUN_REASONS);
@@ -55,6 +55,7 @@ export const SessionStartParams = v.strictObject({
   profile: v.optional(v.pipe(v.string(), v.minLength(1), v.description("A profile name from the project's `settings.profiles`"))),
   model: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Overrides the profile's model"))),
   permissionMode: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("Overrides the profile's permission mode"))),
+  command: v.optional(v.pipe(AgentCommand, v.description("For the `acp` executor: the agent's command line; overrides the profile's"))),
   prompt: Prompt,
   skipSetup: v.optional(v.pipe(v.boolean(), v.description("Skip the project's setup scripts")), false),
 });

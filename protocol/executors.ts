@@ -27,6 +27,7 @@ export const ExecutorListParams = v.optional(v.nullable(v.strictObject({})));
 export const ExecutorListResult = v.strictObject({ executors: v.array(ExecutorInfo) });
 
 const EnvName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/));
+export const AgentCommand = v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(4000))), v.minLength(1), v.maxLength(100));
 
 /** Settings that change how an agent runs; every field is optional and falls back to the executor's default. */
 export const ProfileSettings = v.strictObject({
@@ -36,6 +37,9 @@ export const ProfileSettings = v.strictObject({
   ),
   extraArgs: v.optional(v.array(v.pipe(v.string(), v.maxLength(4000))), []),
   env: v.optional(v.record(EnvName, v.string()), {}),
+  command: v.optional(
+    v.pipe(AgentCommand, v.description('For the `acp` executor: the command line of any agent that speaks ACP on stdio, e.g. `["goose", "acp"]` or `["opencode", "acp"]`')),
+  ),
 });
 
 export const Profile = v.strictObject({
@@ -50,6 +54,7 @@ export const ResolvedProfile = v.strictObject({
   permissionMode: v.nullable(v.string()),
   extraArgs: v.array(v.string()),
   env: v.record(v.string(), v.string()),
+  command: v.optional(v.nullable(v.array(v.string())), null),
 });
 
 export type ExecutorInfo = v.InferOutput<typeof ExecutorInfo>;

@@ -34,7 +34,7 @@ export function sessionFromRow(row: SessionsTable): Session {
     agentSessionId: row.agent_session_id,
     status: row.status as Session['status'],
     queuedFollowUp: row.queued_prompt === null ? null : { prompt: row.queued_prompt, queuedAt: row.queued_at ?? row.updated_at },
-    profile: row.profile ? (JSON.parse(row.profile) as ResolvedProfile) : { name: null, model: null, permissionMode: null, extraArgs: [], env: {} },
+    profile: { name: null, model: null, permissionMode: null, extraArgs: [], env: {}, command: null, ...(row.profile ? (JSON.parse(row.profile) as Partial<ResolvedProfile>) : {}) },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

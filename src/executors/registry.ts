@@ -3,11 +3,12 @@ import { OrchdError } from '../errors.js';
 import { claudeCode } from './claude-code.js';
 import { codexExecutor } from './codex.js';
 import { geminiExecutor } from './gemini.js';
+import { acpProfileExecutor } from './acp/executor.js';
 import { scriptedAgent } from './scripted-agent.js';
 import type { ExecutorInfo } from '../../protocol/executors.js';
 import type { Executor } from './types.js';
 
-const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor, geminiExecutor];
+const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor, geminiExecutor, acpProfileExecutor];
 
 /** All executors. */
 export function listExecutors(): readonly Executor[] {

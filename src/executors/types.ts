@@ -31,6 +31,8 @@ export interface AgentProfile {
   permissionMode: string | null;
   extraArgs: string[];
   env: Record<string, string>;
+  /** For executors whose program is configured (the generic `acp` executor): the command line. */
+  command?: string[] | null;
 }
 
 export interface AgentTurnRequest {
@@ -103,6 +105,8 @@ export interface Executor {
   readonly protocol: string;
   /** Whether its CLI is installed, and its version. */
   detect(env?: Record<string, string>): Promise<ExecutorAvailability>;
+  /** Refuse a profile this executor cannot run (throws OrchdError), so `session/start` fails before anything starts. */
+  checkProfile?(profile: AgentProfile): void;
   /** The command line, environment and driver for one turn. */
   prepare(request: AgentTurnRequest, hooks: AgentHooks): AgentLaunch;
   /** A fresh normalizer for one execution's raw log (stdout, stderr and recorded stdin lines). */

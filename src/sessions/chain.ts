@@ -181,7 +181,7 @@ async function runAgent(engine: Engine, workspace: Workspace, sessionId: string,
   try {
     launch = executor.prepare({ cwd, prompt: step.prompt, resumeAgentSessionId: resume, env, profile: session.profile }, hooks);
   } catch (error) {
-    if (error instanceof OrchdError && error.kind === 'executorUnavailable') return failedToStart(engine, workspace, sessionId, executionId, executor.id, step, resume, error.message);
+    if (error instanceof OrchdError) return failedToStart(engine, workspace, sessionId, executionId, executor.id, step, resume, error.message);
     throw error;
   }
   const live = liveEntries(engine, executor, sessionId, executionId, scope, step.prompt, session.agentSessionId);

@@ -10,6 +10,7 @@ export interface SessionStartRequest {
   profile?: string | undefined;
   model?: string | undefined;
   permissionMode?: string | undefined;
+  command?: string[] | undefined;
   prompt: string;
   skipSetup: boolean;
 }
@@ -38,6 +39,7 @@ export function resolveProfile(project: Project, request: SessionStartRequest): 
       permissionMode: request.permissionMode ?? named?.permissionMode ?? null,
       extraArgs: named?.extraArgs ?? [],
       env: named?.env ?? {},
+      command: request.command ?? named?.command ?? null,
     },
   };
 }

@@ -29,6 +29,7 @@ export async function startSession(engine: Engine, params: SessionStartRequest):
   if (workspace.state !== 'active') throw OrchdError.invalidState(`Expected the workspace to be \`active\` to start a session, got \`${workspace.state}\``, { state: workspace.state });
   const { executorId, profile } = resolveProfile(await getProject(engine, workspace.projectId), params);
   const executor = getExecutor(executorId);
+  executor.checkProfile?.(profile);
   const busy = (await loadSessions(engine.store.db, workspace.id)).find((s) => s.status === 'running');
   if (busy) {
     throw OrchdError.invalidState(`Expected no running session in the workspace, but \`${busy.id}\` is running; use \`session/followUp\` or stop it first`, { sessionId: busy.id });

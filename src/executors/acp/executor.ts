@@ -92,3 +92,25 @@ export function acpCommandExecutor(id: string, argv: string[], displayName = `${
     hint: `install \`${program}\` or put it on PATH`,
   });
 }
+
+/** `acp`: any agent that speaks ACP on stdio, its command line taken from the session's profile (or
+ * `session/start {command}`), e.g. `goose acp`, `opencode acp`, `claude-agent-acp`, `codex-acp`. */
+export const acpProfileExecutor: Executor = {
+  id: 'acp',
+  displayName: 'Any ACP agent (command line from the profile)',
+  capabilities: ACP_CAPABILITIES,
+  protocol: ACP_PROTOCOL,
+  async detect() {
+    return { available: true, version: null, path: null, hint: 'give the agent command line in a profile (`command`) or in `session/start {command}`' };
+  },
+  checkProfile(profile) {
+    if (!profile.command?.length) {
+      throw OrchdError.invalidParams('command', 'Expected `command` (in the profile or `session/start`) to give the ACP agent command line for executor `acp`, got none');
+    }
+  },
+  prepare(request, hooks) {
+    acpProfileExecutor.checkProfile!(request.profile);
+    return acpCommandExecutor('acp', request.profile.command!).prepare(request, hooks);
+  },
+  createNormalizer: createAcpNormalizer,
+};
