@@ -6,7 +6,6 @@ import type { Logger } from '../log/logger.js';
 
 export const MAX_LINE_BYTES = 10 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
-const FLUSH_MS = 50;
 /** Bytes decoded but not yet persisted before the child's streams are paused. */
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 
@@ -19,7 +18,11 @@ export interface OutputChunk {
 }
 
 export interface OutputCaptureOptions {
-  persist: (chunks: OutputChunk[]) => Promise<unknown>;
+  /** Persist one batch; `derived` is what `cutBatch` returned when the batch was cut. */
+  persist: (chunks: OutputChunk[], derived: unknown) => Promise<unknown>;
+  /** Called synchronously when a batch is cut, after every line in it was observed: state derived from exactly
+   * those lines (normalized entries) travels with them. */
+  cutBatch?: () => unknown;
   /** Every complete line of every stream, in capture order, before its chunk is persisted. */
   onLine?: ((line: string, stream: OutputStream) => void) | undefined;
   logger: Logger;
@@ -77,31 +80,45 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
   let pendingBytes = 0;
   let inFlightBytes = 0;
   let flushing: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
+  // Group commit: output is persisted on the next turn of the event loop when nothing is being written, and
+  // whatever arrives while a write is in progress goes into the next one. Latency stays one write, not a timer.
+  let scheduled = false;
+  let writing = 0;
   const streams = new Set<Readable>();
   const ends: Promise<void>[] = [];
   const stats = { bytes: 0, cutLines: 0, retainedBytes: () => pendingBytes + inFlightBytes };
 
   const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
     if (!pending.length) return flushing;
     const batch = pending;
+    const derived = options.cutBatch?.();
     const bytes = pendingBytes;
     pending = [];
     pendingBytes = 0;
     inFlightBytes += bytes;
+    writing++;
     flushing = flushing
-      .then(() => options.persist(batch))
+      .then(() => options.persist(batch, derived))
       .then(
         () => undefined,
         (error) => options.logger.error('could not persist output', { error }),
       )
       .finally(() => {
         inFlightBytes -= bytes;
+        writing--;
+        if (writing === 0 && pending.length) schedule();
         if (inFlightBytes + pendingBytes < HIGH_WATER_BYTES / 2) for (const s of streams) if (s.isPaused()) s.resume();
       });
     return flushing;
+  };
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void flush();
+    });
   };
 
   const push = (stream: OutputStream, text: string) => {
@@ -111,7 +128,7 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
     else pending.push({ seq: ++seq, stream, text });
     pendingBytes += Buffer.byteLength(text);
     if (pendingBytes >= CHUNK_BYTES * 4) void flush();
-    else timer ??= setTimeout(() => void flush(), FLUSH_MS);
+    else if (writing === 0) schedule();
     if (pendingBytes + inFlightBytes > HIGH_WATER_BYTES) for (const s of streams) s.pause();
   };
 

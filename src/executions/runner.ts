@@ -28,8 +28,9 @@ export interface ProcessSpec {
   driver?: AgentDriver;
   /** Every complete line of the raw log (stdout, stderr, and what was written to stdin), in order. */
   onLine?: (line: string, stream: OutputStream) => void;
-  /** Called inside each output batch's transaction, after its chunks are emitted: derived events go in with them. */
-  onPersist?: (emit: Emit) => void;
+  /** Called when an output batch is cut (after its lines were observed); the returned function runs inside the
+   * batch's transaction, after its chunks are emitted, so derived events commit with the output they came from. */
+  onBatch?: () => ((emit: Emit) => void) | null;
   /** Record the execution as failed to start with this reason, without starting anything (e.g. a missing CLI). */
   failure?: string;
 }
@@ -140,10 +141,11 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
 
   const driver = spec.driver;
   const capture = createOutputCapture({
-    persist: (chunks) =>
+    cutBatch: () => spec.onBatch?.() ?? null,
+    persist: (chunks, derived) =>
       transact(engine, async (_trx, emit) => {
         for (const chunk of chunks) emit('execution/output', { executionId: id, seq: chunk.seq, stream: chunk.stream, text: chunk.text }, scope);
-        spec.onPersist?.(emit);
+        (derived as ((emit: Emit) => void) | null)?.(emit);
       }),
     onLine: (line, stream) => {
       spec.onLine?.(line, stream);

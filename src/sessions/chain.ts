@@ -165,13 +165,12 @@ function labelOf(reason: ScriptReason): string {
 
 async function runAgent(engine: Engine, workspace: Workspace, sessionId: string, step: Extract<ChainStep, { kind: 'agent' }>, runtime: SessionRuntime): Promise<Execution> {
   const session = await requireSession(engine, sessionId);
-  const project = await getProject(engine, workspace.projectId);
+  const [project, env] = await Promise.all([getProject(engine, workspace.projectId), workspaceEnvironment(workspace, session.profile.env)]);
   const executor = getExecutor(session.executor);
   const cwd = agentCwd(workspace);
   const resume = step.followUp ? session.agentSessionId : null;
   const executionId = newId('exe');
   const scope = { ...scopeOf(workspace), sessionId, executionId };
-  const env = await workspaceEnvironment(workspace, session.profile.env);
   const approvals: ApprovalContext = { sessionId, executionId, cwd, policy: project.settings.approvals, scope };
   const hooks: AgentHooks = {
     requestApproval: (ask, signal) => requestApproval(engine, approvals, ask, signal),
@@ -188,7 +187,7 @@ async function runAgent(engine: Engine, workspace: Workspace, sessionId: string,
   const running = await startExecution(
     engine,
     { id: executionId, workspace, sessionId, runReason: 'codingAgent', action: { type: 'agent', executor: executor.id, prompt: step.prompt, followUp: step.followUp, resumeAgentSessionId: resume } },
-    { argv: launch.argv, cwd, env: launch.env, input: null, keepStdinOpen: true, driver: launch.driver, onLine: live.onLine, onPersist: live.onPersist },
+    { argv: launch.argv, cwd, env: launch.env, input: null, keepStdinOpen: true, driver: launch.driver, onLine: live.onLine, onBatch: live.onBatch },
   );
   runtime.running.set(running.id, running);
   try {
@@ -246,9 +245,14 @@ function liveEntries(engine: Engine, executor: Executor, sessionId: string, exec
         }
       }
     },
-    onPersist(emit: Emit) {
-      for (const draft of changed.values()) emit('session/entryUpserted', { sessionId, entry: stampEntry(draft, executionId) }, scope);
+    /** The entries changed by the lines of the batch being cut, emitted in that batch's transaction. */
+    onBatch() {
+      if (!changed.size) return null;
+      const entries = [...changed.values()].map((draft) => stampEntry(draft, executionId));
       changed.clear();
+      return (emit: Emit) => {
+        for (const entry of entries) emit('session/entryUpserted', { sessionId, entry }, scope);
+      };
     },
     settled: () => recording,
   };

@@ -22,6 +22,7 @@ import { diskUsage } from '../worktrees/disk-usage.js';
 import { assertInsideWorktrees, workspaceBranch, workspaceDir } from '../worktrees/layout.js';
 import { createWorktree, deleteWorktree } from '../worktrees/manager.js';
 import { insertWorkspace, loadWorkspace, loadWorkspaces, saveWorkspace } from './store.js';
+import { portBlock } from '../executions/ports.js';
 
 export interface OperationContext {
   signal?: AbortSignal | undefined;
@@ -68,6 +69,8 @@ export async function createWorkspace(engine: Engine, params: { taskId: string; 
   assertBranchName('branch', branch);
   const dir = workspaceDir(engine.dataDir, id, task.title);
   ctx.progress?.({ kind: 'begin', title: `Creating workspace for ${task.title}`, percentage: 0 });
+  // The workspace's port block is found while git works, so the first process started in it does not wait for it.
+  const ports = portBlock(id).catch((error: unknown) => engine.logger.warn('no port block for the workspace yet', { workspaceId: id, error }));
 
   const repositories: WorkspaceRepository[] = [];
   for (const repository of project.repositories) {
@@ -120,6 +123,7 @@ export async function createWorkspace(engine: Engine, params: { taskId: string; 
     if (current.status !== 'inProgress' && canTransition(current.status, 'inProgress')) await updateTaskIn(trx, emit, { taskId: task.id, status: 'inProgress' });
     return active;
   });
+  await ports;
   ctx.progress?.({ kind: 'end', message: `Workspace ${branch} ready` });
   return workspace;
 }
