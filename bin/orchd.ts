@@ -26,4 +26,20 @@ switch (cli.command) {
     process.exitCode = await runDoctor({ version, json: cli.json, dataDir: cli.dataDir });
     break;
   }
+  case 'run': {
+    const { runCommand } = await import('../src/cli/run/run.js');
+    exitSoon(await runCommand({ ...cli, version }));
+    break;
+  }
+  case 'merge': {
+    const { mergeCommand } = await import('../src/cli/merge.js');
+    exitSoon(await mergeCommand({ ...cli, version }));
+    break;
+  }
+}
+
+/** Set the exit code; if a stray handle keeps the process alive after the command, exit anyway. */
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2000).unref();
 }

@@ -2,12 +2,41 @@
 import { parseArgs } from 'node:util';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../log/logger.js';
 
+export const MERGE_STRATEGIES = ['merge', 'squash', 'rebase'] as const;
+export type MergeStrategy = (typeof MERGE_STRATEGIES)[number];
+
+/** What `orchd run` was asked to do. `prompt` is `-` when it is to be read from stdin. */
+export interface RunArgs {
+  repo: string | undefined;
+  agent: string | undefined;
+  base: string | undefined;
+  profile: string | undefined;
+  model: string | undefined;
+  permissionMode: string | undefined;
+  json: boolean;
+  yes: boolean;
+  noColor: boolean;
+  dataDir: string | undefined;
+  logLevel: LogLevel;
+  prompt: string;
+}
+
+/** What `orchd merge` was asked to do. */
+export interface MergeArgs {
+  workspaceId: string;
+  strategy: MergeStrategy | undefined;
+  dataDir: string | undefined;
+  logLevel: LogLevel;
+}
+
 export type Cli =
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'error'; message: string }
   | { command: 'stdio'; logLevel: LogLevel; dataDir: string | undefined }
-  | { command: 'doctor'; json: boolean; dataDir: string | undefined };
+  | { command: 'doctor'; json: boolean; dataDir: string | undefined }
+  | ({ command: 'run' } & RunArgs)
+  | ({ command: 'merge' } & MergeArgs);
 
 /** Usage text for `orchd --help`. */
 export function usage(): string {
@@ -15,6 +44,8 @@ export function usage(): string {
 
 Usage:
   orchd [--stdio] [--data-dir DIR] [--log-level LEVEL]   serve JSON-RPC (LSP framing) on stdin/stdout
+  orchd run --agent ID [options] "PROMPT"                run an agent in a new worktree and watch it work
+  orchd merge WORKSPACE_ID [--strategy S]                merge a workspace's branch into its base branch
   orchd doctor [--json] [--data-dir DIR]                 check git, SQLite, the data directory and agent CLIs
   orchd --help | --version
 
@@ -23,15 +54,78 @@ With no command, orchd serves on stdio when stdin is not a terminal.
 Options:
   --stdio              serve the protocol on stdin/stdout (logs go to stderr as JSON lines)
   --data-dir DIR       where the database and worktrees live (default: $ORCHD_DATA_DIR, else ~/.local/share/orchd)
-  --log-level LEVEL    ${LOG_LEVELS.join(' | ')} (default: $ORCHD_LOG_LEVEL, else info)
+  --log-level LEVEL    ${LOG_LEVELS.join(' | ')} (default: $ORCHD_LOG_LEVEL, else info; run and merge: warn)
   --json               doctor: print JSON instead of text
   -h, --help           show this help
   -v, --version        print the version
+
+run (PROMPT is the remaining arguments joined with spaces, or \`-\` to read it from stdin):
+  --agent ID           the executor to run, e.g. scripted-agent (no API key needed), claude-code, codex
+  --repo DIR           the git repository to work on (default: the current directory)
+  --base BRANCH        the branch to start from (default: the repository's current branch)
+  --profile NAME       a profile from the project's settings (names the agent when --agent is omitted)
+  --model MODEL        the model to ask the agent for
+  --permission-mode M  the agent's permission mode (e.g. default, acceptEdits, bypassPermissions)
+  --json               print each conversation entry, then a summary, as JSON lines
+  -y, --yes            allow what the agent asks when there is no terminal to ask (default: deny)
+  --no-color           no colours (also when NO_COLOR is set or stdout is not a terminal)
+
+merge:
+  --strategy S         ${MERGE_STRATEGIES.join(' | ')} (default: merge)
 `;
 }
 
+const RUN_OPTIONS = {
+  repo: { type: 'string' },
+  agent: { type: 'string' },
+  base: { type: 'string' },
+  profile: { type: 'string' },
+  model: { type: 'string' },
+  'permission-mode': { type: 'string' },
+  json: { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  'no-color': { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const MERGE_OPTIONS = {
+  strategy: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The global options that take a value: their value is not the command word. */
+const GLOBAL_VALUE_OPTIONS = new Set(['--data-dir', '--log-level']);
+
 /** Decide what to run from argv. */
 export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; logLevelEnv?: string | undefined } = { stdinIsTty: false }): Cli {
+  const commandIndex = findCommand(argv);
+  const command = commandIndex === -1 ? undefined : argv[commandIndex];
+  if (command === 'run' || command === 'merge') {
+    const rest = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
+    return command === 'run' ? parseRun(rest) : parseMerge(rest);
+  }
+  return parseGlobal(argv, env);
+}
+
+/** Index of the first argument that is neither an option nor an option's value; -1 when there is none. */
+function findCommand(argv: readonly string[]): number {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--') return index + 1 < argv.length ? index + 1 : -1;
+    if (GLOBAL_VALUE_OPTIONS.has(arg)) {
+      index++;
+      continue;
+    }
+    if (!arg.startsWith('-') || arg === '-') return index;
+  }
+  return -1;
+}
+
+function parseGlobal(argv: readonly string[], env: { stdinIsTty: boolean; logLevelEnv?: string | undefined }): Cli {
   let parsed;
   try {
     parsed = parseArgs({
@@ -54,7 +148,7 @@ export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; lo
   if (values.help) return { command: 'help' };
   if (values.version) return { command: 'version' };
   const level = values['log-level'] ?? env.logLevelEnv ?? process.env.ORCHD_LOG_LEVEL ?? 'info';
-  if (!isLogLevel(level)) return { command: 'error', message: `Expected \`--log-level\` to be one of ${LOG_LEVELS.join(', ')}, got \`${level}\`` };
+  if (!isLogLevel(level)) return badLogLevel(level);
   const dataDir = values['data-dir'];
   const [command, ...rest] = positionals;
   if (command === undefined) {
@@ -70,4 +164,68 @@ export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; lo
     default:
       return { command: 'error', message: `Unknown command \`${command}\`` };
   }
+}
+
+function parseRun(argv: string[]): Cli {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: RUN_OPTIONS });
+  } catch (error) {
+    return { command: 'error', message: `run: ${(error as Error).message}` };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  // run and merge keep the terminal readable: the in-process daemon logs warnings and errors only, unless asked.
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
+  if (values.agent === undefined && values.profile === undefined) return { command: 'error', message: 'run: Expected `--agent ID` (or `--profile NAME`), got neither' };
+  for (const name of ['repo', 'agent', 'base', 'profile', 'model', 'permission-mode', 'data-dir'] as const) {
+    if (values[name] !== undefined && values[name].trim() === '') return { command: 'error', message: `run: Expected \`--${name}\` to be non-empty, got \`\`` };
+  }
+  const prompt = positionals.join(' ');
+  if (!prompt.trim()) return { command: 'error', message: 'run: Expected a prompt (the arguments after the options, or `-` to read it from stdin), got none' };
+  return {
+    command: 'run',
+    repo: values.repo,
+    agent: values.agent,
+    base: values.base,
+    profile: values.profile,
+    model: values.model,
+    permissionMode: values['permission-mode'],
+    json: Boolean(values.json),
+    yes: Boolean(values.yes),
+    noColor: Boolean(values['no-color']),
+    dataDir: values['data-dir'],
+    logLevel,
+    prompt,
+  };
+}
+
+function parseMerge(argv: string[]): Cli {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: MERGE_OPTIONS });
+  } catch (error) {
+    return { command: 'error', message: `merge: ${(error as Error).message}` };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
+  const [workspaceId, ...rest] = positionals;
+  if (!workspaceId) return { command: 'error', message: 'merge: Expected a workspace id (`orchd merge ws_…`), got none' };
+  if (rest.length) return { command: 'error', message: `merge: Unexpected argument \`${rest[0]}\`` };
+  const strategy = values.strategy;
+  if (strategy !== undefined && !isMergeStrategy(strategy)) {
+    return { command: 'error', message: `merge: Expected \`--strategy\` to be one of ${MERGE_STRATEGIES.join(', ')}, got \`${strategy}\`` };
+  }
+  return { command: 'merge', workspaceId, strategy, dataDir: values['data-dir'], logLevel };
+}
+
+function isMergeStrategy(value: string): value is MergeStrategy {
+  return (MERGE_STRATEGIES as readonly string[]).includes(value);
+}
+
+function badLogLevel(level: string): Cli {
+  return { command: 'error', message: `Expected \`--log-level\` to be one of ${LOG_LEVELS.join(', ')}, got \`${level}\`` };
 }
