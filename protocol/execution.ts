@@ -10,7 +10,15 @@ export const ExecutionStatus = v.picklist(EXECUTION_STATUSES);
 
 export const ExecutionAction = v.variant('type', [
   v.strictObject({ type: v.literal('script'), kind: RunReason, name: v.string(), command: v.string(), repository: v.nullable(v.string()) }),
-  v.strictObject({ type: v.literal('agent'), executor: v.string(), prompt: v.string(), followUp: v.boolean(), resumeAgentSessionId: v.nullable(v.string()) }),
+  v.strictObject({
+    type: v.literal('agent'),
+    executor: v.string(),
+    prompt: v.string(),
+    followUp: v.boolean(),
+    resumeAgentSessionId: v.nullable(v.string()),
+    fork: v.optional(v.pipe(v.boolean(), v.description('The resumed conversation was copied into a new agent session'))),
+    resumeAt: v.optional(v.nullable(v.pipe(v.string(), v.description("The agent's own id of the message the conversation was resumed at (a reset or a fork as of a turn)")))),
+  }),
 ]);
 
 export const RepositoryHead = v.strictObject({ repositoryId: Id, oid: v.nullable(v.string()) });
@@ -56,10 +64,27 @@ export const SessionStartParams = v.strictObject({
   model: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Overrides the profile's model"))),
   permissionMode: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("Overrides the profile's permission mode"))),
   command: v.optional(v.pipe(AgentCommand, v.description("For the `acp` executor: the agent's command line; overrides the profile's"))),
+  forkFrom: v.optional(
+    v.pipe(
+      v.strictObject({ sessionId: Id, executionId: v.optional(v.pipe(Id, v.description('Fork as of the end of this agent execution of that session; default: its latest')))}),
+      v.description("Start from a copy of another session's conversation (executors with the `fork` capability, same executor); the source session is not changed"),
+    ),
+  ),
   prompt: Prompt,
   skipSetup: v.optional(v.pipe(v.boolean(), v.description("Skip the project's setup scripts")), false),
 });
-export const SessionFollowUpParams = v.strictObject({ sessionId: Id, prompt: Prompt });
+export const SessionFollowUpParams = v.strictObject({
+  sessionId: Id,
+  prompt: Prompt,
+  resetTo: v.optional(
+    v.pipe(
+      Id,
+      v.description(
+        'Continue from the end of this earlier agent execution of the session, dropping the later turns from the conversation (executors with the `reset` capability); pair with `workspace/reset` to roll the files back too',
+      ),
+    ),
+  ),
+});
 export const SessionFollowUpResult = v.strictObject({
   queued: v.pipe(v.boolean(), v.description('True when the agent is still running and the prompt waits in the queue (replacing any queued one)')),
   session: Session,

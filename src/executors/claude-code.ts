@@ -8,7 +8,7 @@ const BINARY: BinarySpec = { name: 'claude', overrideVariable: 'ORCHD_CLAUDE_PAT
 export const claudeCode = createClaudeLikeExecutor({
   id: 'claude-code',
   displayName: 'Claude Code',
-  capabilities: { resume: true, fork: false, reset: false, approvals: true, images: false, models: true, mcp: false, gracefulStop: true },
+  capabilities: { resume: true, fork: true, reset: true, approvals: true, images: false, models: true, mcp: false, gracefulStop: true },
   program(env) {
     const bin = resolveBinary(BINARY, env);
     if (!bin) throw OrchdError.executorUnavailable('claude-code', `${BINARY.installHint}, or set ${BINARY.overrideVariable}`);

@@ -14,7 +14,7 @@ export function scriptedAgentPath(): string {
 export const scriptedAgent = createClaudeLikeExecutor({
   id: 'scripted-agent',
   displayName: 'Scripted agent (bundled fake, no model needed)',
-  capabilities: { resume: true, fork: false, reset: false, approvals: true, images: false, models: true, mcp: false, gracefulStop: true },
+  capabilities: { resume: true, fork: true, reset: true, approvals: true, images: false, models: true, mcp: false, gracefulStop: true },
   program: () => [process.execPath, scriptedAgentPath()],
   async detect() {
     const path = scriptedAgentPath();

@@ -41,6 +41,10 @@ export interface AgentTurnRequest {
   prompt: string;
   /** The agent's own session id to resume, for follow-ups. */
   resumeAgentSessionId: string | null;
+  /** Resume into a new agent session (a fork); the resumed one is left as it was. Only with `fork` capability. */
+  fork?: boolean;
+  /** Resume as of this point of the conversation (from `resumePoint`), dropping what came after. */
+  resumeAt?: string | null;
   /** The environment (already includes the workspace variables and the profile's env). */
   env: Record<string, string>;
   profile: AgentProfile;
@@ -111,4 +115,7 @@ export interface Executor {
   prepare(request: AgentTurnRequest, hooks: AgentHooks): AgentLaunch;
   /** A fresh normalizer for one execution's raw log (stdout, stderr and recorded stdin lines). */
   createNormalizer(): Normalizer;
+  /** Where one finished turn ends in the agent's conversation, read from that execution's stdout lines (for fork and
+   * reset as of a turn); executors with `fork` or `reset` implement it. */
+  resumePoint?(stdoutLines: readonly string[]): string | null;
 }

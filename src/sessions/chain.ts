@@ -20,12 +20,23 @@ import type { Emit } from '../events/unit-of-work.js';
 import type { AgentHooks, AgentLaunch, Executor } from '../executors/types.js';
 import type { EntryDraft, RawStream } from '../normalizers/types.js';
 import { newId } from '../util/ids.js';
-import { stampEntry } from './entries.js';
+import { replayLines, stampEntry } from './entries.js';
 
 type Script = v.InferOutput<typeof ScriptSpec>;
 type ScriptReason = 'setupScript' | 'cleanupScript' | 'archiveScript' | 'devServer';
 
-export type ChainStep = { kind: 'scripts'; runReason: ScriptReason; scripts: Script[]; parallel: boolean } | { kind: 'agent'; prompt: string; followUp: boolean };
+/** Where an agent step picks up a conversation other than "the session's own, at its end". */
+export interface ResumeFrom {
+  agentSessionId: string;
+  /** Copy it into a new agent session. */
+  fork: boolean;
+  /** As of the end of this agent execution (its turn); null: the end of the conversation. */
+  atExecutionId: string | null;
+}
+
+export type ChainStep =
+  | { kind: 'scripts'; runReason: ScriptReason; scripts: Script[]; parallel: boolean }
+  | { kind: 'agent'; prompt: string; followUp: boolean; resume?: ResumeFrom };
 
 export interface SessionRuntime {
   steps: ChainStep[];
@@ -168,7 +179,9 @@ async function runAgent(engine: Engine, workspace: Workspace, sessionId: string,
   const [project, env] = await Promise.all([getProject(engine, workspace.projectId), workspaceEnvironment(workspace, session.profile.env)]);
   const executor = getExecutor(session.executor);
   const cwd = agentCwd(workspace);
-  const resume = step.followUp ? session.agentSessionId : null;
+  const resume = step.resume?.agentSessionId ?? (step.followUp ? session.agentSessionId : null);
+  const fork = step.resume?.fork ?? false;
+  let resumeAt: string | null = null;
   const executionId = newId('exe');
   const scope = { ...scopeOf(workspace), sessionId, executionId };
   const approvals: ApprovalContext = { sessionId, executionId, cwd, policy: project.settings.approvals, scope };
@@ -178,7 +191,8 @@ async function runAgent(engine: Engine, workspace: Workspace, sessionId: string,
   };
   let launch: AgentLaunch;
   try {
-    launch = executor.prepare({ cwd, prompt: step.prompt, resumeAgentSessionId: resume, env, profile: session.profile }, hooks);
+    if (step.resume?.atExecutionId) resumeAt = await resumePointOf(engine, executor, step.resume.atExecutionId);
+    launch = executor.prepare({ cwd, prompt: step.prompt, resumeAgentSessionId: resume, fork, resumeAt, env, profile: session.profile }, hooks);
   } catch (error) {
     if (error instanceof OrchdError) return failedToStart(engine, workspace, sessionId, executionId, executor.id, step, resume, error.message);
     throw error;
@@ -186,7 +200,13 @@ async function runAgent(engine: Engine, workspace: Workspace, sessionId: string,
   const live = liveEntries(engine, executor, sessionId, executionId, scope, step.prompt, session.agentSessionId);
   const running = await startExecution(
     engine,
-    { id: executionId, workspace, sessionId, runReason: 'codingAgent', action: { type: 'agent', executor: executor.id, prompt: step.prompt, followUp: step.followUp, resumeAgentSessionId: resume } },
+    {
+      id: executionId,
+      workspace,
+      sessionId,
+      runReason: 'codingAgent',
+      action: { type: 'agent', executor: executor.id, prompt: step.prompt, followUp: step.followUp, resumeAgentSessionId: resume, ...(fork ? { fork } : {}), ...(resumeAt ? { resumeAt } : {}) },
+    },
     { argv: launch.argv, cwd, env: launch.env, input: null, keepStdinOpen: true, driver: launch.driver, onLine: live.onLine, onBatch: live.onBatch },
   );
   runtime.running.set(running.id, running);
@@ -197,6 +217,15 @@ async function runAgent(engine: Engine, workspace: Workspace, sessionId: string,
     await closePendingApprovals(engine, { executionId }, 'cancelled', 'The agent process ended before an answer').catch(() => {});
     await live.settled();
   }
+}
+
+/** The agent's own id of where an earlier turn ended, from that execution's stdout. */
+async function resumePointOf(engine: Engine, executor: Executor, executionId: string): Promise<string> {
+  const lines: string[] = [];
+  await replayLines(engine, executionId, (line, stream) => void (stream === 'stdout' && lines.push(line)));
+  const point = executor.resumePoint?.(lines) ?? null;
+  if (!point) throw OrchdError.invalidState(`Expected execution \`${executionId}\` to show where its turn ended, but its output has no message id to resume at`, { executionId });
+  return point;
 }
 
 /** Where the agent runs: the worktree of a single-repository workspace, else the workspace folder. */

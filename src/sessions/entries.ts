@@ -9,7 +9,7 @@ import type { EntryDraft, RawStream } from '../normalizers/types.js';
 import { getSession } from './service.js';
 
 /** Feed one execution's stored output, line by line per stream, to `onLine`. */
-async function replayLines(engine: Engine, executionId: string, onLine: (line: string, stream: RawStream) => void): Promise<void> {
+export async function replayLines(engine: Engine, executionId: string, onLine: (line: string, stream: RawStream) => void): Promise<void> {
   const partial: Record<RawStream, string> = { stdout: '', stderr: '', stdin: '' };
   const rows = engine.store.db
     .selectFrom('events')

@@ -11,6 +11,7 @@ export interface SessionStartRequest {
   model?: string | undefined;
   permissionMode?: string | undefined;
   command?: string[] | undefined;
+  forkFrom?: { sessionId: string; executionId?: string | undefined } | undefined;
   prompt: string;
   skipSetup: boolean;
 }

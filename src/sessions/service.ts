@@ -9,7 +9,8 @@ import { newId } from '../util/ids.js';
 import { getProject } from '../projects/service.js';
 import { resolveProfile, type SessionStartRequest } from './profile.js';
 import { getWorkspace, scopeOf } from '../workspaces/service.js';
-import { driveSession, followUpChain, initialChain, runtimeOf, updateSessionRow } from './chain.js';
+import { driveSession, followUpChain, initialChain, runtimeOf, updateSessionRow, type ResumeFrom } from './chain.js';
+import type { Executor } from '../executors/types.js';
 
 /** One session, or notFound. */
 export async function getSession(engine: Engine, sessionId: string): Promise<Session> {
@@ -35,6 +36,10 @@ export async function startSession(engine: Engine, params: SessionStartRequest):
     throw OrchdError.invalidState(`Expected no running session in the workspace, but \`${busy.id}\` is running; use \`session/followUp\` or stop it first`, { sessionId: busy.id });
   }
   const steps = await initialChain(engine, workspace, params.prompt, params.skipSetup);
+  if (params.forkFrom) {
+    const resume = await forkPoint(engine, executor, params.forkFrom);
+    for (const step of steps) if (step.kind === 'agent') step.resume = resume;
+  }
   const now = new Date().toISOString();
   const session = await transact(engine, async (trx, emit) => {
     const row = await trx
@@ -63,16 +68,19 @@ export async function startSession(engine: Engine, params: SessionStartRequest):
 }
 
 /** Send a follow-up: queued while the session runs (replacing a queued one), else started at once. */
-export async function followUp(engine: Engine, params: { sessionId: string; prompt: string }): Promise<{ queued: boolean; session: Session; execution: Execution | null }> {
+export async function followUp(engine: Engine, params: { sessionId: string; prompt: string; resetTo?: string | undefined }): Promise<{ queued: boolean; session: Session; execution: Execution | null }> {
   const session = await getSession(engine, params.sessionId);
   const runtime = engine.sessions.get(session.id);
   if (runtime?.loop || session.status === 'running') {
+    if (params.resetTo !== undefined) throw OrchdError.invalidState('Expected the session to be idle to follow up with `resetTo`; stop it first (a reset cannot be queued)', { status: session.status });
     await updateSessionRow(engine, session.id, { queued_prompt: params.prompt, queued_at: new Date().toISOString() });
     return { queued: true, session: await getSession(engine, session.id), execution: null };
   }
   const workspace = await getWorkspace(engine, session.workspaceId);
   if (workspace.state !== 'active') throw OrchdError.invalidState(`Expected the workspace to be \`active\` to follow up, got \`${workspace.state}\``, { state: workspace.state });
+  const reset = params.resetTo !== undefined ? await resetPoint(engine, session, params.resetTo) : null;
   const steps = await followUpChain(engine, workspace, params.prompt);
+  if (reset) for (const step of steps) if (step.kind === 'agent') step.resume = reset;
   await updateSessionRow(engine, session.id, { status: 'running' });
   runtimeOf(engine, session.id).steps.push(...steps);
   driveSession(engine, session.id);
@@ -105,4 +113,35 @@ export async function stopSession(engine: Engine, sessionId: string): Promise<{ 
 /** Executions of a session or workspace. */
 export function listExecutions(engine: Engine, filter: { workspaceId?: string | undefined; sessionId?: string | undefined; status?: readonly string[] | undefined }): Promise<Execution[]> {
   return loadExecutions(engine.store.db, filter);
+}
+
+/** A finished agent execution of `sessionId` with the agent's session id, or a clear error naming `field`. */
+async function finishedAgentTurn(engine: Engine, sessionId: string, executionId: string, field: string): Promise<Execution> {
+  const execution = (await loadExecutions(engine.store.db, { sessionId })).find((e) => e.id === executionId);
+  if (!execution) throw OrchdError.notFound('execution', executionId, field);
+  if (execution.runReason !== 'codingAgent' || execution.status !== 'completed') {
+    throw OrchdError.invalidState(`Expected \`${field}\` to name a completed agent execution, got a ${execution.status} ${execution.runReason} execution`, { executionId, field });
+  }
+  return execution;
+}
+
+/** Where a fork starts: the source session's agent session, as of one of its turns (or its end). */
+async function forkPoint(engine: Engine, executor: Executor, from: { sessionId: string; executionId?: string | undefined }): Promise<ResumeFrom> {
+  const source = await getSession(engine, from.sessionId);
+  if (!executor.capabilities.fork) throw OrchdError.invalidState(`Expected an executor that can fork, but \`${executor.id}\` cannot`, { executor: executor.id, field: 'forkFrom' });
+  if (source.executor !== executor.id) {
+    throw OrchdError.invalidParams('forkFrom.sessionId', `Expected \`forkFrom.sessionId\` to name a session of executor \`${executor.id}\`, got one of \`${source.executor}\``);
+  }
+  if (!source.agentSessionId) throw OrchdError.invalidState(`Expected session \`${source.id}\` to have an agent session to fork, but its agent has not started one`, { sessionId: source.id });
+  if (from.executionId !== undefined) await finishedAgentTurn(engine, source.id, from.executionId, 'forkFrom.executionId');
+  return { agentSessionId: source.agentSessionId, fork: true, atExecutionId: from.executionId ?? null };
+}
+
+/** Where a reset continues: the session's own agent session, as of an earlier turn. */
+async function resetPoint(engine: Engine, session: Session, executionId: string): Promise<ResumeFrom> {
+  const executor = getExecutor(session.executor);
+  if (!executor.capabilities.reset) throw OrchdError.invalidState(`Expected an executor that can reset its conversation, but \`${executor.id}\` cannot`, { executor: executor.id, field: 'resetTo' });
+  if (!session.agentSessionId) throw OrchdError.invalidState(`Expected session \`${session.id}\` to have an agent session to reset`, { sessionId: session.id });
+  await finishedAgentTurn(engine, session.id, executionId, 'resetTo');
+  return { agentSessionId: session.agentSessionId, fork: false, atExecutionId: executionId };
 }

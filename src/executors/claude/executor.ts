@@ -26,8 +26,27 @@ export function claudeArguments(request: AgentTurnRequest): string[] {
   args.push('--permission-mode', request.profile.permissionMode ?? CLAUDE_DEFAULT_PERMISSION_MODE);
   if (request.profile.model) args.push('--model', request.profile.model);
   // `--resume=<id>`: the CLI treats --resume's value as optional, so the `=` form keeps an id starting with `-` safe.
-  if (request.resumeAgentSessionId) args.push(`--resume=${request.resumeAgentSessionId}`);
+  if (request.resumeAgentSessionId) {
+    args.push(`--resume=${request.resumeAgentSessionId}`);
+    if (request.fork) args.push('--fork-session');
+    if (request.resumeAt) args.push(`--resume-session-at=${request.resumeAt}`);
+  }
   return [...args, ...request.profile.extraArgs];
+}
+
+/** The uuid of the last message a turn wrote (what `--resume-session-at` takes). */
+export function claudeResumePoint(stdoutLines: readonly string[]): string | null {
+  for (let i = stdoutLines.length - 1; i >= 0; i--) {
+    const line = stdoutLines[i]!;
+    if (!line.startsWith('{')) continue;
+    try {
+      const message = JSON.parse(line) as { type?: string; uuid?: string; isReplay?: boolean };
+      if ((message.type === 'assistant' || message.type === 'user') && typeof message.uuid === 'string' && !message.isReplay) return message.uuid;
+    } catch {
+      // not JSON: keep looking
+    }
+  }
+  return null;
 }
 
 export function createClaudeLikeExecutor(options: ClaudeLikeOptions): Executor {
@@ -45,5 +64,6 @@ export function createClaudeLikeExecutor(options: ClaudeLikeOptions): Executor {
       return { argv: [...program, ...claudeArguments(request)], env, driver: createClaudeDriver(request.prompt, hooks) };
     },
     createNormalizer: createClaudeNormalizer,
+    resumePoint: claudeResumePoint,
   };
 }
