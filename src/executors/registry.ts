@@ -4,11 +4,14 @@ import { claudeCode } from './claude-code.js';
 import { codexExecutor } from './codex.js';
 import { geminiExecutor } from './gemini.js';
 import { acpProfileExecutor } from './acp/executor.js';
+import { ampExecutor } from './amp.js';
+import { cursorExecutor } from './cursor.js';
+import { droidExecutor } from './droid.js';
 import { scriptedAgent } from './scripted-agent.js';
 import type { ExecutorInfo } from '../../protocol/executors.js';
 import type { Executor } from './types.js';
 
-const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor, geminiExecutor, acpProfileExecutor];
+const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor, geminiExecutor, cursorExecutor, ampExecutor, droidExecutor, acpProfileExecutor];
 
 /** All executors. */
 export function listExecutors(): readonly Executor[] {
