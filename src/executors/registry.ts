@@ -7,11 +7,13 @@ import { acpProfileExecutor } from './acp/executor.js';
 import { ampExecutor } from './amp.js';
 import { cursorExecutor } from './cursor.js';
 import { droidExecutor } from './droid.js';
+import { opencodeExecutor } from './opencode.js';
+import { qwenExecutor } from './qwen.js';
 import { scriptedAgent } from './scripted-agent.js';
 import type { ExecutorInfo } from '../../protocol/executors.js';
 import type { Executor } from './types.js';
 
-const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor, geminiExecutor, cursorExecutor, ampExecutor, droidExecutor, acpProfileExecutor];
+const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor, geminiExecutor, qwenExecutor, opencodeExecutor, cursorExecutor, ampExecutor, droidExecutor, acpProfileExecutor];
 
 /** All executors. */
 export function listExecutors(): readonly Executor[] {

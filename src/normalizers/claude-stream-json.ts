@@ -66,7 +66,7 @@ export function claudeToolCall(id: string, name: string, input: Json): ToolCallD
   const path = str(input.file_path) ?? str(input.notebook_path) ?? str(input.path);
   const command = kind === 'command' ? str(input.command) : null;
   let diff: string | null = null;
-  if (path && name === 'Write' && typeof input.content === 'string') diff = wholeTextDiff(path, null, input.content);
+  if (path && (name === 'Write' || name === 'write_file') && typeof input.content === 'string') diff = wholeTextDiff(path, null, input.content);
   if (path && name === 'Edit' && typeof input.old_string === 'string' && typeof input.new_string === 'string') diff = wholeTextDiff(path, input.old_string, input.new_string);
   const title = command ?? path ?? str(input.pattern) ?? str(input.url) ?? str(input.query) ?? str(input.description) ?? null;
   return toolCall({ toolCallId: id, name, kind, status: 'pending', input, path, command, diff, title });
@@ -205,7 +205,7 @@ export function createClaudeNormalizer(): Normalizer {
         case 'system': {
           if (message.subtype !== 'init') return QUIET_SYSTEM.has(message.subtype) ? [] : raw.keep(line, stream);
           const out: EntryDraft[] = [
-            { id: 'system', type: 'systemInfo', model: str(message.model), tools: Array.isArray(message.tools) ? message.tools : [], cwd: str(message.cwd), agentVersion: str(message.claude_code_version) },
+            { id: 'system', type: 'systemInfo', model: str(message.model), tools: Array.isArray(message.tools) ? message.tools : [], cwd: str(message.cwd), agentVersion: str(message.claude_code_version) ?? str(message.qwen_code_version) },
           ];
           if (typeof message.session_id === 'string') out.push({ id: 'agent-session', type: 'agentSession', agentSessionId: message.session_id });
           return out;
@@ -236,7 +236,10 @@ export function createClaudeNormalizer(): Normalizer {
               durationMs: num(message.duration_ms),
             },
           ];
-          if (message.is_error) out.push({ id: nextId('error'), type: 'error', message: String(message.result ?? message.errors?.[0] ?? message.subtype ?? 'the agent reported an error') });
+          if (message.is_error) {
+            const detail = message.result ?? message.error?.message ?? message.errors?.[0] ?? message.subtype ?? 'the agent reported an error';
+            out.push({ id: nextId('error'), type: 'error', message: String(detail) });
+          }
           return out;
         }
         default:

@@ -1,0 +1,6 @@
+// Real OpenCode (installed on first use, cached) through orchd against the project's mock model: `opencode acp`
+// (src/executors/opencode.ts). Mode `default` makes OpenCode ask before edits (`OPENCODE_PERMISSION`); approvals name
+// the ACP kind (`edit`). Follow-ups `session/resume` in a new process, and the model sees the earlier turn.
+import { describeRealAgent } from './support/suite.js';
+
+describeRealAgent({ agent: 'opencode', executor: 'opencode', askingMode: 'default', editTool: /^edit$/, editKind: 'edit', resumeVisibleToModel: true });
