@@ -5,7 +5,7 @@ import { OrchdError } from '../../errors.js';
 import { createAcpNormalizer } from '../../normalizers/acp.js';
 import { findOnPath, probeVersion } from '../detect.js';
 import type { AgentTurnRequest, Executor, ExecutorCapabilities } from '../types.js';
-import { createAcpDriver } from './driver.js';
+import { createLazyAcpDriver } from './lazy-driver.js';
 
 export const ACP_PROTOCOL = 'ACP (newline-delimited JSON-RPC)';
 
@@ -64,7 +64,7 @@ export function createAcpExecutor(options: AcpExecutorOptions): Executor {
       const env: Record<string, string> = { ...request.env, ...options.env };
       options.beforeSpawn?.(request, env);
       const beforeLoad = options.beforeLoad;
-      const driver = createAcpDriver({
+      const driver = createLazyAcpDriver({
         cwd: request.cwd,
         prompt: request.prompt,
         resumeSessionId: request.resumeAgentSessionId,
