@@ -55,11 +55,20 @@ export const NormalizedEntry = v.variant('type', [
 export const SessionEntriesParams = v.strictObject({
   sessionId: Id,
   sinceIndex: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.description('Return entries whose position is greater than this')), 0),
+  sinceSeq: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(0),
+      v.description('Return only entries upserted by an event after this seq (e.g. the `seq` of an earlier call, or the last event a host saw)'),
+    ),
+  ),
 });
 
 export const SessionEntriesResult = v.strictObject({
   entries: v.array(v.strictObject({ index: v.number(), entry: NormalizedEntry })),
   unknownLines: v.pipe(v.number(), v.description('Lines the normalizer did not understand; each is kept as a `raw` entry')),
+  seq: v.pipe(v.number(), v.description('The event log position this answer covers: subscribe with `sinceSeq: seq` to get every later `session/entryUpserted`')),
 });
 
 export type NormalizedEntry = v.InferOutput<typeof NormalizedEntry>;

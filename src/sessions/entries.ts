@@ -33,7 +33,13 @@ export function stampEntry(draft: EntryDraft, executionId: string): NormalizedEn
 }
 
 /** Every entry of the session in order of first appearance, each in its latest state. */
-export async function sessionEntries(engine: Engine, params: { sessionId: string; sinceIndex: number }): Promise<{ entries: { index: number; entry: NormalizedEntry }[]; unknownLines: number }> {
+export async function sessionEntries(
+  engine: Engine,
+  params: { sessionId: string; sinceIndex: number; sinceSeq?: number | undefined },
+): Promise<{ entries: { index: number; entry: NormalizedEntry }[]; unknownLines: number; seq: number }> {
+  // Read the position first: an upsert after it may already show in the replay (harmless: upserts are idempotent),
+  // and a subscription from it cannot miss one.
+  const seq = engine.hub.currentSeq;
   const session = await getSession(engine, params.sessionId);
   const executor = getExecutor(session.executor);
   const executions = (await loadExecutions(engine.store.db, { sessionId: session.id })).filter((e) => e.runReason === 'codingAgent');
@@ -52,5 +58,19 @@ export async function sessionEntries(engine: Engine, params: { sessionId: string
     unknownLines += normalizer.unknownLines;
   }
   const entries = [...byId.values()].map((entry, position) => ({ index: position + 1, entry }));
-  return { entries: entries.filter((e) => e.index > params.sinceIndex), unknownLines };
+  const changed = params.sinceSeq === undefined ? null : await entriesChangedSince(engine, executions.map((e) => e.id), params.sinceSeq);
+  return { entries: entries.filter((e) => e.index > params.sinceIndex && (!changed || changed.has(e.entry.id))), unknownLines, seq };
+}
+
+/** Ids of the entries a `session/entryUpserted` event after `sinceSeq` touched (the prompt entry counts with its execution). */
+async function entriesChangedSince(engine: Engine, executionIds: string[], sinceSeq: number): Promise<Set<string>> {
+  if (!executionIds.length) return new Set();
+  const rows = await engine.store.db
+    .selectFrom('events')
+    .select(sql<string>`json_extract(data, '$.entry.id')`.as('entryId'))
+    .where('execution_id', 'in', executionIds)
+    .where('kind', '=', 'session/entryUpserted')
+    .where('seq', '>', sinceSeq)
+    .execute();
+  return new Set(rows.map((r) => r.entryId));
 }

@@ -118,6 +118,13 @@ describe('approvals end to end (scripted agent, control protocol)', () => {
       entries.map((e) => e.entry.id).sort(),
     );
     for (const { entry } of entries) assert.deepEqual(live.find((e) => e.id === entry.id), entry, `live entry ${entry.id} matches the replay`);
+    // Catch-up by event position: everything after seq 0, nothing after the position the answer covers.
+    const all = await h.orchd.client.request('session/entries', { sessionId: session.id, sinceSeq: 0 });
+    assert.equal(all.entries.length, entries.length);
+    assert.deepEqual((await h.orchd.client.request('session/entries', { sessionId: session.id, sinceSeq: all.seq })).entries, []);
+    const lastToolEvent = h.events().filter((e) => e.kind === 'session/entryUpserted' && e.sessionId === session.id && (e.data as any).entry.id === tools[1]!.id).at(-1)!;
+    const since = await h.orchd.client.request('session/entries', { sessionId: session.id, sinceSeq: lastToolEvent.seq - 1 });
+    assert.ok(since.entries.some((e) => e.entry.id === tools[1]!.id) && since.entries.length < entries.length, 'only entries upserted after that seq');
     // The raw log holds both sides: what orchd wrote to the agent is there as stdin.
     const agent = (await h.orchd.client.request('execution/list', { sessionId: session.id })).executions.find((e) => e.runReason === 'codingAgent')!;
     const logs = await h.orchd.client.request('execution/logs', { executionId: agent.id });
