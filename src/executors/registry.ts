@@ -2,6 +2,7 @@
 import { OrchdError } from '../errors.js';
 import { claudeCode } from './claude-code.js';
 import { codexExecutor } from './codex.js';
+import { codexExecExecutor } from './codex-exec.js';
 import { geminiExecutor } from './gemini.js';
 import { acpProfileExecutor } from './acp/executor.js';
 import { ampExecutor } from './amp.js';
@@ -13,7 +14,7 @@ import { scriptedAgent } from './scripted-agent.js';
 import type { ExecutorInfo } from '../../protocol/executors.js';
 import type { Executor } from './types.js';
 
-const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor, geminiExecutor, qwenExecutor, opencodeExecutor, cursorExecutor, ampExecutor, droidExecutor, acpProfileExecutor];
+const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor, codexExecExecutor, geminiExecutor, qwenExecutor, opencodeExecutor, cursorExecutor, ampExecutor, droidExecutor, acpProfileExecutor];
 
 /** All executors. */
 export function listExecutors(): readonly Executor[] {
