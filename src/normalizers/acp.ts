@@ -141,7 +141,7 @@ export function createAcpNormalizer(): Normalizer {
     const rawCommand: unknown = Array.isArray(rawInput?.command) ? rawInput.command.join(' ') : rawInput?.command;
     const command = kind === 'command' ? (typeof rawCommand === 'string' ? rawCommand : typeof call.title === 'string' ? call.title : null) : null;
     const rawOutput: Json | null = typeof call.rawOutput === 'object' && call.rawOutput !== null ? call.rawOutput : null;
-    const exitCode: unknown = rawOutput?.exitCode ?? rawOutput?.exit_code;
+    const exitCode: unknown = rawOutput?.exitCode ?? rawOutput?.exit_code ?? rawOutput?.metadata?.exit; // OpenCode: metadata.exit
     return toolCall({
       toolCallId,
       name: acpToolName(call),
