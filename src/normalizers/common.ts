@@ -1,5 +1,6 @@
 // Small pieces every normalizer shares: building tool-call entries with every field set, raw entries for lines
-// that were not understood, and a unified diff for edit tools that carry old and new text.
+// that were not understood, a unified diff for edit tools that carry old and new text, typed reads of JSON values,
+// and the session and system-info entries of the stream-json formats (Cursor, Droid).
 import type { ToolCallEntry, ToolKind, ToolStatus } from '../../protocol/entries.js';
 import type { EntryDraft, RawStream } from './types.js';
 
@@ -57,4 +58,28 @@ export function parseObject(line: string): Record<string, any> | null {
   } catch {
     return null;
   }
+}
+
+/** `value` if it is a string, else null. */
+export const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** `value` if it is a finite number, else null. */
+export const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+/** Whether `value` is a JSON object (not null, not an array). */
+export const isObject = (value: unknown): value is Record<string, any> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Per raw log: the `agentSession` entry for the first line whose `session_id` is a non-empty string, nothing after. */
+export function agentSessionOnce(): (message: Record<string, any>) => EntryDraft[] {
+  let seen = false;
+  return (message) => {
+    if (seen || typeof message.session_id !== 'string' || !message.session_id) return [];
+    seen = true;
+    return [{ id: 'agent-session', type: 'agentSession', agentSessionId: message.session_id }];
+  };
+}
+
+/** The `systemInfo` entry of a stream-json `system/init` line: model, the tool names that are strings, cwd. */
+export function systemInitInfo(message: Record<string, any>): EntryDraft {
+  return { id: 'system', type: 'systemInfo', model: str(message.model), tools: Array.isArray(message.tools) ? message.tools.filter((t: unknown) => typeof t === 'string') : [], cwd: str(message.cwd), agentVersion: null };
 }

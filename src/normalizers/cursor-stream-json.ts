@@ -9,7 +9,7 @@
 // coalesced into one entry, and in partial mode the repeats replace or are dropped instead of doubling the text.
 // Failures are written to stderr (documented); those lines become error entries.
 import type { ToolKind } from '../../protocol/entries.js';
-import { parseObject, rawKeeper, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
+import { agentSessionOnce, isObject, num, parseObject, rawKeeper, str, systemInitInfo, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
 import type { EntryDraft, Normalizer } from './types.js';
 
 type Json = Record<string, any>;
@@ -40,10 +40,6 @@ const TOOL_KINDS: Record<string, ToolKind> = {
   fetch: 'fetch',
   task: 'subagent',
 };
-
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Strip terminal colour and cursor codes from a plain-text line. */
 function stripAnsi(text: string): string {
@@ -133,7 +129,6 @@ function resultFields(kind: ToolKind, path: string | null, result: Json | null):
 export function createCursorNormalizer(): Normalizer {
   const raw = rawKeeper();
   const tools = new Map<string, ToolCallDraft>();
-  let agentSessionSeen = false;
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}-${++counter}`;
   // Assistant text of the current segment (between tool calls, thinking and user lines), and all segments' texts.
@@ -147,11 +142,7 @@ export function createCursorNormalizer(): Normalizer {
     segment = null;
   };
 
-  const sessionFrom = (message: Json): EntryDraft[] => {
-    if (agentSessionSeen || typeof message.session_id !== 'string' || !message.session_id) return [];
-    agentSessionSeen = true;
-    return [{ id: 'agent-session', type: 'agentSession', agentSessionId: message.session_id }];
-  };
+  const sessionFrom = agentSessionOnce();
 
   const appendText = (text: string): EntryDraft[] => {
     if (!segment) {
@@ -293,10 +284,7 @@ export function createCursorNormalizer(): Normalizer {
       switch (message.type) {
         case 'system':
           if (message.subtype !== 'init') return [...out, ...raw.keep(line, stream)];
-          return [
-            { id: 'system', type: 'systemInfo', model: str(message.model), tools: Array.isArray(message.tools) ? message.tools.filter((t: unknown) => typeof t === 'string') : [], cwd: str(message.cwd), agentVersion: null },
-            ...out,
-          ];
+          return [systemInitInfo(message), ...out];
         case 'user':
           // The prompt echoed back; the engine already has it.
           closeSegment();

@@ -5,7 +5,7 @@
 // snapshots, droid 0.132.1 fixtures in another integrator's tests); fixtures/captures/droid/README.md names them.
 // One droid build left `id` off tool results: those are matched to the oldest open call.
 import type { ToolKind } from '../../protocol/entries.js';
-import { parseObject, rawKeeper, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
+import { agentSessionOnce, isObject, num, parseObject, rawKeeper, str, systemInitInfo, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
 import type { EntryDraft, Normalizer } from './types.js';
 
 type Json = Record<string, any>;
@@ -26,10 +26,6 @@ const TOOL_KINDS: Record<string, ToolKind> = {
   FetchUrl: 'fetch',
   Task: 'subagent',
 };
-
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The file an ApplyPatch input (`*** Update File: <path>`) changes. */
 function patchPath(input: string): string | null {
@@ -64,17 +60,12 @@ export function createDroidNormalizer(): Normalizer {
   const raw = rawKeeper();
   const tools = new Map<string, ToolCallDraft>();
   const open: string[] = []; // call ids without a result yet, oldest first
-  let agentSessionSeen = false;
   let lastAssistantText: string | null = null;
   let lastCancelled: string | null = null; // the call droid cancelled last, until the next call starts
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}-${++counter}`;
 
-  const sessionFrom = (message: Json): EntryDraft[] => {
-    if (agentSessionSeen || typeof message.session_id !== 'string' || !message.session_id) return [];
-    agentSessionSeen = true;
-    return [{ id: 'agent-session', type: 'agentSession', agentSessionId: message.session_id }];
-  };
+  const sessionFrom = agentSessionOnce();
 
   const toolResult = (message: Json): EntryDraft[] => {
     let id = str(message.id);
@@ -150,10 +141,7 @@ export function createDroidNormalizer(): Normalizer {
       switch (message.type) {
         case 'system':
           if (message.subtype !== 'init') return [...out, ...raw.keep(line, stream)];
-          return [
-            { id: 'system', type: 'systemInfo', model: str(message.model), tools: Array.isArray(message.tools) ? message.tools.filter((t: unknown) => typeof t === 'string') : [], cwd: str(message.cwd), agentVersion: null },
-            ...out,
-          ];
+          return [systemInitInfo(message), ...out];
         case 'message': {
           if (message.role === 'user') return out; // the prompt echoed back
           if (message.role !== 'assistant') return [...out, ...raw.keep(line, stream)];

@@ -4,36 +4,29 @@
 // normalizer's entries on each raw log. The CLI installs on first use (test/real-agents/support/install.ts).
 // ORCHD_SAVE_CODEX_CAPTURES=<dir> also writes each run's raw log as a capture (fixtures/captures format).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import type { ApprovalAnswer } from '../../protocol/approvals.js';
-import { startMockModel, type MockModel } from '../../fixtures/mock-model/server.js';
+import type { MockModel } from '../../fixtures/mock-model/server.js';
 import { codexExecutor } from '../../src/executors/codex.js';
 import type { AgentDriver, ApprovalAsk } from '../../src/executors/types.js';
-import type { EntryDraft, RawStream } from '../../src/normalizers/types.js';
-import { tempDir } from '../support/client.js';
-import { makeRepo } from '../support/repo.js';
+import type { EntryDraft } from '../../src/normalizers/types.js';
 import { waitUntil } from '../support/wait.js';
-import { ensureAgentCli, type InstalledAgent } from './support/install.js';
-import { agentEnvironment } from './support/isolation.js';
-
-type Line = { line: string; stream: RawStream };
+import { openDriverSandbox, recordingHooks, replayLog, runDriverTurn, writeCapture, type AnswerApproval, type DriverSandbox, type RawLine } from './support/driver-turn.js';
+import type { InstalledAgent } from './support/install.js';
 
 interface TurnOptions {
   prompt: string;
   resume?: string | null;
   permissionMode?: string | null;
-  /** How orchd's approvals answer; the signal aborts when the agent withdraws the question. */
-  answer?: (ask: ApprovalAsk, signal: AbortSignal | undefined) => Promise<ApprovalAnswer>;
+  /** How orchd's approvals answer; allowOnce by default. */
+  answer?: AnswerApproval;
   /** Called once the process has spawned, with the driver (to interrupt it). */
   during?: (driver: AgentDriver, turn: RunningTurn) => Promise<void> | void;
 }
 
 interface RunningTurn {
-  lines: Line[];
+  lines: RawLine[];
   asked: ApprovalAsk[];
   warnings: string[];
 }
@@ -42,98 +35,51 @@ interface TurnResult extends RunningTurn {
   code: number | null;
   signal: NodeJS.Signals | null;
   entries: EntryDraft[];
-  unknown: number;
+  unknownLines: number;
 }
 
 const TURN_TIMEOUT_MS = 90_000;
 
-/** Replay a raw log through a fresh normalizer: the final entries by id, in first-seen order. */
-function normalize(lines: Line[]): { entries: EntryDraft[]; unknown: number } {
-  const normalizer = codexExecutor.createNormalizer();
-  const byId = new Map<string, EntryDraft>();
-  for (const { line, stream } of lines) for (const entry of normalizer.push(line, stream)) byId.set(entry.id, entry);
-  return { entries: [...byId.values()], unknown: normalizer.unknownLines };
-}
+/** Replay a raw log (stderr included: Codex's normalizer keeps it raw) through a fresh normalizer. */
+const normalize = (lines: RawLine[]) => replayLog(codexExecutor.createNormalizer(), lines);
 
 function tool(entries: EntryDraft[], predicate: (entry: Extract<EntryDraft, { type: 'toolCall' }>) => boolean) {
   return entries.find((entry): entry is Extract<EntryDraft, { type: 'toolCall' }> => entry.type === 'toolCall' && predicate(entry));
 }
 
 describe('real codex app-server through the Codex driver', { timeout: 600_000 }, () => {
+  let sandbox: DriverSandbox | undefined;
   let cli: InstalledAgent;
   let mock: MockModel;
-  let home: string;
   let repo: string;
   let env: Record<string, string>;
   const saveDir = process.env.ORCHD_SAVE_CODEX_CAPTURES;
 
   before(async () => {
-    cli = await ensureAgentCli('codex');
-    mock = await startMockModel({ slowMs: 200 });
-    home = realpathSync(tempDir('orchd-codex-home-'));
-    repo = realpathSync(makeRepo({ 'README.md': '# app\n' }));
-    env = { ...agentEnvironment('codex', { home, mockUrl: mock.url }), ...cli.env, ORCHD_CODEX_PATH: cli.bin };
+    sandbox = await openDriverSandbox('codex', { pathVariable: 'ORCHD_CODEX_PATH', mock: { slowMs: 200 } });
+    ({ cli, mock, repo, env } = sandbox);
   });
 
-  after(async () => {
-    await mock?.close();
-    if (repo) rmSync(repo, { recursive: true, force: true });
-    if (home) rmSync(home, { recursive: true, force: true });
-  });
+  after(() => sandbox?.close());
 
   /** One turn: prepare through the executor, spawn, wire stdin/stdout to the driver, wait for the exit. */
   async function runTurn(name: string, options: TurnOptions): Promise<TurnResult> {
-    const turn: RunningTurn = { lines: [], asked: [], warnings: [] };
+    const { hooks, asked, warnings } = recordingHooks(options.answer);
     const launch = codexExecutor.prepare(
       { cwd: repo, prompt: options.prompt, resumeAgentSessionId: options.resume ?? null, env, profile: { model: null, permissionMode: options.permissionMode ?? null, extraArgs: [], env: {} } },
-      {
-        requestApproval(ask, signal) {
-          turn.asked.push(ask);
-          return options.answer ? options.answer(ask, signal) : Promise.resolve({ decision: 'allowOnce' });
-        },
-        warn: (message) => turn.warnings.push(message),
-      },
+      hooks,
     );
     assert.deepEqual(launch.argv, [cli.bin, 'app-server', '--disable', 'plugins']);
-    const child = spawn(launch.argv[0]!, launch.argv.slice(1), { cwd: repo, env: launch.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    child.stdin.on('error', () => {});
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      turn.lines.push({ line, stream: 'stdout' });
-      launch.driver.onStdoutLine(line);
+    const { lines, code, signal } = await runDriverTurn({
+      name: `codex turn \`${name}\``,
+      launch,
+      cwd: repo,
+      timeoutMs: TURN_TIMEOUT_MS,
+      processGroup: true,
+      during: options.during && ((driver, linesSoFar) => options.during!(driver, { lines: linesSoFar, asked, warnings })),
     });
-    createInterface({ input: child.stderr }).on('line', (line) => turn.lines.push({ line, stream: 'stderr' }));
-    const stdoutClosed = new Promise((resolve) => child.stdout.once('close', resolve));
-    launch.driver.start({
-      writeLine(line) {
-        if (child.stdin.writableEnded) return;
-        turn.lines.push({ line, stream: 'stdin' });
-        child.stdin.write(`${line}\n`);
-      },
-      close() {
-        child.stdin.end();
-      },
-    });
-    await options.during?.(launch.driver, turn);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-        reject(new Error(`codex turn \`${name}\` did not exit within ${TURN_TIMEOUT_MS} ms; last lines:\n${turn.lines.slice(-8).map((l) => `${l.stream}: ${l.line.slice(0, 300)}`).join('\n')}`));
-      }, TURN_TIMEOUT_MS);
-    });
-    const { code, signal } = await Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
-    await stdoutClosed;
-    if (saveDir) {
-      mkdirSync(saveDir, { recursive: true });
-      const dir = (stream: RawStream) => (stream === 'stdin' ? 'in' : stream === 'stderr' ? 'err' : 'out');
-      writeFileSync(join(saveDir, `orchd-${name}.jsonl`), turn.lines.filter((l) => l.stream !== 'stderr').map((l) => `${JSON.stringify({ dir: dir(l.stream), line: l.line })}\n`).join(''));
-    }
-    return { ...turn, code, signal, ...normalize(turn.lines) };
+    if (saveDir) writeCapture(join(saveDir, `orchd-${name}.jsonl`), lines);
+    return { lines, asked, warnings, code, signal, ...normalize(lines) };
   }
 
   /** The checks every run's raw log must pass: only stderr is unknown, every stdout frame parses, replay is stable. */

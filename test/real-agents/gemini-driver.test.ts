@@ -9,24 +9,23 @@
 // wait for the next clock minute. ORCHD_RECORD_CAPTURES=1 also writes the raw logs to
 // fixtures/captures/gemini/orchd-*.jsonl for the normalizer's unit test.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import type { ApprovalAnswer } from '../../protocol/approvals.js';
 import { startMockModel, type MockModel } from '../../fixtures/mock-model/server.js';
 import { createAcpDriver } from '../../src/executors/acp/driver.js';
 import { geminiExecutor, geminiMinuteStamp, waitOutSessionMinute } from '../../src/executors/gemini.js';
 import type { AgentDriver, AgentLaunch, ApprovalAsk } from '../../src/executors/types.js';
 import { createAcpNormalizer } from '../../src/normalizers/acp.js';
-import type { EntryDraft, RawStream } from '../../src/normalizers/types.js';
+import type { EntryDraft } from '../../src/normalizers/types.js';
+import { agentSessionOf, jsonMessages, recordedCapturesDir, recordingHooks, replayLog, runDriverTurn, toolCalls, withoutStderr, writeCapture, type AnswerApproval, type RawLine } from './support/driver-turn.js';
 import { ensureAgentCli, type InstalledAgent } from './support/install.js';
 import { agentEnvironment } from './support/isolation.js';
 
-const record = process.env.ORCHD_RECORD_CAPTURES === '1';
-const CAPTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'captures', 'gemini');
+/** Where ORCHD_RECORD_CAPTURES=1 writes the raw logs, else null. */
+const CAPTURES = recordedCapturesDir('gemini');
 /** Start-up is 1-4 s here; a load may wait up to a minute for the clock. */
 const TURN_TIMEOUT_MS = 120_000;
 const PROFILE = { model: null, permissionMode: null, extraArgs: [], env: {} };
@@ -40,12 +39,6 @@ function makeRepo(path: string): string {
   git('add', '-A');
   git('commit', '-q', '-m', 'initial');
   return path;
-}
-
-interface RawLine {
-  stream: RawStream;
-  line: string;
-  ms: number;
 }
 
 interface Turn {
@@ -64,7 +57,7 @@ interface TurnOptions {
   /** The repository to run in (the main one by default). */
   cwd?: string;
   resume?: string | null;
-  decide?: (ask: ApprovalAsk) => Promise<ApprovalAnswer>;
+  decide?: AnswerApproval;
   onStdout?: (line: string, driver: AgentDriver) => void;
   /** Build the launch another way (the quirk test drives without the executor's wait). */
   launch?: (hooks: Parameters<typeof geminiExecutor.prepare>[1]) => AgentLaunch;
@@ -97,89 +90,22 @@ describe('Gemini CLI over ACP (real CLI, mock model)', () => {
 
   /** One turn: the executor's launch spawned for real, its driver fed stdout, the raw log collected. */
   async function runTurn(options: TurnOptions): Promise<Turn> {
-    const lines: RawLine[] = [];
-    const asks: ApprovalAsk[] = [];
-    const warnings: string[] = [];
-    const hooks = {
-      requestApproval(ask: ApprovalAsk) {
-        asks.push(ask);
-        return options.decide ? options.decide(ask) : Promise.resolve<ApprovalAnswer>({ decision: 'allowOnce' });
-      },
-      warn(message: string) {
-        warnings.push(message);
-      },
-    };
-    const launch =
-      options.launch?.(hooks) ??
-      geminiExecutor.prepare({ cwd: options.cwd ?? repo, prompt: options.prompt, resumeAgentSessionId: options.resume ?? null, env, profile: PROFILE }, hooks);
-    const startedAt = Date.now();
-    const started = performance.now();
-    const since = () => Math.round(performance.now() - started);
-    const child = spawn(launch.argv[0]!, launch.argv.slice(1), { cwd: options.cwd ?? repo, env: launch.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdinOpen = true;
-    const exited = new Promise<Turn['exit']>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      lines.push({ stream: 'stdout', line, ms: since() });
-      launch.driver.onStdoutLine(line);
-      options.onStdout?.(line, launch.driver);
-    });
-    createInterface({ input: child.stderr }).on('line', (line) => lines.push({ stream: 'stderr', line, ms: since() }));
-    launch.driver.start({
-      writeLine(line) {
-        if (!stdinOpen) return;
-        lines.push({ stream: 'stdin', line, ms: since() });
-        child.stdin.write(`${line}\n`);
-      },
-      close() {
-        if (!stdinOpen) return;
-        stdinOpen = false;
-        child.stdin.end();
-      },
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        const log = lines.map((l) => `${l.ms} ${l.stream} ${l.line.slice(0, 300)}`).join('\n');
-        reject(new Error(`Gemini turn \`${options.prompt}\` did not end within ${TURN_TIMEOUT_MS} ms:\n${log}`));
-      }, TURN_TIMEOUT_MS);
-    });
-    try {
-      const exit = await Promise.race([exited, timeout]);
-      return { lines, exit, asks, warnings, ms: since(), startedAt };
-    } finally {
-      clearTimeout(timer);
-    }
+    const { hooks, asked, warnings } = recordingHooks(options.decide);
+    const cwd = options.cwd ?? repo;
+    const launch = options.launch?.(hooks) ?? geminiExecutor.prepare({ cwd, prompt: options.prompt, resumeAgentSessionId: options.resume ?? null, env, profile: PROFILE }, hooks);
+    const turn = await runDriverTurn({ name: `Gemini turn \`${options.prompt}\``, launch, cwd, timeoutMs: TURN_TIMEOUT_MS, onStdout: options.onStdout });
+    return { lines: turn.lines, exit: { code: turn.code, signal: turn.signal }, asks: asked, warnings, ms: turn.ms, startedAt: turn.startedAt };
   }
 
   /** The normalizer over stdout and stdin (stderr is Gemini's diagnostics and always raw). */
-  function normalize(turn: Turn): { entries: EntryDraft[]; unknownLines: number; drafts: EntryDraft[] } {
-    const normalizer = createAcpNormalizer();
-    const byId = new Map<string, EntryDraft>();
-    const drafts: EntryDraft[] = [];
-    for (const { stream, line } of turn.lines) {
-      if (stream === 'stderr') continue;
-      for (const draft of normalizer.push(line, stream)) {
-        drafts.push(draft);
-        byId.set(draft.id, draft);
-      }
-    }
-    return { entries: [...byId.values()], unknownLines: normalizer.unknownLines, drafts };
-  }
+  const normalize = (turn: Turn) => replayLog(createAcpNormalizer(), withoutStderr(turn.lines));
 
   function save(name: string, turn: Turn): void {
-    if (!record) return;
-    const text = turn.lines
-      .filter((l) => l.stream !== 'stderr')
-      .map((l) => JSON.stringify({ dir: l.stream === 'stdin' ? 'in' : 'out', line: l.line, ms: l.ms }))
-      .join('\n');
-    writeFileSync(join(CAPTURES, `orchd-${name}.jsonl`), `${text}\n`);
+    if (CAPTURES) writeCapture(join(CAPTURES, `orchd-${name}.jsonl`), turn.lines);
   }
 
-  const sent = (turn: Turn) => turn.lines.filter((l) => l.stream === 'stdin').map((l) => JSON.parse(l.line) as Record<string, any>);
+  const sent = (turn: Turn) => jsonMessages(turn.lines, 'stdin');
   const received = (turn: Turn) => turn.lines.filter((l) => l.stream === 'stdout' && l.line.startsWith('{')).map((l) => JSON.parse(l.line) as Record<string, any>);
-  const tools = (entries: EntryDraft[]) => entries.filter((e): e is Extract<EntryDraft, { type: 'toolCall' }> => e.type === 'toolCall');
-  const sessionOf = (entries: EntryDraft[]) => entries.find((e): e is Extract<EntryDraft, { type: 'agentSession' }> => e.type === 'agentSession')?.agentSessionId;
 
   let sessionId: string | undefined;
   /** The clock minute turn 1 created the session in, as Gemini stamps its session file. */
@@ -219,7 +145,7 @@ describe('Gemini CLI over ACP (real CLI, mock model)', () => {
 
     const { entries, unknownLines } = normalize(turn);
     assert.equal(unknownLines, 0);
-    const [edit, ...others] = tools(entries);
+    const [edit, ...others] = toolCalls(entries);
     assert.deepEqual(others, []);
     assert.equal(edit?.status, 'succeeded');
     assert.equal(edit?.kind, 'edit');
@@ -230,12 +156,12 @@ describe('Gemini CLI over ACP (real CLI, mock model)', () => {
     const system = entries.find((e) => e.type === 'systemInfo');
     assert.equal(system?.type === 'systemInfo' && system.agentVersion, cli.version);
     assert.ok(entries.some((e) => e.type === 'usage' && (e.inputTokens ?? 0) > 0));
-    sessionId = sessionOf(entries);
+    sessionId = agentSessionOf(entries);
     assert.match(sessionId ?? '', /^[0-9a-f-]{36}$/);
     createdStamp = geminiMinuteStamp(wallClock(turn, turn.lines.find((l) => l.stream === 'stdout' && l.line.includes(`"sessionId":"${sessionId}","modes"`))));
 
     const controlTurn = await runTurn({ cwd: control, prompt: '[mock:text reply="control one"] control first turn', launch: withCleanup('[mock:text reply="control one"] control first turn', null) });
-    controlSession = sessionOf(normalize(controlTurn).entries);
+    controlSession = agentSessionOf(normalize(controlTurn).entries);
     assert.ok(controlSession);
   });
 
@@ -254,8 +180,8 @@ describe('Gemini CLI over ACP (real CLI, mock model)', () => {
 
     const { entries, unknownLines } = normalize(turn);
     assert.equal(unknownLines, 0);
-    assert.deepEqual(tools(entries).map((t) => [t.path, t.status]), [['denied.txt', 'denied']], 'only this turn’s tool call; the replay made no entries');
-    assert.equal(sessionOf(entries), sessionId);
+    assert.deepEqual(toolCalls(entries).map((t) => [t.path, t.status]), [['denied.txt', 'denied']], 'only this turn’s tool call; the replay made no entries');
+    assert.equal(agentSessionOf(entries), sessionId);
     // The replay was drained before the prompt went out.
     const promptAt = turn.lines.findIndex((l) => l.stream === 'stdin' && l.line.includes('"session/prompt"'));
     assert.ok(turn.lines.slice(0, promptAt).some((l) => l.line.includes('user_message_chunk')), 'the load replayed history');
@@ -290,7 +216,7 @@ describe('Gemini CLI over ACP (real CLI, mock model)', () => {
 
     const { entries, unknownLines } = normalize(turn);
     assert.equal(unknownLines, 0);
-    assert.equal(sessionOf(entries), sessionId);
+    assert.equal(agentSessionOf(entries), sessionId);
     const text = entries.filter((e) => e.type === 'assistantMessage').map((e) => (e as { text: string }).text);
     assert.equal(text.length, 1);
     assert.match(text[0]!, /^slow0 /);
@@ -322,7 +248,7 @@ describe('Gemini CLI over ACP (real CLI, mock model)', () => {
     const second = new Date().getUTCSeconds();
     if (second > 40) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
     const first = await runTurn({ prompt: '[mock:text reply="quirk one"] quirk turn one' });
-    const quirkSession = sessionOf(normalize(first).entries);
+    const quirkSession = agentSessionOf(normalize(first).entries);
     assert.ok(quirkSession);
     const prompt = '[mock:text reply="quirk two"] quirk turn two';
     const noWait = await runTurn({

@@ -8,67 +8,35 @@
 // The CLI installs on first use (test/real-agents/support/install.ts); each turn is 3-6 s, mostly start-up.
 // ORCHD_RECORD_CAPTURES=1 also writes the raw logs to fixtures/captures/opencode/orchd-*.jsonl for the unit tests.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import type { ApprovalAnswer } from '../../protocol/approvals.js';
-import { startMockModel, type MockModel } from '../../fixtures/mock-model/server.js';
+import type { MockModel } from '../../fixtures/mock-model/server.js';
 import { opencodeExecutor } from '../../src/executors/opencode.js';
-import type { AgentDriver, ApprovalAsk } from '../../src/executors/types.js';
-import type { EntryDraft, RawStream } from '../../src/normalizers/types.js';
-import { tempDir } from '../support/client.js';
-import { makeRepo } from '../support/repo.js';
 import { waitUntil } from '../support/wait.js';
-import { ensureAgentCli, type InstalledAgent } from './support/install.js';
-import { agentEnvironment, MOCK_MODEL } from './support/isolation.js';
+import { agentSessionOf, assertLogUnderstood, assistantTexts, jsonMessages, openDriverSandbox, recordedCapturesDir, recordingHooks, replayLog, runDriverTurn, toolCalls, waitForProcessGroupExit, withoutStderr, writeCapture, type DriverSandbox, type NormalizedTurn, type RawLine, type TurnRequest } from './support/driver-turn.js';
+import type { InstalledAgent } from './support/install.js';
+import { MOCK_MODEL } from './support/isolation.js';
 
-const record = process.env.ORCHD_RECORD_CAPTURES === '1';
-const CAPTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'captures', 'opencode');
+/** Where ORCHD_RECORD_CAPTURES=1 writes the raw logs, else null. */
+const CAPTURES = recordedCapturesDir('opencode');
 const TURN_TIMEOUT_MS = 90_000;
 
-type Line = { line: string; stream: RawStream; ms: number };
-type ToolEntry = Extract<EntryDraft, { type: 'toolCall' }>;
-
-interface TurnOptions {
-  prompt: string;
-  resume?: string | null;
-  permissionMode?: string | null;
+interface TurnOptions extends TurnRequest {
+  /** The profile's model (`provider/model`). */
   model?: string | null;
-  env?: Record<string, string>;
-  /** How orchd's approvals answer; allowOnce by default. */
-  answer?: (ask: ApprovalAsk, signal: AbortSignal | undefined) => Promise<ApprovalAnswer>;
-  /** Called once the process has spawned, with the driver and the lines so far (to interrupt it). */
-  during?: (driver: AgentDriver, lines: Line[]) => Promise<void> | void;
 }
 
-interface Turn {
-  lines: Line[];
-  asked: ApprovalAsk[];
-  warnings: string[];
-  argv: string[];
+interface Turn extends NormalizedTurn {
+  /** The environment the launch spawned with. */
   env: Record<string, string>;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  ms: number;
-  entries: EntryDraft[];
-  unknown: number;
 }
 
 /** Replay a raw log (stdout and stdin; stderr is OpenCode's diagnostics) through a fresh normalizer. */
-function normalize(lines: Line[]): { entries: EntryDraft[]; unknown: number } {
-  const normalizer = opencodeExecutor.createNormalizer();
-  const byId = new Map<string, EntryDraft>();
-  for (const { line, stream } of lines) if (stream !== 'stderr') for (const entry of normalizer.push(line, stream)) byId.set(entry.id, entry);
-  return { entries: [...byId.values()], unknown: normalizer.unknownLines };
-}
+const normalize = (lines: RawLine[]) => replayLog(opencodeExecutor.createNormalizer(), withoutStderr(lines));
 
-const tools = (entries: EntryDraft[]) => entries.filter((e): e is ToolEntry => e.type === 'toolCall');
-const sessionOf = (entries: EntryDraft[]) => entries.find((e): e is Extract<EntryDraft, { type: 'agentSession' }> => e.type === 'agentSession')?.agentSessionId;
-const texts = (entries: EntryDraft[]) => entries.filter((e): e is Extract<EntryDraft, { type: 'assistantMessage' }> => e.type === 'assistantMessage').map((e) => e.text);
-const sent = (turn: Turn) => turn.lines.filter((l) => l.stream === 'stdin').map((l) => JSON.parse(l.line) as Record<string, any>);
-const received = (turn: Turn) => turn.lines.filter((l) => l.stream === 'stdout').map((l) => JSON.parse(l.line) as Record<string, any>);
+const sent = (turn: Turn) => jsonMessages(turn.lines, 'stdin');
+const received = (turn: Turn) => jsonMessages(turn.lines, 'stdout');
 const methodsSent = (turn: Turn) => sent(turn).filter((m) => m.method).map((m) => m.method as string);
 const replyTo = (turn: Turn, method: string) => {
   const id = sent(turn).find((m) => m.method === method)?.id;
@@ -76,6 +44,7 @@ const replyTo = (turn: Turn, method: string) => {
 };
 
 describe('real OpenCode over ACP (driver level)', { timeout: 600_000 }, () => {
+  let sandbox: DriverSandbox | undefined;
   let cli: InstalledAgent;
   let mock: MockModel;
   let home: string;
@@ -83,24 +52,15 @@ describe('real OpenCode over ACP (driver level)', { timeout: 600_000 }, () => {
   let env: Record<string, string>;
 
   before(async () => {
-    cli = await ensureAgentCli('opencode');
-    mock = await startMockModel();
-    home = realpathSync(tempDir('orchd-opencode-home-'));
-    repo = realpathSync(makeRepo({ 'README.md': '# app\n' }));
-    env = { ...agentEnvironment('opencode', { home, mockUrl: mock.url }), ...cli.env, ORCHD_OPENCODE_PATH: cli.bin };
+    sandbox = await openDriverSandbox('opencode', { pathVariable: 'ORCHD_OPENCODE_PATH' });
+    ({ cli, mock, home, repo, env } = sandbox);
   });
 
-  after(async () => {
-    await mock?.close();
-    if (repo) rmSync(repo, { recursive: true, force: true });
-    if (home) rmSync(home, { recursive: true, force: true });
-  });
+  after(() => sandbox?.close());
 
   /** One turn: prepare through the executor, spawn in its own process group, wire the driver, wait for the exit. */
   async function runTurn(name: string, options: TurnOptions): Promise<Turn> {
-    const lines: Line[] = [];
-    const asked: ApprovalAsk[] = [];
-    const warnings: string[] = [];
+    const { hooks, asked, warnings } = recordingHooks(options.answer);
     const launch = opencodeExecutor.prepare(
       {
         cwd: repo,
@@ -109,64 +69,16 @@ describe('real OpenCode over ACP (driver level)', { timeout: 600_000 }, () => {
         env: options.env ?? env,
         profile: { model: options.model ?? null, permissionMode: options.permissionMode ?? null, extraArgs: [], env: {} },
       },
-      {
-        requestApproval(ask, signal) {
-          asked.push(ask);
-          return options.answer ? options.answer(ask, signal) : Promise.resolve({ decision: 'allowOnce' });
-        },
-        warn: (message) => warnings.push(message),
-      },
+      hooks,
     );
-    const started = performance.now();
-    const since = () => Math.round(performance.now() - started);
-    const child = spawn(launch.argv[0]!, launch.argv.slice(1), { cwd: repo, env: launch.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const stdoutClosed = new Promise((resolve) => child.stdout.once('close', resolve));
-    child.stdin.on('error', () => {});
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      lines.push({ line, stream: 'stdout', ms: since() });
-      launch.driver.onStdoutLine(line);
-    });
-    createInterface({ input: child.stderr }).on('line', (line) => lines.push({ line, stream: 'stderr', ms: since() }));
-    launch.driver.start({
-      writeLine(line) {
-        if (child.stdin.writableEnded) return;
-        lines.push({ line, stream: 'stdin', ms: since() });
-        child.stdin.write(`${line}\n`);
-      },
-      close() {
-        child.stdin.end();
-      },
-    });
-    await options.during?.(launch.driver, lines);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-        reject(new Error(`opencode turn \`${name}\` did not exit within ${TURN_TIMEOUT_MS} ms; last lines:\n${lines.slice(-8).map((l) => `${l.stream}: ${l.line.slice(0, 300)}`).join('\n')}`));
-      }, TURN_TIMEOUT_MS);
-    });
-    const { code, signal } = await Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
-    await stdoutClosed;
-    const ms = since();
-    await waitUntil(() => !groupAlive(child.pid!), `opencode's process group ${child.pid} to be gone after \`${name}\``, 5000);
-    if (record) {
-      const dir = (stream: RawStream) => (stream === 'stdin' ? 'in' : 'out');
-      writeFileSync(join(CAPTURES, `orchd-${name}.jsonl`), lines.filter((l) => l.stream !== 'stderr').map((l) => `${JSON.stringify({ dir: dir(l.stream), line: l.line, ms: l.ms })}\n`).join(''));
-    }
+    const { lines, code, signal, ms, pid } = await runDriverTurn({ name: `opencode turn \`${name}\``, launch, cwd: repo, timeoutMs: TURN_TIMEOUT_MS, processGroup: true, during: options.during });
+    await waitForProcessGroupExit(pid, `opencode after \`${name}\``);
+    if (CAPTURES) writeCapture(join(CAPTURES, `orchd-${name}.jsonl`), lines);
     return { lines, asked, warnings, argv: launch.argv, env: launch.env, code, signal, ms, ...normalize(lines) };
   }
 
-  /** What every raw log must pass: each stdout and stdin line understood, tool calls ended, replay stable. */
-  function checkLog(turn: Turn): void {
-    assert.equal(turn.unknown, 0, `unknown lines: ${turn.entries.filter((e) => e.type === 'raw').map((e) => e.type === 'raw' && e.line.slice(0, 200)).join('\n')}`);
-    assert.deepEqual(normalize(turn.lines).entries, turn.entries, 'replay yields the same entries');
-    for (const call of tools(turn.entries)) assert.ok(['succeeded', 'failed', 'denied'].includes(call.status), `tool call ${call.toolCallId} (${call.name}) ends ${call.status}`);
-  }
+  /** What every raw log must pass (stdout and stdin understood, tool calls ended, replay stable). */
+  const checkLog = (turn: Turn) => assertLogUnderstood(turn, normalize);
 
   /** The model calls of a turn, without OpenCode's title request. */
   const modelCallsFor = (marker: string) => mock.requests.filter((r) => r.api === 'chat' && !r.helper && JSON.stringify(r.body ?? null).includes(marker));
@@ -202,15 +114,15 @@ describe('real OpenCode over ACP (driver level)', { timeout: 600_000 }, () => {
     assert.ok(received(turn).some((m) => m.method === 'fs/write_text_file'));
 
     checkLog(turn);
-    sessionId = sessionOf(turn.entries);
+    sessionId = agentSessionOf(turn.entries);
     assert.match(sessionId ?? '', /^ses_/);
-    const [edit, ...others] = tools(turn.entries);
+    const [edit, ...others] = toolCalls(turn.entries);
     assert.deepEqual(others, []);
     assert.equal(edit?.status, 'succeeded');
     assert.equal(edit?.kind, 'edit');
     assert.equal(edit?.path, 'hello.txt');
     assert.equal(edit?.toolCallId, turn.asked[0]!.toolCallId);
-    assert.deepEqual(texts(turn.entries), ['done']);
+    assert.deepEqual(assistantTexts(turn.entries), ['done']);
     const usage = turn.entries.find((e) => e.type === 'usage');
     assert.ok(usage?.type === 'usage' && (usage.inputTokens ?? 0) > 0 && (usage.outputTokens ?? 0) > 0, JSON.stringify(usage));
     const system = turn.entries.find((e) => e.type === 'systemInfo');
@@ -233,8 +145,8 @@ describe('real OpenCode over ACP (driver level)', { timeout: 600_000 }, () => {
     assert.ok(JSON.stringify(modelCallsFor('second turn')[0]?.body ?? null).includes('first turn'), 'the model got the first turn back');
 
     checkLog(turn);
-    assert.equal(sessionOf(turn.entries), sessionId);
-    assert.deepEqual(tools(turn.entries).map((t) => [t.path, t.status]), [['denied.txt', 'denied']]);
+    assert.equal(agentSessionOf(turn.entries), sessionId);
+    assert.deepEqual(toolCalls(turn.entries).map((t) => [t.path, t.status]), [['denied.txt', 'denied']]);
     // OpenCode ends the turn on a rejected permission: the model is not called again.
     assert.equal(modelCallsFor('second turn').length, 1);
   });
@@ -246,7 +158,7 @@ describe('real OpenCode over ACP (driver level)', { timeout: 600_000 }, () => {
     assert.deepEqual(turn.asked, []);
     assert.equal(readFileSync(join(repo, 'auto.txt'), 'utf8'), 'auto');
     checkLog(turn);
-    assert.deepEqual(tools(turn.entries).map((t) => [t.kind, t.status]), [['edit', 'succeeded']]);
+    assert.deepEqual(toolCalls(turn.entries).map((t) => [t.kind, t.status]), [['edit', 'succeeded']]);
 
     // isolation.ts allows bash in the config; the mode's `bash: ask` wins (OPENCODE_PERMISSION is merged over it).
     const shell = await runTurn('shell-allow', { prompt: '[mock:shell cmd="echo shell > shell.txt"] run a command' });
@@ -254,7 +166,7 @@ describe('real OpenCode over ACP (driver level)', { timeout: 600_000 }, () => {
     assert.deepEqual(shell.asked.map((a) => [a.tool, a.title, a.input]), [['execute', 'echo shell > shell.txt', { command: 'echo shell > shell.txt' }]]);
     assert.equal(readFileSync(join(repo, 'shell.txt'), 'utf8'), 'shell\n');
     checkLog(shell);
-    const [command] = tools(shell.entries);
+    const [command] = toolCalls(shell.entries);
     assert.equal(command?.kind, 'command');
     assert.equal(command?.status, 'succeeded');
     assert.equal(command?.command, 'echo shell > shell.txt');
@@ -282,7 +194,7 @@ describe('real OpenCode over ACP (driver level)', { timeout: 600_000 }, () => {
     assert.ok(history.includes('first turn') && history.includes('second turn'), 'both earlier turns are in the history');
 
     checkLog(turn);
-    const [text, ...more] = texts(turn.entries);
+    const [text, ...more] = assistantTexts(turn.entries);
     assert.deepEqual(more, []);
     assert.match(text ?? '', /^slow0 slow1 slow2 slow3 /);
     assert.ok(!text!.includes('slow299'), 'the stream was cut short');
@@ -304,7 +216,7 @@ describe('real OpenCode over ACP (driver level)', { timeout: 600_000 }, () => {
     assert.deepEqual(sent(turn).find((m) => m.result?.outcome)?.result, { outcome: { outcome: 'cancelled' } });
     assert.equal(replyTo(turn, 'session/prompt')?.result?.stopReason, 'cancelled');
     checkLog(turn);
-    assert.deepEqual(tools(turn.entries).map((t) => [t.kind, t.status]), [['edit', 'denied']]);
+    assert.deepEqual(toolCalls(turn.entries).map((t) => [t.kind, t.status]), [['edit', 'denied']]);
   });
 
   it('a model API error ends the turn with an error entry, and the process still exits by itself', async () => {
@@ -323,18 +235,9 @@ describe('real OpenCode over ACP (driver level)', { timeout: 600_000 }, () => {
     config.provider.mock.models['other-model'] = { name: 'Other Model', tool_call: true };
     const turn = await runTurn('model', { prompt: '[mock:text reply="other"] which model', model: 'mock/other-model', env: { ...env, OPENCODE_CONFIG_CONTENT: JSON.stringify(config) } });
     assert.deepEqual([turn.code, turn.signal], [0, null]);
-    assert.deepEqual(texts(turn.entries), ['other']);
+    assert.deepEqual(assistantTexts(turn.entries), ['other']);
     const [call] = modelCallsFor('which model');
     assert.equal((call?.body as { model?: string }).model, 'other-model');
     assert.notEqual('other-model', MOCK_MODEL);
   });
 });
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

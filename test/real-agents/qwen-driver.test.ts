@@ -10,69 +10,29 @@
 // ORCHD_RECORD_CAPTURES=1 also writes the raw logs to fixtures/captures/qwen/orchd-stream-json/*.jsonl for the unit
 // tests (a folder of their own: test/unit/acp-normalizer.test.ts reads qwen/orchd-*.jsonl as ACP).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import type { ApprovalAnswer } from '../../protocol/approvals.js';
-import { startMockModel, type MockModel } from '../../fixtures/mock-model/server.js';
+import type { MockModel } from '../../fixtures/mock-model/server.js';
 import { qwenExecutor } from '../../src/executors/qwen.js';
-import type { AgentDriver, ApprovalAsk } from '../../src/executors/types.js';
-import type { EntryDraft, RawStream } from '../../src/normalizers/types.js';
 import { tempDir } from '../support/client.js';
-import { makeRepo } from '../support/repo.js';
 import { waitUntil } from '../support/wait.js';
-import { ensureAgentCli, type InstalledAgent } from './support/install.js';
+import { agentSessionOf, assertLogUnderstood, assistantTexts, jsonMessages, openDriverSandbox, recordedCapturesDir, recordingHooks, replayLog, runDriverTurn, toolCalls, waitForProcessGroupExit, withoutStderr, writeCapture, type DriverSandbox, type NormalizedTurn, type RawLine, type TurnRequest } from './support/driver-turn.js';
+import type { InstalledAgent } from './support/install.js';
 import { agentEnvironment } from './support/isolation.js';
 
-const record = process.env.ORCHD_RECORD_CAPTURES === '1';
-const CAPTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'captures', 'qwen', 'orchd-stream-json');
+/** Where ORCHD_RECORD_CAPTURES=1 writes the raw logs, else null. */
+const CAPTURES = recordedCapturesDir('qwen', 'orchd-stream-json');
 const TURN_TIMEOUT_MS = 90_000;
 
-type Line = { line: string; stream: RawStream; ms: number };
-type ToolEntry = Extract<EntryDraft, { type: 'toolCall' }>;
-
-interface TurnOptions {
-  prompt: string;
-  resume?: string | null;
-  permissionMode?: string | null;
-  /** Another environment (a fresh HOME). */
-  env?: Record<string, string>;
-  /** How orchd's approvals answer; allowOnce by default. */
-  answer?: (ask: ApprovalAsk, signal: AbortSignal | undefined) => Promise<ApprovalAnswer>;
-  /** Called once the process has spawned, with the driver and the lines so far (to interrupt it). */
-  during?: (driver: AgentDriver, lines: Line[]) => Promise<void> | void;
-}
-
-interface Turn {
-  lines: Line[];
-  asked: ApprovalAsk[];
-  warnings: string[];
-  argv: string[];
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** From spawn to exit. */
-  ms: number;
-  entries: EntryDraft[];
-  unknown: number;
-}
-
 /** Replay a raw log through a fresh normalizer: the final entries by id, in first-seen order. */
-function normalize(lines: Line[]): { entries: EntryDraft[]; unknown: number } {
-  const normalizer = qwenExecutor.createNormalizer();
-  const byId = new Map<string, EntryDraft>();
-  for (const { line, stream } of lines) if (stream !== 'stderr') for (const entry of normalizer.push(line, stream)) byId.set(entry.id, entry);
-  return { entries: [...byId.values()], unknown: normalizer.unknownLines };
-}
+const normalize = (lines: RawLine[]) => replayLog(qwenExecutor.createNormalizer(), withoutStderr(lines));
 
-const tools = (entries: EntryDraft[]) => entries.filter((e): e is ToolEntry => e.type === 'toolCall');
-const sessionOf = (entries: EntryDraft[]) => entries.find((e): e is Extract<EntryDraft, { type: 'agentSession' }> => e.type === 'agentSession')?.agentSessionId;
-const texts = (entries: EntryDraft[]) => entries.filter((e): e is Extract<EntryDraft, { type: 'assistantMessage' }> => e.type === 'assistantMessage').map((e) => e.text);
-const sent = (turn: Turn) => turn.lines.filter((l) => l.stream === 'stdin').map((l) => JSON.parse(l.line) as Record<string, any>);
-const received = (turn: Turn) => turn.lines.filter((l) => l.stream === 'stdout').map((l) => JSON.parse(l.line) as Record<string, any>);
+const sent = (turn: NormalizedTurn) => jsonMessages(turn.lines, 'stdin');
+const received = (turn: NormalizedTurn) => jsonMessages(turn.lines, 'stdout');
 
 describe('real Qwen Code over stream-json with the control protocol (driver level)', { timeout: 600_000 }, () => {
+  let sandbox: DriverSandbox | undefined;
   let cli: InstalledAgent;
   let mock: MockModel;
   let home: string;
@@ -80,87 +40,28 @@ describe('real Qwen Code over stream-json with the control protocol (driver leve
   let env: Record<string, string>;
 
   before(async () => {
-    cli = await ensureAgentCli('qwen');
-    mock = await startMockModel();
-    home = realpathSync(tempDir('orchd-qwen-home-'));
-    repo = realpathSync(makeRepo({ 'README.md': '# app\n' }));
-    env = { ...agentEnvironment('qwen', { home, mockUrl: mock.url }), ...cli.env, ORCHD_QWEN_PATH: cli.bin };
+    sandbox = await openDriverSandbox('qwen', { pathVariable: 'ORCHD_QWEN_PATH' });
+    ({ cli, mock, home, repo, env } = sandbox);
   });
 
-  after(async () => {
-    await mock?.close();
-    if (repo) rmSync(repo, { recursive: true, force: true });
-    if (home) rmSync(home, { recursive: true, force: true });
-  });
+  after(() => sandbox?.close());
 
   /** One turn: prepare through the executor, spawn in its own process group, wire the driver, wait for the exit. */
-  async function runTurn(name: string, options: TurnOptions): Promise<Turn> {
-    const lines: Line[] = [];
-    const asked: ApprovalAsk[] = [];
-    const warnings: string[] = [];
-    const turnEnv = options.env ?? env;
+  async function runTurn(name: string, options: TurnRequest): Promise<NormalizedTurn> {
+    const { hooks, asked, warnings } = recordingHooks(options.answer);
     const launch = qwenExecutor.prepare(
-      { cwd: repo, prompt: options.prompt, resumeAgentSessionId: options.resume ?? null, env: turnEnv, profile: { model: null, permissionMode: options.permissionMode ?? null, extraArgs: [], env: {} } },
-      {
-        requestApproval(ask, signal) {
-          asked.push(ask);
-          return options.answer ? options.answer(ask, signal) : Promise.resolve({ decision: 'allowOnce' });
-        },
-        warn: (message) => warnings.push(message),
-      },
+      { cwd: repo, prompt: options.prompt, resumeAgentSessionId: options.resume ?? null, env: options.env ?? env, profile: { model: null, permissionMode: options.permissionMode ?? null, extraArgs: [], env: {} } },
+      hooks,
     );
-    const started = performance.now();
-    const since = () => Math.round(performance.now() - started);
-    const child = spawn(launch.argv[0]!, launch.argv.slice(1), { cwd: repo, env: launch.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const stdoutClosed = new Promise((resolve) => child.stdout.once('close', resolve));
-    child.stdin.on('error', () => {});
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      lines.push({ line, stream: 'stdout', ms: since() });
-      launch.driver.onStdoutLine(line);
-    });
-    createInterface({ input: child.stderr }).on('line', (line) => lines.push({ line, stream: 'stderr', ms: since() }));
-    launch.driver.start({
-      writeLine(line) {
-        if (child.stdin.writableEnded) return;
-        lines.push({ line, stream: 'stdin', ms: since() });
-        child.stdin.write(`${line}\n`);
-      },
-      close() {
-        child.stdin.end();
-      },
-    });
-    await options.during?.(launch.driver, lines);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-        reject(new Error(`qwen turn \`${name}\` did not exit within ${TURN_TIMEOUT_MS} ms; last lines:\n${lines.slice(-8).map((l) => `${l.stream}: ${l.line.slice(0, 300)}`).join('\n')}`));
-      }, TURN_TIMEOUT_MS);
-    });
-    const { code, signal } = await Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
-    await stdoutClosed;
-    const ms = since();
+    const { lines, code, signal, ms, pid } = await runDriverTurn({ name: `qwen turn \`${name}\``, launch, cwd: repo, timeoutMs: TURN_TIMEOUT_MS, processGroup: true, during: options.during });
     // Qwen relaunches itself as a child: the whole group must be gone, not just the process we spawned.
-    await waitUntil(() => !groupAlive(child.pid!), `qwen's process group ${child.pid} to be gone after \`${name}\``, 5000);
-    if (record) {
-      const dir = (stream: RawStream) => (stream === 'stdin' ? 'in' : 'out');
-      mkdirSync(CAPTURES, { recursive: true });
-      writeFileSync(join(CAPTURES, `${name}.jsonl`), lines.filter((l) => l.stream !== 'stderr').map((l) => `${JSON.stringify({ dir: dir(l.stream), line: l.line, ms: l.ms })}\n`).join(''));
-    }
+    await waitForProcessGroupExit(pid, `qwen after \`${name}\``);
+    if (CAPTURES) writeCapture(join(CAPTURES, `${name}.jsonl`), lines);
     return { lines, asked, warnings, argv: launch.argv, code, signal, ms, ...normalize(lines) };
   }
 
-  /** What every raw log must pass: each stdout and stdin line understood, tool calls ended, replay stable. */
-  function checkLog(turn: Turn): void {
-    assert.equal(turn.unknown, 0, `unknown lines: ${turn.entries.filter((e) => e.type === 'raw').map((e) => e.type === 'raw' && e.line.slice(0, 200)).join('\n')}`);
-    assert.deepEqual(normalize(turn.lines).entries, turn.entries, 'replay yields the same entries');
-    for (const call of tools(turn.entries)) assert.ok(['succeeded', 'failed', 'denied'].includes(call.status), `tool call ${call.toolCallId} (${call.name}) ends ${call.status}`);
-  }
+  /** What every raw log must pass (stdout and stdin understood, tool calls ended, replay stable). */
+  const checkLog = (turn: NormalizedTurn) => assertLogUnderstood(turn, normalize);
 
   const modelCallsFor = (marker: string) => mock.requests.filter((r) => r.api === 'chat' && !r.helper && JSON.stringify(r.body ?? null).includes(marker));
 
@@ -193,16 +94,16 @@ describe('real Qwen Code over stream-json with the control protocol (driver leve
     );
 
     checkLog(turn);
-    sessionId = sessionOf(turn.entries);
+    sessionId = agentSessionOf(turn.entries);
     assert.match(sessionId ?? '', /^[0-9a-f-]{36}$/);
-    const [edit, ...others] = tools(turn.entries);
+    const [edit, ...others] = toolCalls(turn.entries);
     assert.deepEqual(others, []);
     assert.equal(edit?.status, 'succeeded');
     assert.equal(edit?.kind, 'edit');
     assert.equal(edit?.name, 'write_file');
     assert.equal(edit?.path, join(repo, 'hello.txt'));
     assert.equal(edit?.toolCallId, turn.asked[0]!.toolCallId);
-    assert.deepEqual(texts(turn.entries), ['done'], 'the streamed text and the final message are one entry');
+    assert.deepEqual(assistantTexts(turn.entries), ['done'], 'the streamed text and the final message are one entry');
     const usage = turn.entries.find((e) => e.type === 'usage');
     assert.ok(usage?.type === 'usage' && (usage.inputTokens ?? 0) > 0 && (usage.outputTokens ?? 0) > 0 && usage.durationMs !== null, JSON.stringify(usage));
     const system = turn.entries.find((e) => e.type === 'systemInfo');
@@ -225,12 +126,12 @@ describe('real Qwen Code over stream-json with the control protocol (driver leve
     assert.ok(history.includes('first turn'), 'the model got the first turn back');
 
     checkLog(turn);
-    assert.equal(sessionOf(turn.entries), sessionId, 'the same session continues');
-    const [denied, ...more] = tools(turn.entries);
+    assert.equal(agentSessionOf(turn.entries), sessionId, 'the same session continues');
+    const [denied, ...more] = toolCalls(turn.entries);
     assert.deepEqual(more, []);
     assert.deepEqual([denied?.name, denied?.status], ['write_file', 'denied']);
     assert.equal(denied?.output, '[Operation Cancelled] Reason: not this one', 'Qwen hands our reason to the model');
-    assert.ok(texts(turn.entries).includes('done'), 'the model still answers after the denial');
+    assert.ok(assistantTexts(turn.entries).includes('done'), 'the model still answers after the denial');
   });
 
   it('turn 3 (no mode: `auto-edit`): an edit is not asked, a shell command is, and allowSession is accepted', async () => {
@@ -240,14 +141,14 @@ describe('real Qwen Code over stream-json with the control protocol (driver leve
     assert.deepEqual(edit.asked, []);
     assert.equal(readFileSync(join(repo, 'auto.txt'), 'utf8'), 'auto');
     checkLog(edit);
-    assert.deepEqual(tools(edit.entries).map((t) => [t.name, t.status]), [['write_file', 'succeeded']]);
+    assert.deepEqual(toolCalls(edit.entries).map((t) => [t.name, t.status]), [['write_file', 'succeeded']]);
 
     const shell = await runTurn('shell-allow-session', { prompt: '[mock:shell cmd="echo shell > shell.txt"] run a command', answer: async () => ({ decision: 'allowSession' }) });
     assert.deepEqual([shell.code, shell.signal], [0, null]);
     assert.deepEqual(shell.asked.map((a) => [a.tool, a.title]), [['run_shell_command', 'run_shell_command: echo shell > shell.txt']]);
     assert.equal(readFileSync(join(repo, 'shell.txt'), 'utf8'), 'shell\n');
     checkLog(shell);
-    const [command] = tools(shell.entries);
+    const [command] = toolCalls(shell.entries);
     assert.equal(command?.kind, 'command');
     assert.equal(command?.status, 'succeeded');
     assert.equal(command?.command, 'echo shell > shell.txt');
@@ -272,7 +173,7 @@ describe('real Qwen Code over stream-json with the control protocol (driver leve
     assert.ok(!received(turn).some((m) => m.type === 'result'));
 
     checkLog(turn);
-    const [text, ...more] = texts(turn.entries);
+    const [text, ...more] = assistantTexts(turn.entries);
     assert.deepEqual(more, []);
     assert.match(text ?? '', /^slow0 slow1 slow2 slow3 /);
     assert.ok(!text!.includes('slow299'), 'the stream was cut short');
@@ -293,7 +194,7 @@ describe('real Qwen Code over stream-json with the control protocol (driver leve
     assert.equal(turn.asked.length, 1);
     assert.ok(!sent(turn).some((m) => m.type === 'control_response'), 'the interrupt replaces the answer');
     checkLog(turn);
-    assert.deepEqual(tools(turn.entries).map((t) => [t.name, t.status]), [['write_file', 'failed']], 'Qwen reports the withdrawn call as a failed tool result');
+    assert.deepEqual(toolCalls(turn.entries).map((t) => [t.name, t.status]), [['write_file', 'failed']], 'Qwen reports the withdrawn call as a failed tool result');
   });
 
   it('an interrupt during start-up (before `system/init`) still ends the process', async () => {
@@ -314,7 +215,7 @@ describe('real Qwen Code over stream-json with the control protocol (driver leve
     const result = received(turn).find((m) => m.type === 'result');
     assert.deepEqual([result?.subtype, result?.is_error], ['success', false], 'if this fails, Qwen reports API errors as errors now: the normalizer can drop its text heuristic');
     checkLog(turn);
-    assert.ok(texts(turn.entries).some((t) => /^\[API Error: 400 mock says no/.test(t)), JSON.stringify(turn.entries));
+    assert.ok(assistantTexts(turn.entries).some((t) => /^\[API Error: 400 mock says no/.test(t)), JSON.stringify(turn.entries));
   });
 
   it('auth comes from the environment alone: no settings file and no --auth-type, only OPENAI_*', async () => {
@@ -325,7 +226,7 @@ describe('real Qwen Code over stream-json with the control protocol (driver leve
       const turn = await runTurn('env-auth', { prompt: '[mock:text reply="env auth works"] who am I', env: fresh });
       assert.ok(!turn.argv.includes('--auth-type'));
       assert.deepEqual([turn.code, turn.signal], [0, null]);
-      assert.deepEqual(texts(turn.entries), ['env auth works']);
+      assert.deepEqual(assistantTexts(turn.entries), ['env auth works']);
 
       const { OPENAI_API_KEY: _key, OPENAI_BASE_URL: _url, OPENAI_MODEL: _model, ...noAuth } = fresh;
       rmSync(join(freshHome, '.qwen'), { recursive: true, force: true });
@@ -340,12 +241,3 @@ describe('real Qwen Code over stream-json with the control protocol (driver leve
     }
   });
 });
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

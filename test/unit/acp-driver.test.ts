@@ -1,11 +1,9 @@
 // The ACP driver against a scripted ACP agent (fixtures/acp-agent) spawned as a real process: the whole turn over
 // real pipes, the raw log it leaves (stdout and the recorded stdin), and what the ACP normalizer makes of that log.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import type { ApprovalAnswer } from '../../protocol/approvals.js';
 import { approvalOptions, createAcpDriver, permissionOutcome, type AcpDriverOptions } from '../../src/executors/acp/driver.js';
@@ -13,7 +11,7 @@ import { ACP_PROTOCOL, acpCommandExecutor } from '../../src/executors/acp/execut
 import { geminiExecutor, geminiMinuteStamp, removeLoadLeftovers, waitOutSessionMinute } from '../../src/executors/gemini.js';
 import type { AgentDriver, ApprovalAsk } from '../../src/executors/types.js';
 import { createAcpNormalizer } from '../../src/normalizers/acp.js';
-import type { EntryDraft, RawStream } from '../../src/normalizers/types.js';
+import { agentSessionOf, jsonMessages, recordingHooks, replayLog, runDriverTurn, toolCalls, withoutStderr, type AnswerApproval, type RawLine } from '../real-agents/support/driver-turn.js';
 
 const AGENT = join(import.meta.dirname, '..', '..', 'fixtures', 'acp-agent', 'acp-agent.mjs');
 const TURN_TIMEOUT_MS = 15_000;
@@ -23,17 +21,12 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 let folders = 0;
 const freshFolder = () => mkdtempSync(join(scratch, `cwd-${++folders}-`));
 
-interface RawLine {
-  stream: RawStream;
-  line: string;
-}
-
 interface TurnOptions {
   cwd: string;
   prompt: string;
   resume?: string | null;
   env?: Record<string, string>;
-  decide?: (ask: ApprovalAsk) => Promise<ApprovalAnswer>;
+  decide?: AnswerApproval;
   /** Called for every stdout line after the driver saw it. */
   onStdout?: (line: string, driver: AgentDriver) => void;
   driver?: Partial<AcpDriverOptions>;
@@ -44,77 +37,21 @@ interface Turn {
   exit: { code: number | null; signal: NodeJS.Signals | null };
   asks: ApprovalAsk[];
   warnings: string[];
-  stderr: string;
 }
 
 /** Spawn the scripted agent, drive one turn, and collect the raw log; fails naming the prompt after a timeout. */
 async function runTurn(options: TurnOptions): Promise<Turn> {
-  const lines: RawLine[] = [];
-  const asks: ApprovalAsk[] = [];
-  const warnings: string[] = [];
-  let stderr = '';
-  const child = spawn(process.execPath, [AGENT], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdinOpen = true;
-  const driver = createAcpDriver({
-    cwd: options.cwd,
-    prompt: options.prompt,
-    resumeSessionId: options.resume ?? null,
-    hooks: {
-      requestApproval(ask) {
-        asks.push(ask);
-        return options.decide ? options.decide(ask) : Promise.resolve({ decision: 'allowOnce' });
-      },
-      warn(message) {
-        warnings.push(message);
-      },
-    },
-    ...options.driver,
-  });
-  const exited = new Promise<Turn['exit']>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push({ stream: 'stdout', line });
-    driver.onStdoutLine(line);
-    options.onStdout?.(line, driver);
-  });
-  driver.start({
-    writeLine(line) {
-      if (!stdinOpen) return;
-      lines.push({ stream: 'stdin', line });
-      child.stdin.write(`${line}\n`);
-    },
-    close() {
-      if (!stdinOpen) return;
-      stdinOpen = false;
-      child.stdin.end();
-    },
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`Turn \`${options.prompt}\` did not end within ${TURN_TIMEOUT_MS} ms; stderr:\n${stderr}\nlog:\n${lines.map((l) => `${l.stream} ${l.line}`).join('\n')}`));
-    }, TURN_TIMEOUT_MS);
-  });
-  try {
-    const exit = await Promise.race([exited, timeout]);
-    return { lines, exit, asks, warnings, stderr };
-  } finally {
-    clearTimeout(timer);
-  }
+  const { hooks, asked, warnings } = recordingHooks(options.decide);
+  const driver = createAcpDriver({ cwd: options.cwd, prompt: options.prompt, resumeSessionId: options.resume ?? null, hooks, ...options.driver });
+  const launch = { argv: [process.execPath, AGENT], env: { ...(process.env as Record<string, string>), ...options.env }, driver };
+  const turn = await runDriverTurn({ name: `Turn \`${options.prompt}\``, launch, cwd: options.cwd, timeoutMs: TURN_TIMEOUT_MS, onStdout: options.onStdout });
+  return { lines: turn.lines, exit: { code: turn.code, signal: turn.signal }, asks: asked, warnings };
 }
 
-/** Feed a raw log through a fresh normalizer: the final state of every entry in order of first appearance. */
-function normalize(lines: RawLine[]): { entries: EntryDraft[]; unknownLines: number } {
-  const normalizer = createAcpNormalizer();
-  const byId = new Map<string, EntryDraft>();
-  for (const { line, stream } of lines) for (const entry of normalizer.push(line, stream)) byId.set(entry.id, entry);
-  return { entries: [...byId.values()], unknownLines: normalizer.unknownLines };
-}
+/** Feed a raw log (the agent's stderr left out) through a fresh normalizer: the final state of every entry in order of first appearance. */
+const normalize = (lines: RawLine[]) => replayLog(createAcpNormalizer(), withoutStderr(lines));
 
-const messages = (lines: RawLine[], stream: RawStream) => lines.filter((l) => l.stream === stream).map((l) => JSON.parse(l.line) as Record<string, any>);
-const toolCalls = (entries: EntryDraft[]) => entries.filter((e): e is Extract<EntryDraft, { type: 'toolCall' }> => e.type === 'toolCall');
-const sessionOf = (turn: Turn) => normalize(turn.lines).entries.find((e): e is Extract<EntryDraft, { type: 'agentSession' }> => e.type === 'agentSession')?.agentSessionId;
+const sessionOf = (turn: Turn) => agentSessionOf(normalize(turn.lines).entries);
 
 describe('ACP permission options', () => {
   const gemini = [
@@ -150,7 +87,7 @@ describe('ACP driver against the scripted agent', () => {
     assert.equal(readFileSync(join(cwd, 'hello.txt'), 'utf8'), 'hi');
     assert.deepEqual(turn.warnings, []);
 
-    const sent = messages(turn.lines, 'stdin');
+    const sent = jsonMessages(turn.lines, 'stdin');
     assert.deepEqual(sent.filter((m) => m.method).map((m) => m.method), ['initialize', 'session/new', 'session/prompt']);
     assert.deepEqual(sent[0]!.params.clientCapabilities, { fs: { readTextFile: false, writeTextFile: false }, terminal: false });
     assert.equal(sent[0]!.params.protocolVersion, 1);
@@ -182,7 +119,7 @@ describe('ACP driver against the scripted agent', () => {
     const turn = await runTurn({ cwd, prompt: '[edit path=nope.txt content=x]', decide: async () => ({ decision: 'deny', reason: 'not today' }) });
     assert.deepEqual(turn.exit, { code: 0, signal: null });
     assert.equal(existsSync(join(cwd, 'nope.txt')), false);
-    assert.deepEqual(messages(turn.lines, 'stdin').find((m) => m.result?.outcome)?.result, { outcome: { outcome: 'selected', optionId: 'no-thanks' } });
+    assert.deepEqual(jsonMessages(turn.lines, 'stdin').find((m) => m.result?.outcome)?.result, { outcome: { outcome: 'selected', optionId: 'no-thanks' } });
     const { entries, unknownLines } = normalize(turn.lines);
     assert.equal(unknownLines, 0);
     assert.deepEqual(toolCalls(entries).map((t) => t.status), ['denied']);
@@ -193,7 +130,7 @@ describe('ACP driver against the scripted agent', () => {
     const turn = await runTurn({ cwd, prompt: '[shell cmd=ls]', decide: async () => ({ decision: 'allowSession' }) });
     assert.equal(turn.asks[0]?.tool, 'execute');
     assert.deepEqual(turn.asks[0]?.input, { command: 'ls' });
-    assert.deepEqual(messages(turn.lines, 'stdin').find((m) => m.result?.outcome)?.result, { outcome: { outcome: 'selected', optionId: 'yes-always' } });
+    assert.deepEqual(jsonMessages(turn.lines, 'stdin').find((m) => m.result?.outcome)?.result, { outcome: { outcome: 'selected', optionId: 'yes-always' } });
     const [shell] = toolCalls(normalize(turn.lines).entries);
     assert.equal(shell?.kind, 'command');
     assert.equal(shell?.command, 'ls');
@@ -210,7 +147,7 @@ describe('ACP driver against the scripted agent', () => {
     const second = await runTurn({ cwd, prompt: 'and now say hello', resume: sessionId });
     assert.deepEqual(second.exit, { code: 0, signal: null });
     assert.deepEqual(second.warnings, []);
-    const sent = messages(second.lines, 'stdin');
+    const sent = jsonMessages(second.lines, 'stdin');
     assert.deepEqual(sent.filter((m) => m.method).map((m) => m.method), ['initialize', 'session/load', 'session/prompt']);
     assert.deepEqual(sent[1]!.params, { sessionId, cwd, mcpServers: [] });
     // The agent answers the load before it has finished replaying; every replayed update still precedes the prompt.
@@ -235,7 +172,7 @@ describe('ACP driver against the scripted agent', () => {
     const env = { ACP_AGENT_RESUME: '1' };
     const first = await runTurn({ cwd, prompt: 'hi', env });
     const second = await runTurn({ cwd, prompt: 'again', resume: sessionOf(first), env });
-    assert.deepEqual(messages(second.lines, 'stdin').filter((m) => m.method).map((m) => m.method), ['initialize', 'session/resume', 'session/prompt']);
+    assert.deepEqual(jsonMessages(second.lines, 'stdin').filter((m) => m.method).map((m) => m.method), ['initialize', 'session/resume', 'session/prompt']);
     assert.equal(sessionOf(second), sessionOf(first));
   });
 
@@ -244,7 +181,7 @@ describe('ACP driver against the scripted agent', () => {
     const env = { ACP_AGENT_RESUME: 'broken' };
     const first = await runTurn({ cwd, prompt: 'hi', env });
     const second = await runTurn({ cwd, prompt: 'again', resume: sessionOf(first), env });
-    assert.deepEqual(messages(second.lines, 'stdin').filter((m) => m.method).map((m) => m.method), ['initialize', 'session/resume', 'session/load', 'session/prompt']);
+    assert.deepEqual(jsonMessages(second.lines, 'stdin').filter((m) => m.method).map((m) => m.method), ['initialize', 'session/resume', 'session/load', 'session/prompt']);
     assert.deepEqual(second.warnings, []);
     const { entries, unknownLines } = normalize(second.lines);
     assert.equal(unknownLines, 0);
@@ -255,7 +192,7 @@ describe('ACP driver against the scripted agent', () => {
   test('an unknown session falls back to a new one, with a warning and an error entry', async () => {
     const cwd = freshFolder();
     const turn = await runTurn({ cwd, prompt: 'hi', resume: 'sess-gone' });
-    assert.deepEqual(messages(turn.lines, 'stdin').filter((m) => m.method).map((m) => m.method), ['initialize', 'session/load', 'session/new', 'session/prompt']);
+    assert.deepEqual(jsonMessages(turn.lines, 'stdin').filter((m) => m.method).map((m) => m.method), ['initialize', 'session/load', 'session/new', 'session/prompt']);
     assert.equal(turn.warnings.length, 1);
     assert.match(turn.warnings[0]!, /sess-gone.*No previous sessions found/);
     const { entries } = normalize(turn.lines);
@@ -265,7 +202,7 @@ describe('ACP driver against the scripted agent', () => {
 
   test('an agent without load or resume starts a new session and says so', async () => {
     const turn = await runTurn({ cwd: freshFolder(), prompt: 'hi', resume: 'sess-x', env: { ACP_AGENT_NO_LOAD: '1' } });
-    assert.deepEqual(messages(turn.lines, 'stdin').filter((m) => m.method).map((m) => m.method), ['initialize', 'session/new', 'session/prompt']);
+    assert.deepEqual(jsonMessages(turn.lines, 'stdin').filter((m) => m.method).map((m) => m.method), ['initialize', 'session/new', 'session/prompt']);
     assert.match(turn.warnings[0] ?? '', /neither resume nor load/);
   });
 
@@ -280,9 +217,9 @@ describe('ACP driver against the scripted agent', () => {
     });
     assert.equal(interrupted, true);
     assert.deepEqual(turn.exit, { code: 0, signal: null });
-    const sent = messages(turn.lines, 'stdin');
+    const sent = jsonMessages(turn.lines, 'stdin');
     assert.equal(sent.at(-1)?.method, 'session/cancel');
-    assert.deepEqual(messages(turn.lines, 'stdout').find((m) => m.id === 2)?.result, { stopReason: 'cancelled' });
+    assert.deepEqual(jsonMessages(turn.lines, 'stdout').find((m) => m.id === 2)?.result, { stopReason: 'cancelled' });
     const { entries, unknownLines } = normalize(turn.lines);
     assert.equal(unknownLines, 0);
     assert.ok(!entries.some((e) => e.type === 'error'), 'a cancel is not an error');
@@ -302,7 +239,7 @@ describe('ACP driver against the scripted agent', () => {
       },
     });
     assert.deepEqual(turn.exit, { code: 0, signal: null });
-    const sent = messages(turn.lines, 'stdin');
+    const sent = jsonMessages(turn.lines, 'stdin');
     const cancelAt = sent.findIndex((m) => m.method === 'session/cancel');
     const answerAt = sent.findIndex((m) => m.result?.outcome);
     assert.ok(cancelAt >= 0 && answerAt > cancelAt, 'cancel, then the answer');
@@ -313,7 +250,7 @@ describe('ACP driver against the scripted agent', () => {
 
   test('an approval that fails because the execution is stopping is answered cancelled', async () => {
     const turn = await runTurn({ cwd: freshFolder(), prompt: '[edit path=x.txt content=x]', decide: () => Promise.reject(new Error('stopping')) });
-    assert.deepEqual(messages(turn.lines, 'stdin').find((m) => m.result?.outcome)?.result, { outcome: { outcome: 'cancelled' } });
+    assert.deepEqual(jsonMessages(turn.lines, 'stdin').find((m) => m.result?.outcome)?.result, { outcome: { outcome: 'cancelled' } });
     assert.equal(toolCalls(normalize(turn.lines).entries)[0]?.status, 'denied');
   });
 
@@ -328,12 +265,12 @@ describe('ACP driver against the scripted agent', () => {
     });
     assert.equal(interrupted, true);
     assert.deepEqual(turn.exit, { code: 0, signal: null });
-    assert.ok(!messages(turn.lines, 'stdin').some((m) => m.method === 'session/prompt'));
+    assert.ok(!jsonMessages(turn.lines, 'stdin').some((m) => m.method === 'session/prompt'));
   });
 
   test('client methods orchd does not offer get "method not found"', async () => {
     const turn = await runTurn({ cwd: freshFolder(), prompt: '[fs]' });
-    const answer = messages(turn.lines, 'stdin').find((m) => m.error);
+    const answer = jsonMessages(turn.lines, 'stdin').find((m) => m.error);
     assert.equal(answer?.error.code, -32601);
     const { entries, unknownLines } = normalize(turn.lines);
     assert.equal(unknownLines, 0);
@@ -343,7 +280,7 @@ describe('ACP driver against the scripted agent', () => {
   test('a banner before the JSON does not reach the SDK (no parse error is sent to the agent)', async () => {
     const turn = await runTurn({ cwd: freshFolder(), prompt: 'hi', env: { ACP_AGENT_BANNER: '1' } });
     assert.deepEqual(turn.exit, { code: 0, signal: null });
-    assert.ok(!messages(turn.lines, 'stdin').some((m) => m.error), 'nothing answered the banner');
+    assert.ok(!jsonMessages(turn.lines, 'stdin').some((m) => m.error), 'nothing answered the banner');
     const { entries, unknownLines } = normalize(turn.lines);
     assert.equal(unknownLines, 1, 'the banner is kept as a raw entry');
     assert.ok(entries.some((e) => e.type === 'raw' && e.line.startsWith('acp-agent: starting up')));
@@ -384,17 +321,10 @@ describe('ACP executors', () => {
     const cwd = freshFolder();
     const executor = acpCommandExecutor('scripted-acp', [process.execPath, AGENT]);
     const launch = executor.prepare({ cwd, prompt: '[edit path=via.txt content=executor]', resumeAgentSessionId: null, env: { ...process.env } as Record<string, string>, profile }, hooks);
-    const child = spawn(launch.argv[0]!, launch.argv.slice(1), { cwd, env: launch.env, stdio: ['pipe', 'pipe', 'inherit'] });
-    const normalizer = executor.createNormalizer();
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      normalizer.push(line, 'stdout');
-      launch.driver.onStdoutLine(line);
-    });
-    launch.driver.start({ writeLine: (line) => (normalizer.push(line, 'stdin'), child.stdin.write(`${line}\n`)), close: () => child.stdin.end() });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
-    assert.equal(code, 0);
+    const turn = await runDriverTurn({ name: 'the turn through the executor', launch, cwd, timeoutMs: TURN_TIMEOUT_MS });
+    assert.equal(turn.code, 0);
     assert.equal(readFileSync(join(cwd, 'via.txt'), 'utf8'), 'executor');
-    assert.equal(normalizer.unknownLines, 0);
+    assert.equal(replayLog(executor.createNormalizer(), withoutStderr(turn.lines)).unknownLines, 0);
   });
 
   test('gemini: `gemini --acp` with --model from the profile and a trusted workspace; found through ORCHD_GEMINI_PATH', async () => {
