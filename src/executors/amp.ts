@@ -10,9 +10,9 @@ import { OrchdError, shown } from '../errors.js';
 import { createClaudeNormalizer } from '../normalizers/claude-stream-json.js';
 import { parseObject, wholeTextDiff, type ToolCallDraft } from '../normalizers/common.js';
 import type { EntryDraft, Normalizer } from '../normalizers/types.js';
-import { createOneShotDriver } from './one-shot.js';
-import { detectBinary, resolveBinary, type BinarySpec } from './detect.js';
-import type { AgentTurnRequest, Executor } from './types.js';
+import { createOneShotExecutor } from './one-shot.js';
+import type { BinarySpec } from './detect.js';
+import type { AgentTurnRequest } from './types.js';
 
 type Json = Record<string, any>;
 
@@ -215,16 +215,12 @@ export function createAmpNormalizer(): Normalizer {
   };
 }
 
-export const ampExecutor: Executor = {
+export const ampExecutor = createOneShotExecutor({
   id: 'amp',
   displayName: 'Amp',
   capabilities: { resume: true, fork: false, reset: false, approvals: false, images: false, models: false, mcp: false, gracefulStop: false },
   protocol: 'amp --execute --stream-json (Claude-compatible stream JSON, one process per turn, prompt on stdin, threads continue)',
-  detect: (env) => detectBinary(BINARY, env ?? process.env),
-  prepare(request) {
-    const bin = resolveBinary(BINARY, { ...process.env, ...request.env });
-    if (!bin) throw OrchdError.executorUnavailable('amp', `${BINARY.installHint}, or set ${BINARY.overrideVariable}`);
-    return { argv: [bin, ...ampArguments(request)], env: request.env, driver: createOneShotDriver(request.prompt) };
-  },
+  binary: BINARY,
+  args: ampArguments,
   createNormalizer: createAmpNormalizer,
-};
+});

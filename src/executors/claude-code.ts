@@ -1,7 +1,6 @@
 // Claude Code (`claude`), driven headless through stream-json and its control protocol.
-import { OrchdError } from '../errors.js';
 import { createClaudeLikeExecutor } from './claude/executor.js';
-import { detectBinary, resolveBinary, type BinarySpec } from './detect.js';
+import { detectBinary, requireBinary, type BinarySpec } from './detect.js';
 
 const BINARY: BinarySpec = { name: 'claude', overrideVariable: 'ORCHD_CLAUDE_PATH', installHint: 'npm install -g @anthropic-ai/claude-code' };
 
@@ -10,8 +9,7 @@ export const claudeCode = createClaudeLikeExecutor({
   displayName: 'Claude Code',
   capabilities: { resume: true, fork: true, reset: true, approvals: true, images: false, models: true, mcp: false, gracefulStop: true },
   program(env) {
-    const bin = resolveBinary(BINARY, env);
-    if (!bin) throw OrchdError.executorUnavailable('claude-code', `${BINARY.installHint}, or set ${BINARY.overrideVariable}`);
+    const bin = requireBinary(BINARY, 'claude-code', env);
     return [bin];
   },
   detect: (env) => detectBinary(BINARY, env),

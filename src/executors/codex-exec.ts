@@ -3,7 +3,7 @@
 // channel: the sandbox mode decides what may run, so prefer the `codex` executor (app-server) where approvals matter.
 import { OrchdError } from '../errors.js';
 import { createCodexNormalizer } from '../normalizers/codex-app-server.js';
-import { detectBinary, resolveBinary, type BinarySpec } from './detect.js';
+import { detectBinary, requireBinary, type BinarySpec } from './detect.js';
 import type { AgentDriver, AgentTurnRequest, Executor } from './types.js';
 
 const BINARY: BinarySpec = { name: 'codex', overrideVariable: 'ORCHD_CODEX_PATH', installHint: 'npm install -g @openai/codex' };
@@ -44,8 +44,7 @@ export const codexExecExecutor: Executor = {
   detect: (env) => detectBinary(BINARY, env ?? process.env),
   checkProfile: (profile) => void codexExecSandbox(profile.permissionMode),
   prepare(request) {
-    const bin = resolveBinary(BINARY, { ...process.env, ...request.env });
-    if (!bin) throw OrchdError.executorUnavailable('codex-exec', `${BINARY.installHint}, or set ${BINARY.overrideVariable}`);
+    const bin = requireBinary(BINARY, 'codex-exec', request.env);
     return { argv: [bin, ...codexExecArguments(request)], env: request.env, driver: closedInputDriver() };
   },
   createNormalizer: createCodexNormalizer,

@@ -2,11 +2,10 @@
 // file changes, `turn/interrupt` for a graceful stop, and follow-ups that `thread/resume` the thread in a new process.
 // `codex exec --json` is the documented fallback; it has no approval channel, so orchd does not drive it, but the
 // normalizer reads its lines too.
-import { OrchdError } from '../errors.js';
 import { createCodexNormalizer } from '../normalizers/codex-app-server.js';
 import { packageInfo } from '../util/package-info.js';
 import { createCodexAppServerDriver } from './codex-app-server.js';
-import { detectBinary, resolveBinary, type BinarySpec } from './detect.js';
+import { detectBinary, requireBinary, type BinarySpec } from './detect.js';
 import type { AgentTurnRequest, Executor } from './types.js';
 
 const BINARY: BinarySpec = { name: 'codex', overrideVariable: 'ORCHD_CODEX_PATH', installHint: 'npm install -g @openai/codex' };
@@ -24,9 +23,7 @@ export const codexExecutor: Executor = {
   detect: (env) => detectBinary(BINARY, env ?? process.env),
   prepare(request, hooks) {
     // The request's environment decides, as it is the one the process gets; orchd's own is the fallback.
-    const lookup = { ...process.env, ...request.env };
-    const bin = resolveBinary(BINARY, lookup);
-    if (!bin) throw OrchdError.executorUnavailable('codex', `${BINARY.installHint}, or set ${BINARY.overrideVariable}`);
+    const bin = requireBinary(BINARY, 'codex', request.env);
     return {
       argv: [bin, ...codexArguments(request)],
       env: request.env,

@@ -6,9 +6,9 @@
 // see docs/agents-offline.md.
 import { OrchdError, shown } from '../errors.js';
 import { createCursorNormalizer } from '../normalizers/cursor-stream-json.js';
-import { createOneShotDriver } from './one-shot.js';
-import { detectBinary, resolveBinary, type BinarySpec } from './detect.js';
-import type { AgentTurnRequest, Executor } from './types.js';
+import { createOneShotExecutor } from './one-shot.js';
+import type { BinarySpec } from './detect.js';
+import type { AgentTurnRequest } from './types.js';
 
 const BINARY: BinarySpec = {
   name: 'cursor-agent',
@@ -44,16 +44,12 @@ export function cursorArguments(request: AgentTurnRequest): string[] {
   return [...args, ...request.profile.extraArgs];
 }
 
-export const cursorExecutor: Executor = {
+export const cursorExecutor = createOneShotExecutor({
   id: 'cursor-agent',
   displayName: 'Cursor Agent',
   capabilities: { resume: true, fork: false, reset: false, approvals: false, images: false, models: true, mcp: false, gracefulStop: false },
   protocol: 'cursor-agent -p --output-format stream-json (one process per turn, prompt on stdin, --resume)',
-  detect: (env) => detectBinary(BINARY, env ?? process.env),
-  prepare(request) {
-    const bin = resolveBinary(BINARY, { ...process.env, ...request.env });
-    if (!bin) throw OrchdError.executorUnavailable('cursor-agent', `${BINARY.installHint}, or set ${BINARY.overrideVariable}`);
-    return { argv: [bin, ...cursorArguments(request)], env: request.env, driver: createOneShotDriver(request.prompt) };
-  },
+  binary: BINARY,
+  args: cursorArguments,
   createNormalizer: createCursorNormalizer,
-};
+});

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { OrchdError } from '../errors.js';
 import type { ExecutorAvailability } from './types.js';
 
 /** The first executable named `name` on the PATH of `env`. */
@@ -56,4 +57,11 @@ export async function detectBinary(spec: BinarySpec, env: Record<string, string 
   const version = await probeVersion(path, spec.versionArgs, env);
   if (version === null) return { available: false, version: null, path, hint: `\`${path} ${(spec.versionArgs ?? ['--version']).join(' ')}\` failed; ${spec.installHint}` };
   return { available: true, version, path, hint: null };
+}
+
+/** The binary for one turn (the turn's environment first, then orchd's), or `executorUnavailable` with the hint. */
+export function requireBinary(spec: BinarySpec, executorId: string, env: Record<string, string | undefined>): string {
+  const bin = resolveBinary(spec, { ...process.env, ...env });
+  if (!bin) throw OrchdError.executorUnavailable(executorId, `${spec.installHint}, or set ${spec.overrideVariable}`);
+  return bin;
 }

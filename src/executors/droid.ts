@@ -6,9 +6,9 @@
 // needs Factory's service); see docs/agents-offline.md.
 import { OrchdError, shown } from '../errors.js';
 import { createDroidNormalizer } from '../normalizers/droid-stream-json.js';
-import { createOneShotDriver } from './one-shot.js';
-import { detectBinary, resolveBinary, type BinarySpec } from './detect.js';
-import type { AgentTurnRequest, Executor } from './types.js';
+import { createOneShotExecutor } from './one-shot.js';
+import type { BinarySpec } from './detect.js';
+import type { AgentTurnRequest } from './types.js';
 
 const BINARY: BinarySpec = {
   name: 'droid',
@@ -42,16 +42,12 @@ export function droidArguments(request: AgentTurnRequest): string[] {
   return [...args, ...request.profile.extraArgs];
 }
 
-export const droidExecutor: Executor = {
+export const droidExecutor = createOneShotExecutor({
   id: 'droid',
   displayName: 'Droid',
   capabilities: { resume: true, fork: false, reset: false, approvals: false, images: false, models: true, mcp: false, gracefulStop: false },
   protocol: 'droid exec --output-format stream-json (one process per turn, prompt on stdin, --session-id)',
-  detect: (env) => detectBinary(BINARY, env ?? process.env),
-  prepare(request) {
-    const bin = resolveBinary(BINARY, { ...process.env, ...request.env });
-    if (!bin) throw OrchdError.executorUnavailable('droid', `${BINARY.installHint}, or set ${BINARY.overrideVariable}`);
-    return { argv: [bin, ...droidArguments(request)], env: request.env, driver: createOneShotDriver(request.prompt) };
-  },
+  binary: BINARY,
+  args: droidArguments,
   createNormalizer: createDroidNormalizer,
-};
+});

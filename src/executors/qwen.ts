@@ -23,10 +23,9 @@
 //
 // Qwen relaunches itself as a child node process and the parent ignores SIGTERM: the runner signals the whole process
 // group, so a stop that gets past the interrupt still ends both.
-import { OrchdError } from '../errors.js';
 import { createClaudeNormalizer } from '../normalizers/claude-stream-json.js';
 import { createClaudeDriver } from './claude/driver.js';
-import { detectBinary, resolveBinary, type BinarySpec } from './detect.js';
+import { detectBinary, requireBinary, type BinarySpec } from './detect.js';
 import type { AgentTurnRequest, Executor } from './types.js';
 
 const BINARY: BinarySpec = { name: 'qwen', overrideVariable: 'ORCHD_QWEN_PATH', installHint: 'npm install -g @qwen-code/qwen-code' };
@@ -70,8 +69,7 @@ export const qwenExecutor: Executor = {
   detect: (env) => detectBinary(BINARY, env ?? process.env),
   prepare(request, hooks) {
     // The request's environment decides, as it is the one the process gets; orchd's own is the fallback.
-    const bin = resolveBinary(BINARY, { ...process.env, ...request.env });
-    if (!bin) throw OrchdError.executorUnavailable('qwen-code', `${BINARY.installHint}, or set ${BINARY.overrideVariable}`);
+    const bin = requireBinary(BINARY, 'qwen-code', request.env);
     return { argv: [bin, ...qwenArguments(request)], env: request.env, driver: createClaudeDriver(request.prompt, hooks) };
   },
   createNormalizer: createClaudeNormalizer,
