@@ -153,6 +153,17 @@ describe('RunRenderer, not a terminal', () => {
       event('execution/exited', { execution: execution({ status: 'failed', exitCode: 1, reason: 'the CLI crashed', endedAt: '2026-01-01T00:00:01.000Z' }) }),
     ]).out;
     assert.equal(failed, '▸ scripted-agent\n✗ scripted-agent failed: exit code 1, the CLI crashed\n');
+    const once = render([
+      event('execution/started', { execution: execution({}) }),
+      event('execution/exited', { execution: execution({ status: 'failed', exitCode: 1, reason: 'the CLI crashed' }) }),
+      event('notification', { level: 'error', title: 'Agent failed', body: 'The agent ended with exit code 1: the CLI crashed' }),
+      event('notification', { level: 'error', title: 'Something else failed', body: 'a later, different error' }),
+    ]).out;
+    assert.equal(
+      once,
+      '▸ scripted-agent\n✗ scripted-agent failed: exit code 1, the CLI crashed\n✗ Something else failed — a later, different error\n',
+      "orchd's notification does not repeat the exit line; a later error still shows",
+    );
     const said = render([event('execution/started', { execution: execution({}) }), event('execution/exited', { execution: execution({ status: 'failed', exitCode: 3, reason: 'exited with code 3' }) })]).out;
     assert.equal(said, '▸ scripted-agent\n✗ scripted-agent failed: exited with code 3\n');
     const stopped = render([event('execution/started', { execution: execution({}) }), event('execution/exited', { execution: execution({ status: 'killed', reason: 'stopped by request' }) })]).out;

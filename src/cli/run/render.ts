@@ -27,6 +27,8 @@ const OUTPUT_PREVIEW_LINES = 4;
 
 /** Renders one run. Not thread-safe, not reusable: one instance per run. */
 export class RunRenderer {
+  /** The execution whose failure line was just printed (its notification would repeat it). */
+  private lastFailure: string | null = null;
   private readonly style: Style;
   private readonly now: () => number;
   private readonly startedAt: number;
@@ -75,6 +77,11 @@ export class RunRenderer {
         return;
       case 'notification': {
         const { level, title, body } = event.data as EventData<'notification'>;
+        // orchd's "Agent failed" notification repeats the agent's exit line just printed (a setup script's says more:
+        // that the agent was not started, so it stays).
+        const repeatsExit = level === 'error' && this.lastFailure !== null && title === 'Agent failed';
+        this.lastFailure = null;
+        if (repeatsExit) return;
         const text = body ? `${title} — ${body}` : title;
         if (level === 'error') this.line(this.style.red(`✗ ${text}`));
         else if (level === 'warning') this.line(this.style.yellow(`! ${text}`));
@@ -308,6 +315,7 @@ export class RunRenderer {
       this.line(s.yellow(`${known.script ? '  ' : ''}⊘ ${known.label} stopped${execution.reason ? `: ${execution.reason}` : ''}`));
     } else {
       this.line(s.red(`${known.script ? '  ' : ''}✗ ${known.label} failed${why ? `: ${why}` : ''}`));
+      this.lastFailure = execution.id;
     }
     if (!known.script) this.setPhase('finishing');
   }
