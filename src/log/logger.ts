@@ -1,4 +1,6 @@
 // Logs are data: JSON lines on stderr, one object per line, built lazily so a disabled level costs nothing.
+import { writeStderr } from './stderr-sink.js';
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
 export const LOG_LEVELS = Object.keys(RANK) as LogLevel[];
@@ -31,7 +33,7 @@ export function isLogLevel(value: unknown): value is LogLevel {
 /** A logger writing JSON lines (to stderr by default). */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const write = options.write ?? writeStderr;
   const bindings = options.bindings ?? {};
   const emit = (at: LogLevel, msg: string, fields?: LazyFields) => {
     if (RANK[at] > RANK[level]) return;

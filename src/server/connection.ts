@@ -47,7 +47,8 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
     client,
     connection,
     replyToBadFrame(bad) {
-      logger.warn('bad frame', { kind: bad.kind, message: bad.message });
+      logger.warn('bad frame', { kind: bad.kind, message: bad.message, replied: bad.reply });
+      if (!bad.reply) return;
       void writer.write({ jsonrpc: '2.0', id: bad.id, error: { code: ERRORS[bad.kind].code, message: bad.message, data: { kind: bad.kind } } } as never);
     },
     dispose() {

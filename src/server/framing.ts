@@ -9,10 +9,12 @@ const MAX_HEADER_BYTES = 8192;
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface BadFrame {
-  kind: 'parseError' | 'invalidRequest';
+  kind: 'parseError' | 'invalidRequest' | 'invalidParams' | 'internal';
   message: string;
   /** The request id when the body parsed far enough to have one. */
   id: string | number | null;
+  /** False for a notification: JSON-RPC answers no notification, so the frame is only logged. */
+  reply: boolean;
 }
 
 export interface FrameReaderOptions {
@@ -149,6 +151,7 @@ export class FrameReader extends AbstractMessageReader {
         kind: 'invalidRequest',
         message: `Expected \`Content-Length\` to be at most ${this.maxMessageBytes} bytes, got ${contentLength}`,
         id: null,
+        reply: true,
       });
       this.skipRemaining = contentLength;
       return this.queue.length > 0;
@@ -162,7 +165,7 @@ export class FrameReader extends AbstractMessageReader {
    * past the block's end (`headerEnd`, when it was found), or else all but a tail that may start a header.
    */
   private resync(message: string, headerEnd = -1): boolean {
-    this.options.onBadFrame({ kind: 'parseError', message, id: null });
+    this.options.onBadFrame({ kind: 'parseError', message, id: null, reply: true });
     const next = this.queue.indexOf(CONTENT_LENGTH, 1);
     if (next > 0 && (headerEnd < 0 || next < headerEnd + HEADER_END.length)) {
       this.queue.consume(next);
@@ -183,18 +186,29 @@ export class FrameReader extends AbstractMessageReader {
       parsed = JSON.parse(body.toString('utf8'));
     } catch {
       // A truncated frame swallows the start of the next one: resume at the next header inside the body.
-      this.options.onBadFrame({ kind: 'parseError', message: `Expected the frame body to be JSON, got ${length} bytes that do not parse`, id: null });
+      this.options.onBadFrame({ kind: 'parseError', message: `Expected the frame body to be JSON, got ${length} bytes that do not parse`, id: null, reply: true });
       this.queue.consume(nextHeaderOffset(body));
       return;
     }
     this.queue.consume(length);
+    const id = isRecord(parsed) && (typeof parsed.id === 'string' || typeof parsed.id === 'number') ? parsed.id : null;
     const problem = messageProblem(parsed);
     if (problem) {
-      const id = isRecord(parsed) && (typeof parsed.id === 'string' || typeof parsed.id === 'number') ? parsed.id : null;
-      this.options.onBadFrame({ kind: 'invalidRequest', message: problem, id });
+      this.options.onBadFrame({ kind: 'invalidRequest', message: problem, id, reply: true });
       return;
     }
-    this.callback?.(parsed as Message);
+    const cancelProblem = cancelRequestProblem(parsed as Record<string, unknown>);
+    if (cancelProblem) {
+      this.options.onBadFrame({ kind: 'invalidParams', message: cancelProblem, id: null, reply: false });
+      return;
+    }
+    // No input may stop the reader: whatever the connection throws on one message is that message's problem alone.
+    try {
+      this.callback?.(parsed as Message);
+    } catch (error) {
+      const request = typeof (parsed as { method?: unknown }).method === 'string' && id !== null;
+      this.options.onBadFrame({ kind: 'internal', message: `Failed to dispatch the message: ${(error as Error)?.message ?? String(error)}`, id, reply: request });
+    }
   }
 }
 
@@ -223,6 +237,8 @@ export function messageProblem(value: unknown): string | undefined {
   }
   if ('method' in value) {
     if (typeof value.method !== 'string') return `Expected \`method\` to be a string, got \`${JSON.stringify(value.method)}\``;
+    // A request with a null id could never be answered in a way its sender can correlate (JSON-RPC 2.0 §4).
+    if (hasId && value.id === null) return `Expected \`id\` of request \`${value.method.slice(0, 100)}\` to be a string or number, got \`null\``;
     if ('params' in value && value.params !== undefined && (typeof value.params !== 'object' || value.params === null) && value.params !== null) {
       return `Expected \`params\` to be an object or array, got \`${JSON.stringify(value.params)}\``;
     }
@@ -230,4 +246,13 @@ export function messageProblem(value: unknown): string | undefined {
   }
   if (hasId && ('result' in value || 'error' in value)) return undefined;
   return 'Expected a request, notification or response, got an object with neither `method` nor `result`/`error`';
+}
+
+/** Why a `$/cancelRequest` notification cannot be acted on (its `params.id` must name a request), or undefined. */
+export function cancelRequestProblem(message: Record<string, unknown>): string | undefined {
+  if (message.method !== '$/cancelRequest') return undefined;
+  const params = message.params;
+  const id = isRecord(params) ? params.id : undefined;
+  if (typeof id === 'string' || typeof id === 'number') return undefined;
+  return `Expected \`params.id\` of \`$/cancelRequest\` to be a string or number, got \`${JSON.stringify(isRecord(params) ? params.id : params) ?? 'undefined'}\``;
 }

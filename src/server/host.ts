@@ -7,6 +7,9 @@ import { OrchdError } from '../errors.js';
 import type { EventHubOptions } from '../events/hub.js';
 import type { Logger } from '../log/logger.js';
 
+/** How long after the shutdown deadline the process is ended regardless. */
+const EXIT_GRACE_MS = 2000;
+
 export interface HostOptions {
   logger: Logger;
   version: string;
@@ -111,8 +114,17 @@ export class ServerHost {
     if (this.exited) return;
     this.exited = true;
     if (this.parentTimer) clearInterval(this.parentTimer);
+    // Whatever shutdown does, the process ends: a stuck close must not leave an orphan behind its host.
+    const force = setTimeout(() => this.options.exit(code), (this.options.shutdownDeadlineMs ?? 10_000) + EXIT_GRACE_MS);
+    force.unref();
     await this.shutdown().catch((error) => this.logger.error('shutdown failed', { error }));
+    clearTimeout(force);
     this.options.exit(code);
+  }
+
+  /** True once `exit` began: a second signal should not wait for the first one's shutdown. */
+  get isExiting(): boolean {
+    return this.exited;
   }
 }
 

@@ -38,11 +38,21 @@ export function runStdio(options: StdioOptions): void {
     },
   });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      // A second signal while shutting down means "now": the host has waited long enough.
+      if (host.isExiting) {
+        logger.warn('second signal during shutdown; exiting now', { signal });
+        process.exit(1);
+      }
       logger.info('signal received; shutting down', { signal });
       void host.exit(0);
     });
   }
+  // The host reads stdout: when that pipe breaks, the host is gone, and so is the reason to run.
+  process.stdout.on('error', (error) => {
+    logger.warn('stdout closed; shutting down', { code: (error as NodeJS.ErrnoException).code });
+    void host.exit(0);
+  });
   process.on('uncaughtException', (error) => logger.error('uncaught exception', { error }));
   process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error }));
   logger.info('orchd listening on stdio', { version: options.version, pid: process.pid });

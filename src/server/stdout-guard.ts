@@ -1,6 +1,7 @@
 // stdout belongs to the protocol writer. Everything else that writes to process.stdout (console.log, a stray
 // library) is sent to stderr instead, and the writer gets a view of stdout that alone keeps the original write.
 import type { Writable } from 'node:stream';
+import { writeStderr } from '../log/stderr-sink.js';
 
 let guarded: Writable | undefined;
 
@@ -13,9 +14,12 @@ export function guardStdout(): Writable {
   stdout.write = ((chunk: Uint8Array | string, encodingOrCallback?: unknown, callback?: unknown) => {
     if (!warned) {
       warned = true;
-      process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level: 'warn', msg: 'stdout write redirected to stderr' })}\n`);
+      writeStderr(`${JSON.stringify({ t: new Date().toISOString(), level: 'warn', msg: 'stdout write redirected to stderr' })}\n`);
     }
-    return process.stderr.write(chunk as string, encodingOrCallback as BufferEncoding, callback as () => void);
+    writeStderr(chunk);
+    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+    return true;
   }) as typeof stdout.write;
   // Same stream, same listeners and buffer (inherited), but its own `write`: no extra layer on the hot path.
   guarded = Object.create(stdout, { write: { value: realWrite } }) as Writable;

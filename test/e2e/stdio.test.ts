@@ -76,6 +76,31 @@ describe('orchd --stdio', () => {
     }
   });
 
+  it('keeps serving after `$/cancelRequest` without a usable id, and answers a null-id request with -32600', async () => {
+    const orchd = spawnOrchd();
+    try {
+      await orchd.client.initialize();
+      // Two in one write: this pair used to throw inside vscode-jsonrpc and stop the reader for good.
+      orchd.write(
+        Buffer.concat([
+          frame({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: null } }),
+          frame({ jsonrpc: '2.0', method: '$/cancelRequest', params: null }),
+          frame({ jsonrpc: '2.0', id: null, method: 'project/list', params: {} }),
+        ]),
+      );
+      assert.deepEqual(await orchd.client.request('project/list', {}), { projects: [] });
+      const nullIdReplies = orchd.frames.frames.filter((f: any) => f.id === null && f.error) as any[];
+      assert.equal(nullIdReplies.length, 1, 'exactly one reply, to the request; none to the notifications');
+      assert.equal(nullIdReplies[0].error.code, -32600);
+      assert.equal(nullIdReplies[0].error.data.kind, 'invalidRequest');
+      assert.match(nullIdReplies[0].error.message, /`id`.*`null`/);
+      assert.doesNotMatch(orchd.stderr(), /uncaught exception/);
+      assert.deepEqual(orchd.frames.problems, []);
+    } finally {
+      await orchd.close();
+    }
+  });
+
   it('notices that its host process died and exits', async () => {
     // A stand-in host: a sleeping process whose pid we give to initialize, then kill.
     const fakeHost = spawn('sleep', ['60'], { stdio: 'ignore' });

@@ -51,6 +51,18 @@ describe('FrameReader', () => {
       kinds: ['parseError'],
       ids: [15],
     },
+    {
+      name: 'request with a null id',
+      input: [frame({ jsonrpc: '2.0', id: null, method: 'project/list', params: {} }), frame(ping(16))],
+      kinds: ['invalidRequest'],
+      ids: [16],
+    },
+    {
+      name: 'pair of `$/cancelRequest` without a usable id, in one write',
+      input: [Buffer.concat([frame({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: null } }), frame({ jsonrpc: '2.0', method: '$/cancelRequest', params: null }), frame(ping(17))])],
+      kinds: ['invalidParams', 'invalidParams'],
+      ids: [17],
+    },
     { name: 'oversized frame is skipped without buffering', input: [`Content-Length: 2000\r\n\r\n${'x'.repeat(2000)}`, frame(ping(14))], kinds: ['invalidRequest'], ids: [14] },
   ];
   for (const c of cases) {
@@ -68,6 +80,37 @@ describe('FrameReader', () => {
     });
   }
 
+  it('answers requests but not notifications it cannot serve', () => {
+    const { bad } = read([frame({ jsonrpc: '2.0', id: null, method: 'x' }), frame({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: {} } })]);
+    assert.deepEqual(
+      bad.map((b) => [b.kind, b.id, b.reply]),
+      [
+        ['invalidRequest', null, true],
+        ['invalidParams', null, false],
+      ],
+    );
+  });
+
+  it('keeps reading when the connection throws on a message', () => {
+    const stream = new PassThrough();
+    const bad: BadFrame[] = [];
+    const seen: unknown[] = [];
+    const reader = new FrameReader(stream, { onBadFrame: (b) => bad.push(b) });
+    reader.listen((message) => {
+      seen.push(message);
+      if ((message as unknown as { id: number }).id === 1) throw new Error('boom');
+    });
+    stream.emit('data', Buffer.concat([frame(ping(1)), frame(ping(2))]));
+    assert.deepEqual(
+      seen.map((m) => (m as { id: number }).id),
+      [1, 2],
+    );
+    assert.deepEqual(
+      bad.map((b) => [b.kind, b.id, b.reply]),
+      [['internal', 1, true]],
+    );
+  });
+
   it('gives the id of an invalid request that has one', () => {
     const { bad } = read([frame({ jsonrpc: '1.0', id: 5, method: 'x' })]);
     assert.equal(bad[0]?.id, 5);
@@ -84,6 +127,7 @@ describe('messageProblem', () => {
     [{ jsonrpc: '2.0', method: 5 }, false],
     [{ jsonrpc: '2.0', method: 'a', params: 5 }, false],
     [{ jsonrpc: '2.0', id: 1 }, false],
+    [{ jsonrpc: '2.0', id: null, method: 'a' }, false],
     [null, false],
     ['x', false],
   ];
