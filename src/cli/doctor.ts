@@ -4,12 +4,16 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { ExecutorInfo } from '../../protocol/executors.js';
 import { resolveDataDir } from '../config/data-dir.js';
 import { describeExecutors } from '../executors/registry.js';
+import { DATABASE_FILE } from '../store/database.js';
+import { databaseFiles, looselyProtected } from '../store/private-files.js';
 
 export interface Check {
   name: string;
   ok: boolean;
   detail: string;
   hint?: string;
+  /** Passed, but with something the user should fix (shown as WARN; the exit code stays 0). */
+  warning?: boolean;
 }
 
 export interface DoctorOptions {
@@ -70,6 +74,11 @@ function dataDirCheck(flag: string | undefined): Check {
   if (!existsSync(dataDir)) return { name: 'data directory', ok: true, detail: `${dataDir} (from ${source}; created on first start)` };
   try {
     accessSync(dataDir, constants.W_OK);
+    const loose = looselyProtected([dataDir, ...databaseFiles(dataDir, DATABASE_FILE)]);
+    if (loose.length > 0) {
+      const list = loose.map((l) => `${l.path} is ${l.mode}`).join(', ');
+      return { name: 'data directory', ok: true, warning: true, detail: `${dataDir} (from ${source}): readable by other users: ${list}`, hint: `chmod 700 ${dataDir} and chmod 600 its orchd.sqlite* files (orchd does this itself on its next start)` };
+    }
     return { name: 'data directory', ok: true, detail: `${dataDir} (from ${source})` };
   } catch {
     return { name: 'data directory', ok: false, detail: `${dataDir} is not writable`, hint: 'fix its permissions or pass --data-dir' };

@@ -1,11 +1,12 @@
 // Open the SQLite database (WAL, foreign keys, busy timeout) behind Kysely and bring its schema up to date.
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
 import { OrchdError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { MIGRATIONS } from './migrations.js';
+import { databaseFiles, ensurePrivateDirectory, ensurePrivateFile } from './private-files.js';
 import { withStatementCache } from './statement-cache.js';
 import type { Database } from './schema.js';
 
@@ -24,7 +25,11 @@ export async function openStore(dataDir: string, logger: Logger): Promise<Store>
   const path = join(dataDir, DATABASE_FILE);
   let sqlite: BetterSqlite3.Database;
   try {
-    mkdirSync(dataDir, { recursive: true });
+    const tightened = [ensurePrivateDirectory(dataDir) ? dataDir : undefined];
+    // Create the database file 0600 before SQLite does (it would use 0644 & ~umask); the WAL and SHM files follow it.
+    for (const file of databaseFiles(dataDir, DATABASE_FILE)) if (file === path || existsSync(file)) tightened.push(ensurePrivateFile(file) ? file : undefined);
+    const loosened = tightened.filter(Boolean);
+    if (loosened.length > 0) logger.warn('data directory files were readable by others; made them private', { paths: loosened });
     sqlite = new BetterSqlite3(path);
     sqlite.pragma('journal_mode = WAL');
     // NORMAL is durable across a process crash in WAL mode (only power loss can drop the last commits).
