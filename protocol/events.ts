@@ -26,7 +26,7 @@ export const EVENT_KINDS = {
   },
   'workspace/deleted': {
     data: v.strictObject({ workspaceId: Id, taskId: Id, projectId: Id, reason: v.string() }),
-    summary: "A workspace and its worktrees were removed (`reason`: `requested`, `createFailed`, `reconciled`)",
+    summary: "A workspace and its worktrees were removed (`reason`: `requested`, `taskDeleted`, `projectDeleted`, `createFailed`, `reconciled`)",
   },
   'workspace/committed': {
     data: v.strictObject({ workspaceId: Id, commits: v.array(v.strictObject({ repositoryId: Id, oid: v.nullable(v.string()) })), message: v.string() }),

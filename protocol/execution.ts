@@ -61,9 +61,11 @@ export const SessionStartParams = v.strictObject({
   workspaceId: Id,
   executor: v.optional(v.pipe(v.string(), v.minLength(1), v.description('An executor id from `executor/list`; required unless `profile` names one'))),
   profile: v.optional(v.pipe(v.string(), v.minLength(1), v.description("A profile name from the project's `settings.profiles`"))),
-  model: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Overrides the profile's model"))),
-  permissionMode: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("Overrides the profile's permission mode"))),
-  command: v.optional(v.pipe(AgentCommand, v.description("For the `acp` executor: the agent's command line; overrides the profile's"))),
+  model: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Overrides the profile's model; must not start with `-`"))),
+  permissionMode: v.optional(
+    v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("Overrides the profile's permission mode; one of the executor's `permissionModes` from `executor/list`")),
+  ),
+  command: v.optional(v.pipe(AgentCommand, v.description("For the `acp` executor: the agent's command line; overrides the profile's; the program must not start with `-`"))),
   forkFrom: v.optional(
     v.pipe(
       v.strictObject({ sessionId: Id, executionId: v.optional(v.pipe(Id, v.description('Fork as of the end of this agent execution of that session; default: its latest')))}),
@@ -114,9 +116,13 @@ export const ExecutionLogsResult = v.strictObject({ chunks: v.array(LogChunk), n
 export const WorkspaceStopParams = v.strictObject({ workspaceId: Id, includeDevServers: v.optional(v.boolean(), false) });
 export const WorkspaceRunScriptParams = v.strictObject({ workspaceId: Id, kind: v.picklist(['setupScript', 'cleanupScript', 'archiveScript', 'devServer']) });
 export const WorkspaceRunScriptResult = v.strictObject({ executions: v.array(Execution) });
-export const WorkspaceResetParams = v.strictObject({ workspaceId: Id, toExecutionId: Id, force: v.optional(v.boolean(), false) });
+export const WorkspaceResetParams = v.strictObject({
+  workspaceId: Id,
+  toExecutionId: Id,
+  force: v.optional(v.pipe(v.boolean(), v.description('Discard uncommitted changes, stopping a running session first')), false),
+});
 export const WorkspaceResetResult = v.strictObject({ heads: v.array(RepositoryHead) });
-export const WorkspaceArchiveParams = v.strictObject({ workspaceId: Id });
+export const WorkspaceArchiveParams = v.strictObject({ workspaceId: Id, force: v.optional(v.pipe(v.boolean(), v.description('Stop a running session first, instead of refusing')), false) });
 
 export type Execution = v.InferOutput<typeof Execution>;
 export type ExecutionAction = v.InferOutput<typeof ExecutionAction>;

@@ -20,25 +20,49 @@ export const ExecutorInfo = v.strictObject({
   version: v.nullable(v.string()),
   path: v.nullable(v.string()),
   hint: v.pipe(v.nullable(v.string()), v.description('What to install or set when it is not available')),
+  unavailableReason: v.optional(
+    v.pipe(v.picklist(['notFound', 'versionFailed', 'versionTimedOut']), v.description('Why it is not available: not installed, `--version` failed, or `--version` timed out (the hint says after how long)')),
+  ),
   capabilities: ExecutorCapabilities,
+  permissionModes: v.pipe(
+    v.array(v.string()),
+    v.description("The values `permissionMode` may take in `session/start` and in profiles; empty when the executor takes none (the agent's own configuration decides)"),
+  ),
+  defaultPermissionMode: v.pipe(v.nullable(v.string()), v.description('The mode used when neither the profile nor the request gives one')),
 });
 
 export const ExecutorListParams = v.optional(v.nullable(v.strictObject({})));
 export const ExecutorListResult = v.strictObject({ executors: v.array(ExecutorInfo) });
 
 const EnvName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/));
+
+/** What orchd shows in place of a secret value (profile `env` values) in every result, event and log. */
+export const SECRET_MASK = '***';
+
+const SecretEnv = v.pipe(
+  v.record(EnvName, v.string()),
+  v.description(
+    'Environment variables for the agent process. Secret: their values (often API keys) are stored, given to the agent, and shown everywhere else as `***`. In `project/update`, a value of `***` keeps the stored value of that variable in that profile',
+  ),
+);
 export const AgentCommand = v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(4000))), v.minLength(1), v.maxLength(100));
 
 /** Settings that change how an agent runs; every field is optional and falls back to the executor's default. */
 export const ProfileSettings = v.strictObject({
-  model: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(200)))),
+  model: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description('Must not start with `-`')))),
   permissionMode: v.optional(
-    v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description('Executor-specific, e.g. Claude `default`, `acceptEdits`, `plan`, `bypassPermissions`; Codex `untrusted`, `on-request`, `never`'))),
+    v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("One of the executor's `permissionModes` from `executor/list`, e.g. Claude `default`, `acceptEdits`, `plan`, `bypassPermissions`; Codex `untrusted`, `on-request`, `never`"))),
   ),
-  extraArgs: v.optional(v.array(v.pipe(v.string(), v.maxLength(4000))), []),
-  env: v.optional(v.record(EnvName, v.string()), {}),
+  extraArgs: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.maxLength(4000))),
+      v.description("Arguments added after orchd's own on the agent's command line, flags included: the project's settings are the one place flags can be set (`session/start` cannot)"),
+    ),
+    [],
+  ),
+  env: v.optional(SecretEnv, {}),
   command: v.optional(
-    v.pipe(AgentCommand, v.description('For the `acp` executor: the command line of any agent that speaks ACP on stdio, e.g. `["goose", "acp"]` or `["opencode", "acp"]`')),
+    v.pipe(AgentCommand, v.description('For the `acp` executor: the command line of any agent that speaks ACP on stdio, e.g. `["goose", "acp"]` or `["opencode", "acp"]`; the program (the first element) must not start with `-`')),
   ),
 });
 
@@ -53,7 +77,7 @@ export const ResolvedProfile = v.strictObject({
   model: v.nullable(v.string()),
   permissionMode: v.nullable(v.string()),
   extraArgs: v.array(v.string()),
-  env: v.record(v.string(), v.string()),
+  env: v.pipe(v.record(v.string(), v.string()), v.description('Secret: every value is shown as `***`; the agent process gets the real ones')),
   command: v.optional(v.nullable(v.array(v.string())), null),
 });
 

@@ -156,9 +156,10 @@ export const METHODS = {
   'project/delete': request({
     params: ProjectDeleteParams,
     result: ProjectDeleteResult,
-    summary: 'Delete a project and its tasks. The repositories on disk are not touched',
-    emits: ['task/deleted', 'project/deleted'],
-    errors: ['notFound'],
+    summary:
+      "Delete a project, its tasks and its workspaces (each as `workspace/delete` does: processes stopped, worktrees removed, with `deleteBranches` branches too). Refused, before anything is removed, while a session runs or uncommitted changes would be lost, unless `force`. The main checkouts are not touched",
+    emits: ['workspace/updated', 'workspace/deleted', 'task/deleted', 'project/deleted'],
+    errors: ['notFound', 'invalidState', 'dirtyWorkingTree'],
   }),
 
   'task/create': request({ params: TaskCreateParams, result: Task, summary: 'Create a task in `todo`', emits: ['task/created'], errors: ['notFound'] }),
@@ -171,7 +172,14 @@ export const METHODS = {
     emits: ['task/updated'],
     errors: ['notFound', 'invalidTransition'],
   }),
-  'task/delete': request({ params: TaskDeleteParams, result: TaskDeleteResult, summary: 'Delete a task', emits: ['task/deleted'], errors: ['notFound'] }),
+  'task/delete': request({
+    params: TaskDeleteParams,
+    result: TaskDeleteResult,
+    summary:
+      'Delete a task and its workspaces (each as `workspace/delete` does). Refused, before anything is removed, while a session runs or uncommitted changes would be lost, unless `force`',
+    emits: ['workspace/updated', 'workspace/deleted', 'task/deleted'],
+    errors: ['notFound', 'invalidState', 'dirtyWorkingTree'],
+  }),
 
   'workspace/create': request({
     params: WorkspaceCreateParams,
@@ -185,9 +193,10 @@ export const METHODS = {
   'workspace/delete': request({
     params: WorkspaceDeleteParams,
     result: WorkspaceDeleteResult,
-    summary: "Remove a workspace's worktrees (and with `deleteBranches` its branches); refused when uncommitted changes would be lost unless `force`",
+    summary:
+      "Stop the workspace's dev servers and remove its worktrees (and with `deleteBranches` its branches); refused while a session runs in it or when uncommitted changes would be lost, unless `force` (which stops the session first)",
     emits: ['workspace/updated', 'workspace/deleted'],
-    errors: ['notFound', 'dirtyWorkingTree'],
+    errors: ['notFound', 'invalidState', 'dirtyWorkingTree'],
   }),
   'workspace/diff': request({
     params: WorkspaceDiffParams,
@@ -206,16 +215,17 @@ export const METHODS = {
     params: WorkspaceMergeParams,
     result: WorkspaceMergeResult,
     summary:
-      "Merge the workspace's branches into their base branches (`merge`: a merge commit; `squash`: one commit; `rebase`: rebase then fast-forward). Conflicts are a typed result and change nothing; the main checkout is updated only when it is on the base branch and clean",
+      "Merge the workspace's branches into their base branches (`merge`: a merge commit; `squash`: one commit; `rebase`: rebase then fast-forward). Conflicts are a typed result and change nothing; the main checkout is updated only when it is on the base branch and clean. Refused while a session runs in the workspace unless `force` (which stops it first)",
     emits: ['workspace/updated', 'workspace/merged', 'workspace/mergeConflicted', 'task/updated'],
     errors: ['notFound', 'dirtyWorkingTree', 'invalidState', 'cancelled'],
   }),
   'workspace/rebase': request({
     params: WorkspaceRebaseParams,
     result: WorkspaceRebaseResult,
-    summary: "Rebase the workspace's branches onto their base branches (or `onto`); conflicts are aborted and returned as a typed result",
+    summary:
+      "Rebase the workspace's branches onto their base branches (or `onto`); conflicts are aborted and returned as a typed result. Refused while a session runs in the workspace unless `force` (which stops it first)",
     emits: ['workspace/rebased', 'workspace/updated'],
-    errors: ['notFound', 'dirtyWorkingTree', 'branchNotFound', 'cancelled'],
+    errors: ['notFound', 'invalidState', 'dirtyWorkingTree', 'branchNotFound', 'cancelled'],
   }),
   'workspace/diskUsage': request({ params: WorkspaceDiskUsageParams, result: WorkspaceDiskUsageResult, summary: "Bytes and files on disk in each of the workspace's worktrees", errors: ['notFound'] }),
 
@@ -236,14 +246,15 @@ export const METHODS = {
   'workspace/reset': request({
     params: WorkspaceResetParams,
     result: WorkspaceResetResult,
-    summary: 'Restore every worktree to the HEAD it had before an execution (undo a turn); refused while something runs, or with uncommitted changes unless `force`',
+    summary: 'Restore every worktree to the HEAD it had before an execution (undo a turn); refused while a session or process runs, or with uncommitted changes, unless `force` (which stops it first)',
     emits: ['workspace/updated'],
     errors: ['notFound', 'invalidState', 'dirtyWorkingTree'],
   }),
   'workspace/archive': request({
     params: WorkspaceArchiveParams,
     result: Workspace,
-    summary: "Stop the workspace's processes, run the archive scripts, and mark it `archived` (its worktrees stay on disk until `workspace/delete`)",
+    summary:
+      "Stop the workspace's dev servers, run the archive scripts, and mark it `archived` (its worktrees stay on disk until `workspace/delete`); refused while a session runs in it unless `force` (which stops it first)",
     emits: ['execution/started', 'execution/exited', 'workspace/updated'],
     errors: ['notFound', 'invalidState'],
   }),

@@ -7,7 +7,7 @@ import { Profile } from './executors.js';
 export const ScriptSpec = v.strictObject({
   command: v.pipe(v.string(), v.minLength(1), v.description('A shell command, run with /bin/sh -c')),
   name: v.optional(v.pipe(v.string(), v.minLength(1))),
-  repository: v.optional(v.pipe(v.string(), v.description("The repository's name whose worktree is the working directory; default: the first repository"))),
+  repository: v.optional(v.pipe(v.string(), v.description("The name of one of the project's repositories, whose worktree is the working directory; default: the first repository"))),
 });
 
 export const ProjectScripts = v.strictObject({
@@ -45,11 +45,17 @@ export const Project = v.strictObject({
 });
 
 const ProjectName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(200));
-const RepositoryName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]+$/), v.maxLength(100));
+/** One plain directory name: it becomes `<workspace>/<name>/`, so `..`, `.git`, `-rf` and the like can never be one. */
+export const RepositoryName = v.pipe(
+  v.string(),
+  v.regex(/^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]*$/),
+  v.maxLength(100),
+  v.description('Starts with a letter or digit, then letters, digits, `.`, `_` and `-`, without `..`; unique in the project ignoring case'),
+);
 
 export const RepositoryInput = v.strictObject({
   path: v.pipe(v.string(), v.minLength(1), v.description('A path inside a git repository; its top level is stored')),
-  name: v.optional(v.pipe(RepositoryName, v.description('Display and directory name; default: the directory name'))),
+  name: v.optional(v.pipe(RepositoryName, v.description('Display and directory name; default: the directory name with unsafe characters replaced (`-rf` → `rf`, `my repo` → `my-repo`)'))),
 });
 
 export const ProjectCreateParams = v.strictObject({
@@ -71,7 +77,14 @@ export const ProjectUpdateParams = v.strictObject({
 });
 
 export const ProjectGetParams = v.strictObject({ projectId: Id });
-export const ProjectDeleteParams = v.strictObject({ projectId: Id });
+export const ProjectDeleteParams = v.strictObject({
+  projectId: Id,
+  force: v.optional(
+    v.pipe(v.boolean(), v.description("Delete even when a workspace's uncommitted changes would be lost or a session runs in one (it is stopped first)")),
+    false,
+  ),
+  deleteBranches: v.optional(v.pipe(v.boolean(), v.description("Also delete the workspaces' branches")), false),
+});
 export const ProjectListParams = v.optional(v.nullable(v.strictObject({})));
 export const ProjectListResult = v.strictObject({ projects: v.array(Project) });
 export const ProjectDeleteResult = Ok;

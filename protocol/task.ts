@@ -32,7 +32,14 @@ export const TaskUpdateParams = v.strictObject({
 });
 
 export const TaskGetParams = v.strictObject({ taskId: Id });
-export const TaskDeleteParams = v.strictObject({ taskId: Id });
+export const TaskDeleteParams = v.strictObject({
+  taskId: Id,
+  force: v.optional(
+    v.pipe(v.boolean(), v.description("Delete even when a workspace's uncommitted changes would be lost or a session runs in one (it is stopped first)")),
+    false,
+  ),
+  deleteBranches: v.optional(v.pipe(v.boolean(), v.description("Also delete the workspaces' branches")), false),
+});
 export const TaskListParams = v.optional(
   v.nullable(
     v.strictObject({

@@ -51,7 +51,7 @@ export const WorkspaceGetParams = v.strictObject({ workspaceId: Id });
 
 export const WorkspaceDeleteParams = v.strictObject({
   workspaceId: Id,
-  force: v.optional(v.pipe(v.boolean(), v.description('Remove even when uncommitted changes would be lost')), false),
+  force: v.optional(v.pipe(v.boolean(), v.description('Remove even when uncommitted changes would be lost, stopping a running session first')), false),
   deleteBranches: v.optional(v.pipe(v.boolean(), v.description("Also delete the workspace's branches")), false),
 });
 export const WorkspaceDeleteResult = v.strictObject({ ok: v.literal(true) });
@@ -100,10 +100,14 @@ export const WorkspaceCommitResult = v.strictObject({
 
 export const RepositoryConflicts = v.strictObject({ repositoryId: Id, name: v.string(), files: v.array(v.string()) });
 
+/** The `force` of operations refused while a session runs in the workspace. */
+const StopRunningFirst = v.optional(v.pipe(v.boolean(), v.description('Stop a session or process running in the workspace first, instead of refusing')), false);
+
 export const WorkspaceMergeParams = v.strictObject({
   workspaceId: Id,
   strategy: v.optional(v.picklist(['merge', 'squash', 'rebase']), 'merge'),
   message: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1))),
+  force: StopRunningFirst,
   progressToken: ProgressToken,
 });
 export const WorkspaceMergeResult = v.variant('merged', [
@@ -117,6 +121,7 @@ export const WorkspaceMergeResult = v.variant('merged', [
 export const WorkspaceRebaseParams = v.strictObject({
   workspaceId: Id,
   onto: v.optional(v.pipe(RefName, v.description("The branch to rebase onto; default: each repository's base branch"))),
+  force: StopRunningFirst,
   progressToken: ProgressToken,
 });
 export const WorkspaceRebaseResult = v.variant('rebased', [

@@ -10,6 +10,7 @@ import { KeyedMutex } from './util/keyed-mutex.js';
 import type { RunningExecution } from './executions/runner.js';
 import type { SessionRuntime } from './sessions/chain.js';
 import { ApprovalBroker } from './approvals/broker.js';
+import { PortBlocks } from './executions/ports.js';
 
 export interface RepositoryResolver {
   /** The top level of the git repository containing `path`; pathNotFound or notAGitRepository otherwise. */
@@ -30,6 +31,10 @@ export interface Engine {
   readonly sessions: Map<string, SessionRuntime>;
   /** Agents waiting for approval answers, and the hosts that can be asked. */
   readonly approvals: ApprovalBroker;
+  /** The block of ports each workspace's processes get (ORCHD_PORT); released when the workspace is deleted or archived. */
+  readonly ports: PortBlocks;
+  /** Workspaces under an operation no session may overlap (merge, rebase, reset, delete, archive), with its name. */
+  readonly workspaceOperations: Map<string, string>;
   /** Stop every process this engine owns, then close; bounded by the host's shutdown deadline. */
   close(): Promise<void>;
 }
@@ -57,6 +62,8 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     running,
     sessions,
     approvals: new ApprovalBroker(),
+    ports: new PortBlocks(),
+    workspaceOperations: new Map(),
     close() {
       closing ??= (async () => {
         for (const runtime of sessions.values()) {

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Execution, ExecutionAction, ExecutionStatus, RepositoryHead, RunReason, Session } from '../../protocol/execution.js';
 import type { ResolvedProfile } from '../../protocol/executors.js';
+import { maskResolvedProfile } from '../executors/secrets.js';
 import type { Database, ExecutionsTable, SessionsTable } from '../store/schema.js';
 
 /** The wire entity for an execution row. */
@@ -25,7 +26,12 @@ export function executionFromRow(row: ExecutionsTable): Execution {
   };
 }
 
-/** The wire entity for a session row. */
+/** The session's resolved profile with its real `env` values (what the agent process gets). */
+function profileFromRow(row: Pick<SessionsTable, 'profile'>): ResolvedProfile {
+  return { name: null, model: null, permissionMode: null, extraArgs: [], env: {}, command: null, ...(row.profile ? (JSON.parse(row.profile) as Partial<ResolvedProfile>) : {}) };
+}
+
+/** The wire entity for a session row; profile `env` values are shown as `***` (see `loadSessionProfile`). */
 export function sessionFromRow(row: SessionsTable): Session {
   return {
     id: row.id,
@@ -34,7 +40,7 @@ export function sessionFromRow(row: SessionsTable): Session {
     agentSessionId: row.agent_session_id,
     status: row.status as Session['status'],
     queuedFollowUp: row.queued_prompt === null ? null : { prompt: row.queued_prompt, queuedAt: row.queued_at ?? row.updated_at },
-    profile: { name: null, model: null, permissionMode: null, extraArgs: [], env: {}, command: null, ...(row.profile ? (JSON.parse(row.profile) as Partial<ResolvedProfile>) : {}) },
+    profile: maskResolvedProfile(profileFromRow(row)),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -54,6 +60,12 @@ export async function loadExecutions(db: Kysely<Database>, filter: { workspaceId
   if (filter.status?.length) query = query.where('status', 'in', [...filter.status]);
   const rows = await query.orderBy('started_at').orderBy('id').execute();
   return rows.map(executionFromRow);
+}
+
+/** A session's profile with the real `env` values, for running its agent; undefined when there is no such session. */
+export async function loadSessionProfile(db: Kysely<Database>, sessionId: string): Promise<ResolvedProfile | undefined> {
+  const row = await db.selectFrom('sessions').select('profile').where('id', '=', sessionId).executeTakeFirst();
+  return row ? profileFromRow(row) : undefined;
 }
 
 /** One session, or undefined. */

@@ -7,6 +7,7 @@
 // real CLI (it needs Amp's service); see docs/agents-offline.md.
 import type { ToolKind } from '../../protocol/entries.js';
 import { OrchdError, shown } from '../errors.js';
+import { assertNotOption } from './argv.js';
 import { createClaudeNormalizer } from '../normalizers/claude-stream-json.js';
 import { parseObject, wholeTextDiff, type ToolCallDraft } from '../normalizers/common.js';
 import type { EntryDraft, Normalizer } from '../normalizers/types.js';
@@ -39,7 +40,7 @@ export function ampArguments(request: AgentTurnRequest): string[] {
   if (request.profile.model) {
     throw OrchdError.invalidParams('model', `Expected \`model\` to be unset for executor \`amp\` (Amp chooses its models; pass \`--mode\` in \`extraArgs\` for an agent mode), got ${shown(request.profile.model)}`);
   }
-  const head = request.resumeAgentSessionId ? ['threads', 'continue', request.resumeAgentSessionId] : [];
+  const head = request.resumeAgentSessionId ? ['threads', 'continue', assertNotOption('resumeAgentSessionId', request.resumeAgentSessionId)] : [];
   return [...head, '--execute', '--stream-json', ...flags, ...request.profile.extraArgs];
 }
 
@@ -220,6 +221,8 @@ export const ampExecutor = createOneShotExecutor({
   displayName: 'Amp',
   capabilities: { resume: true, fork: false, reset: false, approvals: false, images: false, models: false, mcp: false, gracefulStop: false },
   protocol: 'amp --execute --stream-json (Claude-compatible stream JSON, one process per turn, prompt on stdin, threads continue)',
+  permissionModes: Object.keys(PERMISSION_FLAGS),
+  defaultPermissionMode: 'default',
   binary: BINARY,
   args: ampArguments,
   createNormalizer: createAmpNormalizer,

@@ -2,6 +2,7 @@
 // piped stdin would be appended to the prompt), follow-ups with `codex exec resume <thread id>`. It has no approval
 // channel: the sandbox mode decides what may run, so prefer the `codex` executor (app-server) where approvals matter.
 import { OrchdError } from '../errors.js';
+import { assertNotOption, optionValue } from './argv.js';
 import { createCodexNormalizer } from '../normalizers/codex-app-server.js';
 import { detectBinary, requireBinary, type BinarySpec } from './detect.js';
 import type { AgentDriver, AgentTurnRequest, Executor } from './types.js';
@@ -20,9 +21,11 @@ export function codexExecSandbox(mode: string | null): (typeof SANDBOXES)[number
 /** The argv after the program. `exec resume` rejects `-s`, so the sandbox goes in as a config override there. */
 export function codexExecArguments(request: AgentTurnRequest): string[] {
   const sandbox = codexExecSandbox(request.profile.permissionMode);
-  const model = request.profile.model ? ['--model', request.profile.model] : [];
+  const model = request.profile.model ? [optionValue('--model', request.profile.model, 'model')] : [];
   const common = ['--json', '--skip-git-repo-check', ...model, ...request.profile.extraArgs];
-  const head = request.resumeAgentSessionId ? ['exec', 'resume', request.resumeAgentSessionId, ...common, '-c', `sandbox_mode="${sandbox}"`] : ['exec', ...common, '-s', sandbox];
+  const head = request.resumeAgentSessionId
+    ? ['exec', 'resume', assertNotOption('resumeAgentSessionId', request.resumeAgentSessionId), ...common, '-c', `sandbox_mode="${sandbox}"`]
+    : ['exec', ...common, '-s', sandbox];
   // `--` ends the options, so a prompt that starts with `-` is still the prompt.
   return [...head, '--', request.prompt];
 }
@@ -41,6 +44,8 @@ export const codexExecExecutor: Executor = {
   displayName: 'Codex (exec --json, no approvals)',
   capabilities: { resume: true, fork: false, reset: false, approvals: false, images: false, models: true, mcp: false, gracefulStop: false },
   protocol: 'codex exec --json (one process per turn; the sandbox mode decides what runs)',
+  permissionModes: [...SANDBOXES, 'bypassPermissions'],
+  defaultPermissionMode: 'workspace-write',
   detect: (env) => detectBinary(BINARY, env ?? process.env),
   checkProfile: (profile) => void codexExecSandbox(profile.permissionMode),
   prepare(request) {

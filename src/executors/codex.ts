@@ -4,7 +4,7 @@
 // normalizer reads its lines too.
 import { createCodexNormalizer } from '../normalizers/codex-app-server.js';
 import { packageInfo } from '../util/package-info.js';
-import { createCodexAppServerDriver } from './codex-app-server.js';
+import { CODEX_APPROVAL_POLICIES, createCodexAppServerDriver } from './codex-app-server.js';
 import { detectBinary, requireBinary, type BinarySpec } from './detect.js';
 import type { AgentTurnRequest, Executor } from './types.js';
 
@@ -20,6 +20,9 @@ export const codexExecutor: Executor = {
   displayName: 'Codex',
   capabilities: { resume: true, fork: false, reset: false, approvals: true, images: false, models: true, mcp: false, gracefulStop: true },
   protocol: 'codex app-server (JSON-RPC over stdio)',
+  // Codex's approval policies; `on-failure`, which Codex dropped, is still taken (and read as `on-request`).
+  permissionModes: [...CODEX_APPROVAL_POLICIES, 'on-failure'],
+  defaultPermissionMode: 'untrusted',
   detect: (env) => detectBinary(BINARY, env ?? process.env),
   prepare(request, hooks) {
     // The request's environment decides, as it is the one the process gets; orchd's own is the fallback.

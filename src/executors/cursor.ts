@@ -5,6 +5,7 @@
 // no interrupt message, so a stop is signals only. Not verified against the real CLI (it needs Cursor's service);
 // see docs/agents-offline.md.
 import { OrchdError, shown } from '../errors.js';
+import { assertNotOption } from './argv.js';
 import { createCursorNormalizer } from '../normalizers/cursor-stream-json.js';
 import { createOneShotExecutor } from './one-shot.js';
 import type { BinarySpec } from './detect.js';
@@ -39,8 +40,8 @@ export function cursorPermissionFlags(mode: string | null): string[] {
 /** The argv after the program for one turn; the prompt goes to stdin. */
 export function cursorArguments(request: AgentTurnRequest): string[] {
   const args = ['-p', '--output-format', 'stream-json', ...cursorPermissionFlags(request.profile.permissionMode)];
-  if (request.profile.model) args.push('--model', request.profile.model);
-  if (request.resumeAgentSessionId) args.push('--resume', request.resumeAgentSessionId);
+  if (request.profile.model) args.push('--model', assertNotOption('model', request.profile.model));
+  if (request.resumeAgentSessionId) args.push('--resume', assertNotOption('resumeAgentSessionId', request.resumeAgentSessionId));
   return [...args, ...request.profile.extraArgs];
 }
 
@@ -49,6 +50,8 @@ export const cursorExecutor = createOneShotExecutor({
   displayName: 'Cursor Agent',
   capabilities: { resume: true, fork: false, reset: false, approvals: false, images: false, models: true, mcp: false, gracefulStop: false },
   protocol: 'cursor-agent -p --output-format stream-json (one process per turn, prompt on stdin, --resume)',
+  permissionModes: Object.keys(PERMISSION_FLAGS),
+  defaultPermissionMode: 'default',
   binary: BINARY,
   args: cursorArguments,
   createNormalizer: createCursorNormalizer,

@@ -5,6 +5,7 @@
 // @factory/droid-sdk), which orchd does not drive, so approvals are off. Not verified against the real CLI (it
 // needs Factory's service); see docs/agents-offline.md.
 import { OrchdError, shown } from '../errors.js';
+import { assertNotOption } from './argv.js';
 import { createDroidNormalizer } from '../normalizers/droid-stream-json.js';
 import { createOneShotExecutor } from './one-shot.js';
 import type { BinarySpec } from './detect.js';
@@ -37,8 +38,8 @@ export function droidArguments(request: AgentTurnRequest): string[] {
     throw OrchdError.invalidParams('permissionMode', `Expected \`permissionMode\` for executor \`droid\` to be one of ${Object.keys(PERMISSION_FLAGS).map((m) => `\`${m}\``).join(', ')}, got ${shown(mode)}`);
   }
   const args = ['exec', '--output-format', 'stream-json', ...flags];
-  if (request.profile.model) args.push('--model', request.profile.model);
-  if (request.resumeAgentSessionId) args.push('--session-id', request.resumeAgentSessionId);
+  if (request.profile.model) args.push('--model', assertNotOption('model', request.profile.model));
+  if (request.resumeAgentSessionId) args.push('--session-id', assertNotOption('resumeAgentSessionId', request.resumeAgentSessionId));
   return [...args, ...request.profile.extraArgs];
 }
 
@@ -47,6 +48,8 @@ export const droidExecutor = createOneShotExecutor({
   displayName: 'Droid',
   capabilities: { resume: true, fork: false, reset: false, approvals: false, images: false, models: true, mcp: false, gracefulStop: false },
   protocol: 'droid exec --output-format stream-json (one process per turn, prompt on stdin, --session-id)',
+  permissionModes: Object.keys(PERMISSION_FLAGS),
+  defaultPermissionMode: DROID_DEFAULT_PERMISSION_MODE,
   binary: BINARY,
   args: droidArguments,
   createNormalizer: createDroidNormalizer,

@@ -20,6 +20,7 @@ import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAcpExecutor } from './acp/executor.js';
+import { optionValue } from './argv.js';
 import { resolveBinary, type BinarySpec } from './detect.js';
 
 const BINARY: BinarySpec = { name: 'gemini', overrideVariable: 'ORCHD_GEMINI_PATH', installHint: 'npm install -g @google/gemini-cli' };
@@ -141,7 +142,7 @@ export const geminiExecutor = createAcpExecutor({
   beforeSpawn(request, env) {
     if (request.resumeAgentSessionId) removeLoadLeftovers(geminiHomeOf(env), request.resumeAgentSessionId);
   },
-  turnArgs: (request) => (request.profile.model ? ['--model', request.profile.model] : []),
+  turnArgs: (request) => (request.profile.model ? [optionValue('--model', request.profile.model, 'model')] : []),
   beforeLoad: waitOutSessionMinute,
   capabilities: { models: true },
 });

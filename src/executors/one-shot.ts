@@ -16,7 +16,7 @@ export function createOneShotDriver(prompt: string): AgentDriver {
   };
 }
 
-export interface OneShotExecutorOptions extends Pick<Executor, 'id' | 'displayName' | 'capabilities' | 'protocol' | 'createNormalizer'> {
+export interface OneShotExecutorOptions extends Pick<Executor, 'id' | 'displayName' | 'capabilities' | 'protocol' | 'permissionModes' | 'defaultPermissionMode' | 'createNormalizer'> {
   binary: BinarySpec;
   /** The argv after the program for one turn (the prompt goes to stdin). */
   args(request: AgentTurnRequest): string[];
@@ -29,6 +29,8 @@ export function createOneShotExecutor(options: OneShotExecutorOptions): Executor
     displayName: options.displayName,
     capabilities: options.capabilities,
     protocol: options.protocol,
+    permissionModes: options.permissionModes,
+    defaultPermissionMode: options.defaultPermissionMode,
     detect: (env) => detectBinary(options.binary, env ?? process.env),
     checkProfile(profile) {
       // Building the argv checks the permission mode and model; a bad one fails session/start, not the turn.

@@ -38,19 +38,24 @@ export const OPENCODE_PERMISSIONS: Record<string, Record<string, Permission>> = 
   bypassPermissions: { edit: 'allow', bash: 'allow', webfetch: 'allow', external_directory: 'allow', doom_loop: 'allow' },
 };
 
+/** The permission config a mode that is a JSON object gives, or null. */
+function jsonPermission(mode: string): Record<string, unknown> | null {
+  if (!mode.trimStart().startsWith('{')) return null;
+  try {
+    const parsed = JSON.parse(mode) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The `OPENCODE_PERMISSION` value for a permission mode: a named mode, or a JSON object passed through. */
 export function opencodePermission(permissionMode: string | null): string {
   const mode = permissionMode ?? OPENCODE_DEFAULT_PERMISSION_MODE;
   const named = OPENCODE_PERMISSIONS[mode];
   if (named) return JSON.stringify(named);
-  if (mode.trimStart().startsWith('{')) {
-    try {
-      const parsed = JSON.parse(mode) as unknown;
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return JSON.stringify(parsed);
-    } catch {
-      // reported below
-    }
-  }
+  const json = jsonPermission(mode);
+  if (json) return JSON.stringify(json);
   const known = Object.keys(OPENCODE_PERMISSIONS).map((name) => `\`${name}\``).join(', ');
   throw OrchdError.invalidParams('permissionMode', `Expected \`permissionMode\` for OpenCode to be one of ${known} or a JSON permission object, got \`${mode}\``);
 }
@@ -63,7 +68,8 @@ export function opencodeConfigContent(existing: string | undefined, model: strin
       const parsed = JSON.parse(existing) as unknown;
       if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) config = parsed as Record<string, unknown>;
     } catch {
-      throw OrchdError.invalidParams('env', `Expected \`OPENCODE_CONFIG_CONTENT\` to be a JSON object so the model can be set in it, got \`${existing.slice(0, 60)}\``);
+      // The value is not shown: it may come from a profile's env, whose values are secret.
+      throw OrchdError.invalidParams('env', `Expected \`OPENCODE_CONFIG_CONTENT\` to be a JSON object so the model can be set in it, got ${existing.length} characters of something else`);
     }
   }
   return JSON.stringify({ ...config, model });
@@ -86,6 +92,9 @@ const acpOpencode = createAcpExecutor({
   },
   hint: `${BINARY.installHint} (or set ${BINARY.overrideVariable})`,
   capabilities: { models: true },
+  permissionModes: Object.keys(OPENCODE_PERMISSIONS),
+  defaultPermissionMode: OPENCODE_DEFAULT_PERMISSION_MODE,
+  acceptsPermissionMode: (mode) => jsonPermission(mode) !== null,
 });
 
 export const opencodeExecutor: Executor = {

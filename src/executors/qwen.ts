@@ -24,6 +24,7 @@
 // Qwen relaunches itself as a child node process and the parent ignores SIGTERM: the runner signals the whole process
 // group, so a stop that gets past the interrupt still ends both.
 import { createClaudeNormalizer } from '../normalizers/claude-stream-json.js';
+import { optionValue } from './argv.js';
 import { createClaudeDriver } from './claude/driver.js';
 import { detectBinary, requireBinary, type BinarySpec } from './detect.js';
 import type { AgentTurnRequest, Executor } from './types.js';
@@ -44,8 +45,11 @@ const CLAUDE_MODE_NAMES: Record<string, string> = {
   auto_edit: 'auto-edit',
 };
 
+/** The permission modes a Qwen profile may name: Qwen's own, then Claude's (and `auto_edit`). */
+export const QWEN_PERMISSION_MODES = ['default', 'auto-edit', 'plan', 'yolo', ...Object.keys(CLAUDE_MODE_NAMES).filter((name) => name !== 'default' && name !== 'plan')];
+
 /** Qwen's `--approval-mode` for a profile's permission mode: Qwen's own names (`default`, `auto-edit`, `plan`,
- * `yolo`) or Claude's; anything else is passed as given and the CLI judges it. */
+ * `yolo`) or Claude's; anything else is passed as given (the executor refuses undeclared modes before this). */
 export function qwenApprovalMode(permissionMode: string | null): string {
   if (!permissionMode) return QWEN_DEFAULT_APPROVAL_MODE;
   return CLAUDE_MODE_NAMES[permissionMode] ?? permissionMode;
@@ -55,9 +59,8 @@ export function qwenApprovalMode(permissionMode: string | null): string {
 export function qwenArguments(request: AgentTurnRequest): string[] {
   const args = ['--input-format', 'stream-json', '--output-format', 'stream-json', '--include-partial-messages'];
   args.push('--approval-mode', qwenApprovalMode(request.profile.permissionMode));
-  if (request.profile.model) args.push('--model', request.profile.model);
-  // The `=` form keeps an id that starts with `-` from being read as a flag.
-  if (request.resumeAgentSessionId) args.push(`--resume=${request.resumeAgentSessionId}`);
+  if (request.profile.model) args.push(optionValue('--model', request.profile.model, 'model'));
+  if (request.resumeAgentSessionId) args.push(optionValue('--resume', request.resumeAgentSessionId, 'resumeAgentSessionId'));
   return [...args, ...request.profile.extraArgs];
 }
 
@@ -66,6 +69,8 @@ export const qwenExecutor: Executor = {
   displayName: 'Qwen Code',
   capabilities: { resume: true, fork: false, reset: false, approvals: true, images: false, models: true, mcp: false, gracefulStop: true },
   protocol: 'stream-json in and out with the control protocol (can_use_tool, interrupt)',
+  permissionModes: QWEN_PERMISSION_MODES,
+  defaultPermissionMode: QWEN_DEFAULT_APPROVAL_MODE,
   detect: (env) => detectBinary(BINARY, env ?? process.env),
   prepare(request, hooks) {
     // The request's environment decides, as it is the one the process gets; orchd's own is the fallback.

@@ -13,8 +13,39 @@ import { qwenExecutor } from './qwen.js';
 import { scriptedAgent } from './scripted-agent.js';
 import type { ExecutorInfo } from '../../protocol/executors.js';
 import type { Executor } from './types.js';
+import { assertTurnArgv } from './argv.js';
+import { checkProfileValues } from './profile-check.js';
 
-const EXECUTORS: readonly Executor[] = [scriptedAgent, claudeCode, codexExecutor, codexExecExecutor, geminiExecutor, qwenExecutor, opencodeExecutor, cursorExecutor, ampExecutor, droidExecutor, acpProfileExecutor];
+/** The executor as the engine uses it: every profile and every turn passes the common checks first (the argv rule and
+ * the declared permission modes), whatever the executor's own code does, so no executor can forget them. */
+function guarded(executor: Executor): Executor {
+  return {
+    ...executor,
+    checkProfile(profile) {
+      checkProfileValues(executor, profile);
+      executor.checkProfile?.(profile);
+    },
+    prepare(request, hooks) {
+      checkProfileValues(executor, request.profile);
+      assertTurnArgv(request);
+      return executor.prepare(request, hooks);
+    },
+  };
+}
+
+const EXECUTORS: readonly Executor[] = [
+  scriptedAgent,
+  claudeCode,
+  codexExecutor,
+  codexExecExecutor,
+  geminiExecutor,
+  qwenExecutor,
+  opencodeExecutor,
+  cursorExecutor,
+  ampExecutor,
+  droidExecutor,
+  acpProfileExecutor,
+].map(guarded);
 
 /** All executors. */
 export function listExecutors(): readonly Executor[] {
@@ -35,7 +66,15 @@ export async function describeExecutors(env: Record<string, string | undefined> 
   return Promise.all(
     EXECUTORS.map(async (executor) => {
       const availability = await executor.detect(env as Record<string, string>).catch((error: Error) => ({ available: false, version: null, path: null, hint: error.message }));
-      return { id: executor.id, displayName: executor.displayName, protocol: executor.protocol, ...availability, capabilities: { ...executor.capabilities } };
+      return {
+        id: executor.id,
+        displayName: executor.displayName,
+        protocol: executor.protocol,
+        ...availability,
+        capabilities: { ...executor.capabilities },
+        permissionModes: [...executor.permissionModes],
+        defaultPermissionMode: executor.defaultPermissionMode,
+      };
     }),
   );
 }

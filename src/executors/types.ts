@@ -27,9 +27,12 @@ export interface ExecutorCapabilities {
 /** Resolved settings for one run: from the session's profile and the request. */
 export interface AgentProfile {
   model: string | null;
-  /** Executor-specific: Claude `default | acceptEdits | plan | bypassPermissions`, Codex approval policy, … */
+  /** One of the executor's `permissionModes`: Claude `default | acceptEdits | plan | bypassPermissions`, Codex approval
+   * policy, … */
   permissionMode: string | null;
+  /** Explicit command-line words from the project's profile; flags allowed. */
   extraArgs: string[];
+  /** The real values (secret: shown as `***` everywhere outside the engine). */
   env: Record<string, string>;
   /** For executors whose program is configured (the generic `acp` executor): the command line. */
   command?: string[] | null;
@@ -99,6 +102,8 @@ export interface ExecutorAvailability {
   path: string | null;
   /** What to install or set when it is not available. */
   hint: string | null;
+  /** Why it is not available: not installed, `--version` failed, or `--version` timed out (the hint says after how long). */
+  unavailableReason?: 'notFound' | 'versionFailed' | 'versionTimedOut';
 }
 
 export interface Executor {
@@ -107,6 +112,13 @@ export interface Executor {
   readonly capabilities: ExecutorCapabilities;
   /** How it is driven, for `executor/list` and docs (e.g. `stream-json + control protocol`). */
   readonly protocol: string;
+  /** The permission modes a profile or `session/start` may name (listed by `executor/list`); empty when the executor
+   * takes none. Anything else is refused before a session starts. */
+  readonly permissionModes: readonly string[];
+  /** The mode used when none is given (null when the executor takes none). */
+  readonly defaultPermissionMode: string | null;
+  /** A mode outside `permissionModes` the executor also takes (OpenCode: a JSON permission object). */
+  acceptsPermissionMode?(mode: string): boolean;
   /** Whether its CLI is installed, and its version. */
   detect(env?: Record<string, string>): Promise<ExecutorAvailability>;
   /** Refuse a profile this executor cannot run (throws OrchdError), so `session/start` fails before anything starts. */

@@ -6,7 +6,9 @@ import type { Engine } from '../engine.js';
 import { OrchdError } from '../errors.js';
 import { transact } from '../events/unit-of-work.js';
 import { newId } from '../util/ids.js';
-import { loadProject, loadProjects, projectRow } from './store.js';
+import { deleteWorkspacesOf, workspaceCreatedMeanwhile } from '../workspaces/cascade.js';
+import { loadProject, loadProjectProfiles, loadProjects, projectForProtocol, projectRow, settingsToStore } from './store.js';
+import { assertCopyFilePatterns, assertRepositoryName, assertScriptRepositories, assertUniqueRepositoryName, deriveRepositoryName } from './validate.js';
 
 interface ResolvedRepository {
   name: string;
@@ -19,9 +21,9 @@ async function resolveRepositories(engine: Engine, inputs: readonly RepositoryIn
   const taken = [...existing];
   for (const [index, input] of inputs.entries()) {
     const path = await engine.repositories.resolveRoot(input.path, `${field}[${index}].path`);
-    const name = input.name ?? basename(path);
+    const name = assertRepositoryName(input.name ?? deriveRepositoryName(basename(path)), `${field}[${index}].name`);
     if (taken.some((r) => r.path === path)) throw OrchdError.alreadyExists('repository', `${field}[${index}].path`, path);
-    if (taken.some((r) => r.name === name)) throw OrchdError.alreadyExists('repository', `${field}[${index}].name`, name);
+    assertUniqueRepositoryName(taken, name, `${field}[${index}].name`);
     taken.push({ name, path });
     resolved.push({ name, path });
   }
@@ -31,6 +33,8 @@ async function resolveRepositories(engine: Engine, inputs: readonly RepositoryIn
 /** Create a project from one or more repositories. */
 export async function createProject(engine: Engine, params: ProjectCreateParams): Promise<Project> {
   const repositories = await resolveRepositories(engine, params.repositories, [], 'repositories');
+  if (params.scripts) assertScriptRepositories(params.scripts, repositories);
+  if (params.copyFiles) assertCopyFilePatterns(params.copyFiles);
   const now = new Date().toISOString();
   const project: Project = {
     id: newId('prj'),
@@ -38,7 +42,7 @@ export async function createProject(engine: Engine, params: ProjectCreateParams)
     repositories: repositories.map((r) => ({ id: newId('repo'), ...r })),
     scripts: params.scripts ?? v.parse(ProjectScripts, {}),
     copyFiles: params.copyFiles ?? [],
-    settings: params.settings ?? v.parse(ProjectSettings, {}),
+    settings: settingsToStore(params.settings ?? v.parse(ProjectSettings, {}), {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -48,8 +52,8 @@ export async function createProject(engine: Engine, params: ProjectCreateParams)
       .insertInto('repositories')
       .values(project.repositories.map((r, position) => ({ id: r.id, project_id: project.id, name: r.name, path: r.path, position })))
       .execute();
-    emit('project/created', { project }, { projectId: project.id });
-    return project;
+    emit('project/created', { project: projectForProtocol(project) }, { projectId: project.id });
+    return projectForProtocol(project);
   });
 }
 
@@ -78,13 +82,16 @@ export async function updateProject(engine: Engine, params: ProjectUpdateParams)
   if (repositories.length === 0) {
     throw OrchdError.invalidState('Expected `removeRepositoryIds` to leave the project at least one repository, got none left', { projectId: before.id });
   }
+  const removed = before.repositories.filter((r) => removeIds.includes(r.id));
+  assertScriptRepositories(params.scripts ?? before.scripts, repositories, params.scripts ? [] : removed, 'removeRepositoryIds', removeIds);
+  if (params.copyFiles) assertCopyFilePatterns(params.copyFiles);
   const project: Project = {
     ...before,
     name: params.name ?? before.name,
     repositories,
     scripts: params.scripts ?? before.scripts,
     copyFiles: params.copyFiles ?? before.copyFiles,
-    settings: params.settings ?? before.settings,
+    settings: settingsToStore(params.settings ?? before.settings, await loadProjectProfiles(engine.store.db, before.id)),
     updatedAt: new Date().toISOString(),
   };
   return transact(engine, async (trx, emit) => {
@@ -101,16 +108,21 @@ export async function updateProject(engine: Engine, params: ProjectUpdateParams)
           .execute(),
       ),
     );
-    emit('project/updated', { project }, { projectId: id });
-    return project;
+    emit('project/updated', { project: projectForProtocol(project) }, { projectId: id });
+    return projectForProtocol(project);
   });
 }
 
-/** Delete a project and its tasks; repositories on disk are untouched. */
-export async function deleteProject(engine: Engine, projectId: string): Promise<void> {
+/** Delete a project: its workspaces first (as `workspace/delete` does), then its tasks; the main checkouts are untouched. */
+export async function deleteProject(engine: Engine, params: { projectId: string; force: boolean; deleteBranches: boolean }): Promise<void> {
+  const { projectId } = params;
+  await getProject(engine, projectId);
+  await deleteWorkspacesOf(engine, { projectId }, { force: params.force, deleteBranches: params.deleteBranches, reason: 'projectDeleted' });
   await transact(engine, async (trx, emit) => {
     const project = await trx.selectFrom('projects').select('id').where('id', '=', projectId).executeTakeFirst();
     if (!project) throw OrchdError.notFound('project', projectId);
+    const left = await trx.selectFrom('workspaces').select('id').where('project_id', '=', projectId).executeTakeFirst();
+    if (left) throw workspaceCreatedMeanwhile('project', projectId, left.id);
     const tasks = await trx.selectFrom('tasks').select('id').where('project_id', '=', projectId).orderBy('created_at').execute();
     for (const task of tasks) emit('task/deleted', { taskId: task.id, projectId }, { projectId, taskId: task.id });
     await trx.deleteFrom('projects').where('id', '=', projectId).execute();

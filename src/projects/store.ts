@@ -1,7 +1,10 @@
 // Rows <-> Project entities. Only this module knows how projects are laid out in SQLite.
 import type { Kysely } from 'kysely';
 import * as v from 'valibot';
+import type { Profile } from '../../protocol/executors.js';
 import { ProjectScripts, ProjectSettings, type Project, type Repository } from '../../protocol/project.js';
+import { keepStoredSecrets, maskProfiles } from '../executors/secrets.js';
+import { validateProfiles } from '../executors/validate-profile.js';
 import type { Database, ProjectsTable, RepositoriesTable } from '../store/schema.js';
 
 /** Parse a JSON column with its schema, filling defaults added since the row was written. */
@@ -9,8 +12,32 @@ function parseColumn<T extends v.GenericSchema>(schema: T, text: string): v.Infe
   return v.parse(schema, JSON.parse(text));
 }
 
-/** Build the entity from its rows. */
+/** Build the entity from its rows, as it may leave the engine: profile `env` values are shown as `***` (the real ones
+ * come only from `loadProjectProfiles`). */
 export function projectFromRows(row: ProjectsTable, repositoryRows: readonly RepositoriesTable[]): Project {
+  return projectForProtocol(projectWithSecretsFromRows(row, repositoryRows));
+}
+
+/** The project as it may leave the engine (results, events): profile `env` values masked. */
+export function projectForProtocol(project: Project): Project {
+  return { ...project, settings: { ...project.settings, profiles: maskProfiles(project.settings.profiles) } };
+}
+
+/** A project's profiles with their real `env` values: for running an agent, and for keeping `***` on update. */
+export async function loadProjectProfiles(db: Kysely<Database>, projectId: string): Promise<Record<string, Profile>> {
+  const row = await db.selectFrom('projects').select('settings').where('id', '=', projectId).executeTakeFirst();
+  return row ? parseColumn(ProjectSettings, row.settings).profiles : {};
+}
+
+/** The settings to store from what a host sent: profiles checked (src/executors/validate-profile.ts) and each `***`
+ * env value replaced by the value stored for that profile and variable (none on create). */
+export function settingsToStore(settings: ProjectSettings, storedProfiles: Readonly<Record<string, Profile>>): ProjectSettings {
+  validateProfiles(settings.profiles);
+  return { ...settings, profiles: keepStoredSecrets(settings.profiles, storedProfiles) };
+}
+
+/** The entity with the real profile `env` values: never returned, only masked by `projectFromRows`. */
+function projectWithSecretsFromRows(row: ProjectsTable, repositoryRows: readonly RepositoriesTable[]): Project {
   return {
     id: row.id,
     name: row.name,

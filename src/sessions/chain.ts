@@ -13,7 +13,7 @@ import { getProject } from '../projects/service.js';
 import { updateTaskIn } from '../tasks/service.js';
 import { canTransition } from '../tasks/status.js';
 import { commitDirtyRepositories, getWorkspace, scopeOf } from '../workspaces/service.js';
-import { loadSession, sessionFromRow } from '../executions/store.js';
+import { loadSession, loadSessionProfile, sessionFromRow } from '../executions/store.js';
 import { closePendingApprovals, requestApproval, type ApprovalContext } from '../approvals/service.js';
 import { OrchdError } from '../errors.js';
 import type { Emit } from '../events/unit-of-work.js';
@@ -63,7 +63,7 @@ export function scriptCwd(workspace: Workspace, script: Script): string {
 
 /** Start the scripts of one kind and wait for them; returns their final executions. */
 export async function runScripts(engine: Engine, workspace: Workspace, sessionId: string | null, step: Extract<ChainStep, { kind: 'scripts' }>, runtime?: SessionRuntime): Promise<Execution[]> {
-  const env = await workspaceEnvironment(workspace);
+  const env = await workspaceEnvironment(engine, workspace);
   const startOne = async (script: Script, index: number) => {
     const name = script.name ?? `${step.runReason} ${index + 1}`;
     const running = await startExecution(
@@ -176,7 +176,8 @@ function labelOf(reason: ScriptReason): string {
 
 async function runAgent(engine: Engine, workspace: Workspace, sessionId: string, step: Extract<ChainStep, { kind: 'agent' }>, runtime: SessionRuntime): Promise<Execution> {
   const session = await requireSession(engine, sessionId);
-  const [project, env] = await Promise.all([getProject(engine, workspace.projectId), workspaceEnvironment(workspace, session.profile.env)]);
+  const profile = (await loadSessionProfile(engine.store.db, sessionId)) ?? session.profile; // real env values, unlike session.profile
+  const [project, env] = await Promise.all([getProject(engine, workspace.projectId), workspaceEnvironment(engine, workspace, profile.env)]);
   const executor = getExecutor(session.executor);
   const cwd = agentCwd(workspace);
   const resume = step.resume?.agentSessionId ?? (step.followUp ? session.agentSessionId : null);
@@ -192,7 +193,7 @@ async function runAgent(engine: Engine, workspace: Workspace, sessionId: string,
   let launch: AgentLaunch;
   try {
     if (step.resume?.atExecutionId) resumeAt = await resumePointOf(engine, executor, step.resume.atExecutionId);
-    launch = executor.prepare({ cwd, prompt: step.prompt, resumeAgentSessionId: resume, fork, resumeAt, env, profile: session.profile }, hooks);
+    launch = executor.prepare({ cwd, prompt: step.prompt, resumeAgentSessionId: resume, fork, resumeAt, env, profile }, hooks);
   } catch (error) {
     if (error instanceof OrchdError) return failedToStart(engine, workspace, sessionId, executionId, executor.id, step, resume, error.message);
     throw error;

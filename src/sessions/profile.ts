@@ -1,7 +1,6 @@
 // Which executor a session runs and how: the named profile from the project's settings, then the request's own
 // overrides. The result is stored on the session, so follow-ups (and restarts) run the agent the same way.
-import type { ResolvedProfile } from '../../protocol/executors.js';
-import type { Project } from '../../protocol/project.js';
+import type { Profile, ResolvedProfile } from '../../protocol/executors.js';
 import { OrchdError } from '../errors.js';
 
 export interface SessionStartRequest {
@@ -16,11 +15,12 @@ export interface SessionStartRequest {
   skipSetup: boolean;
 }
 
-/** The executor id and resolved profile for a `session/start` request. */
-export function resolveProfile(project: Project, request: SessionStartRequest): { executorId: string; profile: ResolvedProfile } {
-  const named = request.profile !== undefined ? project.settings.profiles[request.profile] : undefined;
+/** The executor id and resolved profile for a `session/start` request, from the project's profiles with their real
+ * `env` values (src/projects/store.ts `loadProjectProfiles`). */
+export function resolveProfile(profiles: Readonly<Record<string, Profile>>, request: SessionStartRequest): { executorId: string; profile: ResolvedProfile } {
+  const named = request.profile !== undefined && Object.hasOwn(profiles, request.profile) ? profiles[request.profile] : undefined;
   if (request.profile !== undefined && !named) {
-    const known = Object.keys(project.settings.profiles);
+    const known = Object.keys(profiles);
     throw new OrchdError('notFound', `Expected \`profile\` to name one of the project's profiles (${known.length ? known.map((k) => `\`${k}\``).join(', ') : 'it has none'}), got \`${request.profile}\``, {
       entity: 'profile',
       id: request.profile,

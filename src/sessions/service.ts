@@ -4,11 +4,14 @@ import type { Engine } from '../engine.js';
 import { OrchdError } from '../errors.js';
 import { transact } from '../events/unit-of-work.js';
 import { loadExecutions, loadSession, loadSessions, sessionFromRow } from '../executions/store.js';
+import { assertNotOption } from '../executors/argv.js';
 import { getExecutor } from '../executors/registry.js';
+import { loadProjectProfiles } from '../projects/store.js';
 import { newId } from '../util/ids.js';
-import { getProject } from '../projects/service.js';
 import { resolveProfile, type SessionStartRequest } from './profile.js';
 import { getWorkspace, scopeOf } from '../workspaces/service.js';
+import { assertWorkspaceOpen } from '../workspaces/busy.js';
+import type { Workspace } from '../../protocol/workspace.js';
 import { driveSession, followUpChain, initialChain, runtimeOf, updateSessionRow, type ResumeFrom } from './chain.js';
 import type { Executor } from '../executors/types.js';
 
@@ -27,8 +30,8 @@ export function listSessions(engine: Engine, workspaceId?: string): Promise<Sess
 /** Start a session: setup scripts, the agent with the prompt, auto-commit, cleanup. Returns once it is under way. */
 export async function startSession(engine: Engine, params: SessionStartRequest): Promise<Session> {
   const workspace = await getWorkspace(engine, params.workspaceId);
-  if (workspace.state !== 'active') throw OrchdError.invalidState(`Expected the workspace to be \`active\` to start a session, got \`${workspace.state}\``, { state: workspace.state });
-  const { executorId, profile } = resolveProfile(await getProject(engine, workspace.projectId), params);
+  assertWorkspaceOpen(engine, workspace, 'start a session');
+  const { executorId, profile } = resolveProfile(await loadProjectProfiles(engine.store.db, workspace.projectId), params);
   const executor = getExecutor(executorId);
   executor.checkProfile?.(profile);
   const busy = (await loadSessions(engine.store.db, workspace.id)).find((s) => s.status === 'running');
@@ -42,6 +45,9 @@ export async function startSession(engine: Engine, params: SessionStartRequest):
   }
   const now = new Date().toISOString();
   const session = await transact(engine, async (trx, emit) => {
+    // Checked again where the row is written: a merge or delete that claimed the workspace meanwhile wins.
+    const current = await trx.selectFrom('workspaces').select('state').where('id', '=', workspace.id).executeTakeFirst();
+    assertWorkspaceOpen(engine, { id: workspace.id, state: (current?.state ?? 'cleaning') as Workspace['state'] }, 'start a session');
     const row = await trx
       .insertInto('sessions')
       .values({
@@ -70,6 +76,7 @@ export async function startSession(engine: Engine, params: SessionStartRequest):
 /** Send a follow-up: queued while the session runs (replacing a queued one), else started at once. */
 export async function followUp(engine: Engine, params: { sessionId: string; prompt: string; resetTo?: string | undefined }): Promise<{ queued: boolean; session: Session; execution: Execution | null }> {
   const session = await getSession(engine, params.sessionId);
+  checkStoredProfile(session);
   const runtime = engine.sessions.get(session.id);
   if (runtime?.loop || session.status === 'running') {
     if (params.resetTo !== undefined) throw OrchdError.invalidState('Expected the session to be idle to follow up with `resetTo`; stop it first (a reset cannot be queued)', { status: session.status });
@@ -77,14 +84,25 @@ export async function followUp(engine: Engine, params: { sessionId: string; prom
     return { queued: true, session: await getSession(engine, session.id), execution: null };
   }
   const workspace = await getWorkspace(engine, session.workspaceId);
-  if (workspace.state !== 'active') throw OrchdError.invalidState(`Expected the workspace to be \`active\` to follow up, got \`${workspace.state}\``, { state: workspace.state });
+  assertWorkspaceOpen(engine, workspace, 'follow up');
   const reset = params.resetTo !== undefined ? await resetPoint(engine, session, params.resetTo) : null;
   const steps = await followUpChain(engine, workspace, params.prompt);
   if (reset) for (const step of steps) if (step.kind === 'agent') step.resume = reset;
   await updateSessionRow(engine, session.id, { status: 'running' });
+  // An operation that claimed the workspace while the row was written may not have seen it running: yield to it.
+  if (engine.workspaceOperations.has(workspace.id)) {
+    await updateSessionRow(engine, session.id, { status: 'idle' });
+    assertWorkspaceOpen(engine, workspace, 'follow up');
+  }
   runtimeOf(engine, session.id).steps.push(...steps);
   driveSession(engine, session.id);
   return { queued: false, session: await getSession(engine, session.id), execution: null };
+}
+
+/** A session stored before the argv rule may hold values that would be read as flags: refuse them by name. */
+function checkStoredProfile(session: Session): void {
+  getExecutor(session.executor).checkProfile?.(session.profile);
+  if (session.agentSessionId) assertNotOption('agentSessionId', session.agentSessionId);
 }
 
 /** The queued follow-up; with `cancel`, drop it. */

@@ -7,6 +7,7 @@ import type { Emit } from '../events/unit-of-work.js';
 import { transact } from '../events/unit-of-work.js';
 import type { Database, TasksTable } from '../store/schema.js';
 import { newId } from '../util/ids.js';
+import { deleteWorkspacesOf, workspaceCreatedMeanwhile } from '../workspaces/cascade.js';
 import { canTransition, TASK_TRANSITIONS } from './status.js';
 
 function taskFromRow(row: TasksTable): Task {
@@ -101,11 +102,16 @@ export async function updateTask(engine: Engine, params: TaskUpdateParams): Prom
   return transact(engine, (trx, emit) => updateTaskIn(trx, emit, params));
 }
 
-/** Delete a task. */
-export async function deleteTask(engine: Engine, taskId: string): Promise<void> {
+/** Delete a task: its workspaces first (as `workspace/delete` does), then the task. */
+export async function deleteTask(engine: Engine, params: { taskId: string; force: boolean; deleteBranches: boolean }): Promise<void> {
+  const { taskId } = params;
+  await getTask(engine, taskId);
+  await deleteWorkspacesOf(engine, { taskId }, { force: params.force, deleteBranches: params.deleteBranches, reason: 'taskDeleted' });
   await transact(engine, async (trx, emit) => {
     const task = await loadTask(trx, taskId);
     if (!task) throw OrchdError.notFound('task', taskId);
+    const left = await trx.selectFrom('workspaces').select('id').where('task_id', '=', taskId).executeTakeFirst();
+    if (left) throw workspaceCreatedMeanwhile('task', taskId, left.id);
     await trx.deleteFrom('tasks').where('id', '=', taskId).execute();
     emit('task/deleted', { taskId, projectId: task.projectId }, { projectId: task.projectId, taskId });
   });

@@ -13,6 +13,7 @@ import { status } from '../git/status.js';
 import { listWorktrees } from '../git/worktree.js';
 import { updateTaskIn } from '../tasks/service.js';
 import { canTransition } from '../tasks/status.js';
+import { withWorkspaceOperation } from './busy.js';
 import { getWorkspace, localBranchOid, scopeOf, setWorkspaceState, setWorkspaceStateIn, type OperationContext } from './service.js';
 
 type Strategy = 'merge' | 'squash' | 'rebase';
@@ -71,7 +72,16 @@ async function applyPlan(plan: Plan): Promise<void> {
 }
 
 /** Merge the workspace into its base branches; conflicts are a typed result and change nothing. */
-export async function mergeWorkspace(engine: Engine, params: { workspaceId: string; strategy: Strategy; message?: string | undefined }, ctx: OperationContext = {}): Promise<WorkspaceMergeResult> {
+export async function mergeWorkspace(
+  engine: Engine,
+  params: { workspaceId: string; strategy: Strategy; message?: string | undefined; force?: boolean | undefined },
+  ctx: OperationContext = {},
+): Promise<WorkspaceMergeResult> {
+  await getWorkspace(engine, params.workspaceId);
+  return withWorkspaceOperation(engine, params.workspaceId, 'merge', params.force ?? false, () => mergeWhileHeld(engine, params, ctx));
+}
+
+async function mergeWhileHeld(engine: Engine, params: { workspaceId: string; strategy: Strategy; message?: string | undefined }, ctx: OperationContext): Promise<WorkspaceMergeResult> {
   const workspace = await getWorkspace(engine, params.workspaceId);
   if (workspace.state !== 'active') throw OrchdError.invalidState(`Expected the workspace to be \`active\` to merge, got \`${workspace.state}\``, { state: workspace.state });
   for (const repository of workspace.repositories) await requireClean(repository, 'workspaceId');
@@ -121,7 +131,12 @@ export async function mergeWorkspace(engine: Engine, params: { workspaceId: stri
 }
 
 /** Rebase each repository's workspace branch onto its base branch (or `onto`); conflicts are aborted and returned. */
-export async function rebaseWorkspace(engine: Engine, params: { workspaceId: string; onto?: string | undefined }, ctx: OperationContext = {}): Promise<WorkspaceRebaseResult> {
+export async function rebaseWorkspace(engine: Engine, params: { workspaceId: string; onto?: string | undefined; force?: boolean | undefined }, ctx: OperationContext = {}): Promise<WorkspaceRebaseResult> {
+  await getWorkspace(engine, params.workspaceId);
+  return withWorkspaceOperation(engine, params.workspaceId, 'rebase', params.force ?? false, () => rebaseWhileHeld(engine, params, ctx));
+}
+
+async function rebaseWhileHeld(engine: Engine, params: { workspaceId: string; onto?: string | undefined }, ctx: OperationContext): Promise<WorkspaceRebaseResult> {
   const workspace = await getWorkspace(engine, params.workspaceId);
   for (const repository of workspace.repositories) await requireClean(repository, 'workspaceId');
   const conflicts: RepositoryConflicts[] = [];

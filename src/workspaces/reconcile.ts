@@ -84,5 +84,8 @@ export async function reconcileWorkspaces(engine: Engine): Promise<ReconcileRepo
   if (report.actions.some((a) => a.action === 'removedOrphanDirectory')) {
     for (const { path } of sources) if (existsSync(path)) await pruneWorktrees(path).catch(() => {});
   }
+  // Port blocks belong to live workspaces only: none survives a workspace removed or archived above.
+  const live = await loadWorkspaces(engine.store.db, { states: ['creating', 'active', 'merging'] });
+  engine.ports.retainOnly(live.map((w) => w.id));
   return report;
 }

@@ -1,6 +1,5 @@
 // Workspace lifecycle: create (one worktree per repository), list, get, delete, diff, commit, disk use.
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ProgressValue } from '../../protocol/lifecycle.js';
 import type { Workspace, WorkspaceDiffResult, WorkspaceRepository, WorkspaceState } from '../../protocol/workspace.js';
 import type { Engine } from '../engine.js';
@@ -19,10 +18,10 @@ import { canTransition } from '../tasks/status.js';
 import { newId } from '../util/ids.js';
 import { copyConfiguredFiles } from '../worktrees/copy-files.js';
 import { diskUsage } from '../worktrees/disk-usage.js';
-import { assertInsideWorktrees, workspaceBranch, workspaceDir } from '../worktrees/layout.js';
+import { assertInsideWorktrees, repositoryWorktreePath, workspaceBranch, workspaceDir } from '../worktrees/layout.js';
 import { createWorktree, deleteWorktree } from '../worktrees/manager.js';
+import { withWorkspaceOperation, stopWorkspaceWork } from './busy.js';
 import { insertWorkspace, loadWorkspace, loadWorkspaces, saveWorkspace } from './store.js';
-import { portBlock } from '../executions/ports.js';
 
 export interface OperationContext {
   signal?: AbortSignal | undefined;
@@ -70,16 +69,17 @@ export async function createWorkspace(engine: Engine, params: { taskId: string; 
   const dir = workspaceDir(engine.dataDir, id, task.title);
   ctx.progress?.({ kind: 'begin', title: `Creating workspace for ${task.title}`, percentage: 0 });
   // The workspace's port block is found while git works, so the first process started in it does not wait for it.
-  const ports = portBlock(id).catch((error: unknown) => engine.logger.warn('no port block for the workspace yet', { workspaceId: id, error }));
+  const ports = engine.ports.blockFor(id).catch((error: unknown) => engine.logger.warn('no port block for the workspace yet', { workspaceId: id, error }));
 
   const repositories: WorkspaceRepository[] = [];
-  for (const repository of project.repositories) {
+  for (const [index, repository] of project.repositories.entries()) {
+    const worktreePath = repositoryWorktreePath(dir, repository.name, `repositories[${index}].name`);
     const baseBranch = params.baseBranch ?? (await currentBranch(repository.path, { signal: ctx.signal }));
     if (!baseBranch) {
       throw OrchdError.invalidState(`Expected \`baseBranch\` because repository ${'`'}${repository.name}${'`'} has a detached HEAD, got none`, { repositoryId: repository.id });
     }
     const baseOid = await localBranchOid(repository.path, baseBranch, 'baseBranch', repository.name, ctx.signal);
-    repositories.push({ repositoryId: repository.id, name: repository.name, path: join(dir, repository.name), sourcePath: repository.path, branch, baseBranch, baseOid });
+    repositories.push({ repositoryId: repository.id, name: repository.name, path: worktreePath, sourcePath: repository.path, branch, baseBranch, baseOid });
   }
 
   const now = new Date().toISOString();
@@ -114,6 +114,8 @@ export async function createWorkspace(engine: Engine, params: { taskId: string; 
       await trx.deleteFrom('workspaces').where('id', '=', id).execute();
       emit('workspace/deleted', { workspaceId: id, taskId: task.id, projectId: project.id, reason: 'createFailed' }, scopeOf(workspace));
     });
+    await ports;
+    engine.ports.release(id);
     throw error;
   }
 
@@ -145,32 +147,50 @@ async function getTaskIn(trx: Parameters<typeof saveWorkspace>[0], taskId: strin
   return { status: row.status as Parameters<typeof canTransition>[0] };
 }
 
-/** Remove a workspace's worktrees (refusing to lose uncommitted work unless forced) and its rows. */
-export async function deleteWorkspace(engine: Engine, params: { workspaceId: string; force: boolean; deleteBranches: boolean }): Promise<void> {
+/**
+ * Remove a workspace's worktrees (refusing to lose uncommitted work unless forced) and its rows, after stopping its
+ * dev servers; refused while a session or another process runs in it unless forced, which stops them first.
+ */
+export async function deleteWorkspace(engine: Engine, params: { workspaceId: string; force: boolean; deleteBranches: boolean; reason?: 'requested' | 'taskDeleted' | 'projectDeleted' }): Promise<void> {
   const workspace = await getWorkspace(engine, params.workspaceId);
   for (const repository of workspace.repositories) assertInsideWorktrees(engine.dataDir, repository.path, 'workspace.repositories.path');
-  if (!params.force) {
-    const dirty: string[] = [];
-    for (const repository of workspace.repositories) {
-      const state = await status(repository.path).catch(() => null);
-      if (state && !state.isClean) dirty.push(repository.name);
-    }
-    if (dirty.length) {
-      throw new OrchdError('dirtyWorkingTree', `Expected \`force\` to be true because ${dirty.map((n) => `\`${n}\``).join(', ')} has uncommitted changes, got false`, {
-        repositories: dirty,
+  await withWorkspaceOperation(engine, workspace.id, 'delete', params.force, async () => {
+    const latest = await getWorkspace(engine, workspace.id);
+    if (latest.state === 'creating' || latest.state === 'merging') {
+      throw OrchdError.invalidState(`Expected workspace \`${latest.id}\` to be \`active\`, \`archived\` or \`cleaning\` to delete it, got \`${latest.state}\``, {
+        workspaceId: latest.id,
+        state: latest.state,
       });
     }
-  }
-  const cleaning = await setWorkspaceState(engine, workspace, 'cleaning');
-  const deps = { locks: engine.locks, logger: engine.logger, dataDir: engine.dataDir };
-  for (const repository of cleaning.repositories) {
-    await deleteWorktree(deps, { sourcePath: repository.sourcePath, worktreePath: repository.path, branch: repository.branch, deleteBranch: params.deleteBranches });
-  }
-  await rm(assertInsideWorktrees(engine.dataDir, workspace.path, 'workspace.path'), { recursive: true, force: true });
-  await transact(engine, async (trx, emit) => {
-    await trx.deleteFrom('workspaces').where('id', '=', workspace.id).execute();
-    emit('workspace/deleted', { workspaceId: workspace.id, taskId: workspace.taskId, projectId: workspace.projectId, reason: 'requested' }, scopeOf(workspace));
+    if (!params.force) await refuseUncommitted(latest);
+    await stopWorkspaceWork(engine, latest.id, { includeDevServers: true, reason: 'workspace deleted' });
+    const cleaning = latest.state === 'cleaning' ? latest : await setWorkspaceState(engine, latest, 'cleaning');
+    const deps = { locks: engine.locks, logger: engine.logger, dataDir: engine.dataDir };
+    for (const repository of cleaning.repositories) {
+      await deleteWorktree(deps, { sourcePath: repository.sourcePath, worktreePath: repository.path, branch: repository.branch, deleteBranch: params.deleteBranches });
+    }
+    await rm(assertInsideWorktrees(engine.dataDir, workspace.path, 'workspace.path'), { recursive: true, force: true });
+    await transact(engine, async (trx, emit) => {
+      await trx.deleteFrom('workspaces').where('id', '=', workspace.id).execute();
+      emit('workspace/deleted', { workspaceId: workspace.id, taskId: workspace.taskId, projectId: workspace.projectId, reason: params.reason ?? 'requested' }, scopeOf(workspace));
+    });
+    engine.ports.release(workspace.id);
   });
+}
+
+/** dirtyWorkingTree naming the repositories whose uncommitted changes a removal would lose. */
+export async function refuseUncommitted(workspace: Workspace): Promise<void> {
+  const dirty: string[] = [];
+  for (const repository of workspace.repositories) {
+    const state = await status(repository.path).catch(() => null);
+    if (state && !state.isClean) dirty.push(repository.name);
+  }
+  if (dirty.length) {
+    throw new OrchdError('dirtyWorkingTree', `Expected \`force\` to be true because ${dirty.map((n) => `\`${n}\``).join(', ')} of workspace \`${workspace.id}\` has uncommitted changes, got false`, {
+      workspaceId: workspace.id,
+      repositories: dirty,
+    });
+  }
 }
 
 function pickRepositories(workspace: Workspace, repositoryId: string | undefined): WorkspaceRepository[] {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Event } from '../../protocol/events.js';
 import { tempDir } from '../support/client.js';
 import { inProcessOrchd, type InProcessOrchd } from '../support/inproc.js';
 import { git, makeRepo } from '../support/repo.js';
+import { CHAIN_MS, EVENT_MS } from '../support/bounds.js';
 import { waitUntil } from '../support/wait.js';
 
 describe('workspace control and chain edge cases (in-process)', () => {
@@ -33,14 +34,23 @@ describe('workspace control and chain edge cases (in-process)', () => {
     const task = await orchd.client.request('task/create', { projectId: project.id, title });
     return orchd.client.request('workspace/create', { taskId: task.id });
   };
-  const finished = (sessionId: string) => waitUntil(() => events().some((e) => e.kind === 'notification' && e.sessionId === sessionId), `session ${sessionId} to finish`, 20_000);
+  // Finished: its notification was sent and the session is idle again (so workspace operations accept it).
+  const finished = (sessionId: string) =>
+    waitUntil(
+      () =>
+        events().some((e) => e.kind === 'notification' && e.sessionId === sessionId) &&
+        events().some((e) => e.kind === 'session/updated' && e.sessionId === sessionId && (e.data as { session: { status: string } }).session.status === 'idle'),
+      `session ${sessionId} to finish`,
+      CHAIN_MS,
+    );
 
   it('runs parallel setup scripts side by side, then the agent', async () => {
     const ws = await workspace('Parallel', {
       setupMode: 'parallel',
+      // Each script waits until the other has started: run one after the other, they would never finish.
       setup: [
-        { command: 'sleep 0.4; echo a > a.txt', name: 'a' },
-        { command: 'sleep 0.4; echo b > b.txt', name: 'b' },
+        { command: 'touch ../a.started; while [ ! -e ../b.started ]; do sleep 0.05; done; echo a > a.txt', name: 'a' },
+        { command: 'touch ../b.started; while [ ! -e ../a.started ]; do sleep 0.05; done; echo b > b.txt', name: 'b' },
       ],
     });
     const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: 'hello' });
@@ -93,8 +103,16 @@ describe('workspace control and chain edge cases (in-process)', () => {
 
   it('keeps the queued follow-up when the agent fails', async () => {
     const ws = await workspace('Failing');
-    const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: '@sleep 500\n@crash 7' });
+    // The agent crashes only once the follow-up is queued: it waits for a file the test writes after queueing.
+    const release = join(ws.path, 'release-crash');
+    const { session } = await orchd.client.request('session/start', {
+      workspaceId: ws.id,
+      executor: 'scripted-agent',
+      permissionMode: 'bypassPermissions',
+      prompt: `@bash while [ ! -e ${release} ]; do sleep 0.05; done\n@crash 7`,
+    });
     await orchd.client.request('session/followUp', { sessionId: session.id, prompt: 'try again' });
+    writeFileSync(release, '');
     await finished(session.id);
     const note = events().find((e) => e.kind === 'notification' && e.sessionId === session.id)!;
     assert.equal((note.data as { level: string }).level, 'error');
@@ -116,7 +134,7 @@ describe('workspace control and chain edge cases (in-process)', () => {
 
   it('shutdown stops every process it started', async () => {
     const ws = await workspace('Shutdown');
-    const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: '@sleep 60000' });
+    const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: `@sleep ${2 * EVENT_MS}` });
     await waitUntil(() => events().some((e) => e.kind === 'execution/started' && e.sessionId === session.id), 'the agent to start');
     const started = events().find((e) => e.kind === 'execution/started' && e.sessionId === session.id)!;
     const pid = (started.data as { execution: { pid: number } }).execution.pid;

@@ -228,9 +228,13 @@ describe('qwen-code executor: argv', () => {
     ['default: auto-edit', request(), [...base, 'auto-edit']],
     ['Qwen mode', request({ permissionMode: 'yolo' }), [...base, 'yolo']],
     ['Claude mode name', request({ permissionMode: 'acceptEdits' }), [...base, 'auto-edit']],
-    ['model, resume, extra args last', request({ model: 'qwen3-coder', extraArgs: ['--auth-type', 'openai'] }, { resumeAgentSessionId: '-odd-id' }), [...base, 'auto-edit', '--model', 'qwen3-coder', '--resume=-odd-id', '--auth-type', 'openai']],
+    ['model, resume, extra args last', request({ model: 'qwen3-coder', extraArgs: ['--auth-type', 'openai'] }, { resumeAgentSessionId: 'b5c1-odd-id' }), [...base, 'auto-edit', '--model=qwen3-coder', '--resume=b5c1-odd-id', '--auth-type', 'openai']],
   ];
   for (const [name, input, expected] of cases) it(name, () => assert.deepEqual(qwenArguments(input), expected));
+  it('refuses a model or resume id that starts with `-`, even in the `=` form', () => {
+    assert.throws(() => qwenArguments(request({ model: '--yolo' })), /^OrchdError: Expected `model` not to start with `-`, got `--yolo`$/);
+    assert.throws(() => qwenArguments(request({}, { resumeAgentSessionId: '-odd-id' })), /^OrchdError: Expected `resumeAgentSessionId` not to start with `-`, got `-odd-id`$/);
+  });
   it('maps every Claude mode', () => {
     assert.deepEqual(['default', 'acceptEdits', 'plan', 'bypassPermissions', 'auto_edit', 'custom'].map(qwenApprovalMode), ['default', 'auto-edit', 'plan', 'yolo', 'auto-edit', 'custom']);
   });

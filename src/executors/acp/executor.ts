@@ -3,7 +3,7 @@
 import { isAbsolute } from 'node:path';
 import { OrchdError } from '../../errors.js';
 import { createAcpNormalizer } from '../../normalizers/acp.js';
-import { findOnPath, probeVersion } from '../detect.js';
+import { findOnPath, probeAvailability } from '../detect.js';
 import type { AgentTurnRequest, Executor, ExecutorCapabilities } from '../types.js';
 import { createLazyAcpDriver } from './lazy-driver.js';
 
@@ -40,6 +40,10 @@ export interface AcpExecutorOptions {
   beforeLoad?: (sessionId: string, context: { env: Record<string, string>; signal: AbortSignal }) => Promise<void>;
   /** Overrides of the ACP defaults (e.g. `models` for an agent that takes `--model`). */
   capabilities?: Partial<ExecutorCapabilities>;
+  /** The permission modes it takes (none by default: the agent asks through ACP as its own configuration says). */
+  permissionModes?: readonly string[];
+  defaultPermissionMode?: string | null;
+  acceptsPermissionMode?: (mode: string) => boolean;
 }
 
 /** An executor for an agent CLI that speaks ACP on stdin/stdout. */
@@ -50,13 +54,14 @@ export function createAcpExecutor(options: AcpExecutorOptions): Executor {
     displayName: options.displayName,
     capabilities: { ...ACP_CAPABILITIES, ...options.capabilities },
     protocol: ACP_PROTOCOL,
+    permissionModes: options.permissionModes ?? [],
+    defaultPermissionMode: options.defaultPermissionMode ?? null,
+    ...(options.acceptsPermissionMode ? { acceptsPermissionMode: options.acceptsPermissionMode } : {}),
     async detect(env = process.env as Record<string, string>) {
       const command = options.command(env);
       const bin = command?.[0];
-      if (!bin) return { available: false, version: null, path: null, hint: options.hint };
-      const version = await probeVersion(bin, versionArgs, env);
-      if (version === null) return { available: false, version: null, path: bin, hint: `\`${bin} ${versionArgs.join(' ')}\` failed; ${options.hint}` };
-      return { available: true, version, path: bin, hint: null };
+      if (!bin) return { available: false, version: null, path: null, unavailableReason: 'notFound', hint: options.hint };
+      return probeAvailability(bin, versionArgs, env, options.hint);
     },
     prepare(request, hooks) {
       const command = options.command(request.env);
@@ -100,6 +105,8 @@ export const acpProfileExecutor: Executor = {
   displayName: 'Any ACP agent (command line from the profile)',
   capabilities: ACP_CAPABILITIES,
   protocol: ACP_PROTOCOL,
+  permissionModes: [],
+  defaultPermissionMode: null,
   async detect() {
     return { available: true, version: null, path: null, hint: 'give the agent command line in a profile (`command`) or in `session/start {command}`' };
   },

@@ -2,9 +2,11 @@
 // scripted agent (a stand-in for tests and demos). They differ only in the program that runs.
 import type { AgentTurnRequest, Executor, ExecutorAvailability, ExecutorCapabilities } from '../types.js';
 import { createClaudeNormalizer } from '../../normalizers/claude-stream-json.js';
+import { optionValue } from '../argv.js';
 import { createClaudeDriver } from './driver.js';
 
-/** Claude permission modes orchd passes through; anything else is passed as given and the CLI judges it. */
+/** Claude Code's permission modes (`--permission-mode`, 2.1); anything else is refused before a session starts. */
+export const CLAUDE_PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions', 'dontAsk', 'auto'] as const;
 export const CLAUDE_DEFAULT_PERMISSION_MODE = 'acceptEdits';
 
 export interface ClaudeLikeOptions {
@@ -24,12 +26,12 @@ export interface ClaudeLikeOptions {
 export function claudeArguments(request: AgentTurnRequest): string[] {
   const args = ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-prompt-tool', 'stdio'];
   args.push('--permission-mode', request.profile.permissionMode ?? CLAUDE_DEFAULT_PERMISSION_MODE);
-  if (request.profile.model) args.push('--model', request.profile.model);
-  // `--resume=<id>`: the CLI treats --resume's value as optional, so the `=` form keeps an id starting with `-` safe.
+  if (request.profile.model) args.push(optionValue('--model', request.profile.model, 'model'));
+  // `--resume=<id>`: the CLI treats --resume's value as optional, so only the `=` form binds the id to the flag.
   if (request.resumeAgentSessionId) {
-    args.push(`--resume=${request.resumeAgentSessionId}`);
+    args.push(optionValue('--resume', request.resumeAgentSessionId, 'resumeAgentSessionId'));
     if (request.fork) args.push('--fork-session');
-    if (request.resumeAt) args.push(`--resume-session-at=${request.resumeAt}`);
+    if (request.resumeAt) args.push(optionValue('--resume-session-at', request.resumeAt, 'resumeAt'));
   }
   return [...args, ...request.profile.extraArgs];
 }
@@ -55,6 +57,8 @@ export function createClaudeLikeExecutor(options: ClaudeLikeOptions): Executor {
     displayName: options.displayName,
     capabilities: options.capabilities,
     protocol: 'stream-json in and out with the control protocol (can_use_tool, interrupt)',
+    permissionModes: CLAUDE_PERMISSION_MODES,
+    defaultPermissionMode: CLAUDE_DEFAULT_PERMISSION_MODE,
     detect: (env) => options.detect(env),
     prepare(request, hooks) {
       const program = options.program(request.env);

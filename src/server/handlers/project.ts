@@ -8,7 +8,7 @@ export const projectHandlers: Pick<Handlers, 'project/create' | 'project/list' |
   'project/get': (params, { engine }) => getProject(engine, params.projectId),
   'project/update': (params, { engine }) => updateProject(engine, params),
   'project/delete': async (params, { engine }) => {
-    await deleteProject(engine, params.projectId);
+    await deleteProject(engine, params);
     return { ok: true };
   },
 };

@@ -8,7 +8,7 @@ export const taskHandlers: Pick<Handlers, 'task/create' | 'task/list' | 'task/ge
   'task/get': (params, { engine }) => getTask(engine, params.taskId),
   'task/update': (params, { engine }) => updateTask(engine, params),
   'task/delete': async (params, { engine }) => {
-    await deleteTask(engine, params.taskId);
+    await deleteTask(engine, params);
     return { ok: true };
   },
 };

@@ -34,5 +34,5 @@ export const workspaceControlHandlers: Pick<Handlers, 'workspace/stop' | 'worksp
   'workspace/stop': (params, { engine }) => stopWorkspace(engine, params),
   'workspace/runScript': (params, { engine }) => runWorkspaceScript(engine, params),
   'workspace/reset': (params, { engine }) => resetWorkspace(engine, params),
-  'workspace/archive': (params, { engine }) => archiveWorkspace(engine, params.workspaceId),
+  'workspace/archive': (params, { engine }) => archiveWorkspace(engine, params),
 };
