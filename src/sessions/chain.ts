@@ -55,10 +55,19 @@ export function runtimeOf(engine: Engine, sessionId: string): SessionRuntime {
   return runtime;
 }
 
-/** The working directory of a script: its repository's worktree, else the first repository's. */
+/** The working directory of a script: the worktree of the repository it names, else the first repository's. */
 export function scriptCwd(workspace: Workspace, script: Script): string {
-  const repository = (script.repository && workspace.repositories.find((r) => r.name === script.repository)) || workspace.repositories[0];
-  return repository ? repository.path : workspace.path;
+  if (script.repository !== undefined) {
+    const named = workspace.repositories.find((r) => r.name === script.repository);
+    // Projects saved before names were checked may still name one that does not exist: never guess another.
+    if (!named) {
+      const known = workspace.repositories.map((r) => `\`${r.name}\``).join(', ');
+      throw OrchdError.invalidState(`Expected the script's \`repository\` to name a repository of the workspace (${known}), got \`${script.repository}\``, { repository: script.repository });
+    }
+    return named.path;
+  }
+  const first = workspace.repositories[0];
+  return first ? first.path : workspace.path;
 }
 
 /** Start the scripts of one kind and wait for them; returns their final executions. */

@@ -295,4 +295,18 @@ describe('hardening: scripts name known repositories', () => {
       ['api'],
     );
   });
+  it('a stored script naming a repository that does not exist fails instead of running in the first one', async () => {
+    const api = repoWith();
+    const project = await orchd.client.request('project/create', { name: 'Legacy scripts', repositories: [{ path: api, name: 'api' }] });
+    const task = await orchd.client.request('task/create', { projectId: project.id, title: 'legacy' });
+    const workspace = await orchd.client.request('workspace/create', { taskId: task.id });
+    // A row written before script repositories were checked.
+    const marker = join(workspace.repositories[0]!.path, 'ran-here');
+    const scripts = { setup: [{ command: `touch ${marker}`, repository: '../..' }], setupMode: 'sequential', cleanup: [], archive: [], devServer: null };
+    await orchd.host.engine!.store.db.updateTable('projects').set({ scripts: JSON.stringify(scripts) }).where('id', '=', project.id).execute();
+    const failure = await orchd.client.failure('workspace/runScript', { workspaceId: workspace.id, kind: 'setupScript' });
+    assert.equal(failure.data.kind, 'invalidState', failure.message);
+    assert.match(failure.message, /`repository`.*`api`.*got `\.\.\/\.\.`/);
+    assert.equal(existsSync(marker), false, 'the script did not run in the first repository');
+  });
 });
