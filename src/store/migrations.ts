@@ -166,4 +166,51 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('sessions').addColumn('profile', 'text').execute();
     },
   },
+  '0005_mask_profile_env_in_events': {
+    // Profile env values (often API keys) are secret since protocol 1 hardening; events written before carried them
+    // verbatim and would be replayed to any subscriber from seq 0. Mask them in place, exactly as the engine now does.
+    async up(db: Kysely<any>): Promise<void> {
+      const mask = (env: unknown): unknown => {
+        if (!env || typeof env !== 'object' || Array.isArray(env)) return env;
+        return Object.fromEntries(Object.keys(env as Record<string, unknown>).map((key) => [key, '***']));
+      };
+      const maskProfiles = (profiles: unknown): boolean => {
+        if (!profiles || typeof profiles !== 'object') return false;
+        let changed = false;
+        for (const profile of Object.values(profiles as Record<string, any>)) {
+          if (profile && typeof profile === 'object' && profile.env && typeof profile.env === 'object' && Object.keys(profile.env).length > 0) {
+            profile.env = mask(profile.env);
+            changed = true;
+          }
+        }
+        return changed;
+      };
+      const rows = await db
+        .selectFrom('events')
+        .select(['seq', 'data'])
+        .where((eb) => eb.or([eb('data', 'like', '%"profiles"%'), eb('data', 'like', '%"profile"%')]))
+        .execute();
+      for (const row of rows as { seq: number; data: string }[]) {
+        let data: any;
+        try {
+          data = JSON.parse(row.data);
+        } catch {
+          continue;
+        }
+        let changed = false;
+        const visit = (value: any): void => {
+          if (!value || typeof value !== 'object') return;
+          if (Array.isArray(value)) return value.forEach(visit);
+          if (value.settings && typeof value.settings === 'object' && maskProfiles(value.settings.profiles)) changed = true;
+          if (value.profile && typeof value.profile === 'object' && value.profile.env && typeof value.profile.env === 'object' && Object.keys(value.profile.env).length > 0) {
+            value.profile.env = mask(value.profile.env);
+            changed = true;
+          }
+          for (const child of Object.values(value)) visit(child);
+        };
+        visit(data);
+        if (changed) await db.updateTable('events').set({ data: JSON.stringify(data) }).where('seq', '=', row.seq).execute();
+      }
+    },
+  },
 };
