@@ -52,9 +52,9 @@ async function directFirstLine(executorId: string, cwd: string, env: Record<stri
 
 /** One orchd, one project; per run a fresh workspace, then session/start → the first agent-made entry. */
 async function orchdFirstEntry(server: Server, repo: string, executorId: string, prompt: string, run: number): Promise<number> {
-  const project = await server.request<{ id: string }>('project/create', { name: `bench ${executorId} ${run}`, repositories: [{ path: repo }] });
-  const task = await server.request<{ id: string }>('task/create', { projectId: project.id, title: 'first entry' });
-  const workspace = await server.request<{ id: string }>('workspace/create', { taskId: task.id });
+  const { project } = await server.request<{ project: { id: string } }>('project/create', { name: `bench ${executorId} ${run}`, repositories: [{ path: repo }] });
+  const { task } = await server.request<{ task: { id: string } }>('task/create', { projectId: project.id, title: 'first entry' });
+  const { workspace } = await server.request<{ workspace: { id: string } }>('workspace/create', { taskId: task.id });
   let resolveEntry: (at: number) => void = () => {};
   const firstEntry = new Promise<number>((resolve) => (resolveEntry = resolve));
   let sessionId = '';

@@ -52,7 +52,7 @@ async function prepareDataDir(dataDir: string): Promise<string> {
   const server = spawnOrchd(dataDir);
   try {
     await server.request('initialize', INITIALIZE);
-    const project = await server.request<{ id: string }>('project/create', { name: 'bench', repositories: [{ path: repo }] });
+    const { project } = await server.request<{ project: { id: string } }>('project/create', { name: 'bench', repositories: [{ path: repo }] });
     return project.id;
   } finally {
     await server.close();

@@ -39,9 +39,9 @@ export async function benchLogThroughput(megabytes: number): Promise<LogThroughp
     const baseline = await pipeBaseline(megabytes, repo, home);
     const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home });
     await server.rpc.sendRequest('initialize', INITIALIZE);
-    const project = (await server.rpc.sendRequest('project/create', { name: 'bench', repositories: [{ path: repo }], settings: { autoCommit: false } })) as { id: string };
-    const task = (await server.rpc.sendRequest('task/create', { projectId: project.id, title: 'flood' })) as { id: string };
-    const workspace = (await server.rpc.sendRequest('workspace/create', { taskId: task.id })) as { id: string };
+    const project = ((await server.rpc.sendRequest('project/create', { name: 'bench', repositories: [{ path: repo }], settings: { autoCommit: false } })) as { project: { id: string } }).project;
+    const task = ((await server.rpc.sendRequest('task/create', { projectId: project.id, title: 'flood' })) as { task: { id: string } }).task;
+    const workspace = ((await server.rpc.sendRequest('workspace/create', { taskId: task.id })) as { workspace: { id: string } }).workspace;
     let bytes = 0;
     let lines = 0;
     let peak = 0;

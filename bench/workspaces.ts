@@ -30,16 +30,16 @@ export async function benchWorkspaces(options: { files?: number; runs?: number; 
   const plainDir = mkdtempSync(join(tmpdir(), 'orchd-bench-plain-'));
   const daemon = await startDaemon(dataDir);
   try {
-    const project = (await daemon.rpc.sendRequest('project/create', { name: 'bench', repositories: [{ path: repo }] })) as { id: string };
+    const project = ((await daemon.rpc.sendRequest('project/create', { name: 'bench', repositories: [{ path: repo }] })) as { project: { id: string } }).project;
     const orchdTimes: number[] = [];
     const gitTimes: number[] = [];
     let lastWorkspace: { id: string; repositories: { path: string }[] } | undefined;
     // Warm both paths once (page cache, git's index of the main checkout).
     git(repo, 'worktree', 'add', '-q', '-b', 'bench/warm', join(plainDir, 'warm'), 'main');
     for (let i = 0; i < runs; i++) {
-      const task = (await daemon.rpc.sendRequest('task/create', { projectId: project.id, title: `bench ${i}` })) as { id: string };
+      const task = ((await daemon.rpc.sendRequest('task/create', { projectId: project.id, title: `bench ${i}` })) as { task: { id: string } }).task;
       let start = performance.now();
-      lastWorkspace = (await daemon.rpc.sendRequest('workspace/create', { taskId: task.id })) as typeof lastWorkspace;
+      lastWorkspace = ((await daemon.rpc.sendRequest('workspace/create', { taskId: task.id })) as { workspace: NonNullable<typeof lastWorkspace> }).workspace;
       orchdTimes.push(performance.now() - start);
       start = performance.now();
       git(repo, 'worktree', 'add', '-q', '-b', `bench/plain-${i}`, join(plainDir, `w${i}`), 'main');

@@ -98,6 +98,10 @@ export const SessionIdParams = v.strictObject({ sessionId: Id });
 export const SessionListParams = v.optional(v.nullable(v.strictObject({ workspaceId: v.optional(Id) })));
 export const SessionListResult = v.strictObject({ sessions: v.array(Session) });
 export const SessionStartResult = v.strictObject({ session: Session });
+/** The result of `session/get`. */
+export const SessionResult = v.strictObject({ session: Session });
+/** The result of `execution/get`. */
+export const ExecutionResult = v.strictObject({ execution: Execution });
 export const SessionStopResult = v.strictObject({ stopped: v.array(Id) });
 
 export const ExecutionIdParams = v.strictObject({ executionId: Id });

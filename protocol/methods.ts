@@ -14,7 +14,7 @@ import {
 } from './events.js';
 import { CancelParams, InitializeParams, InitializeResult, ProgressParams } from './lifecycle.js';
 import {
-  Project,
+  ProjectResult,
   ProjectCreateParams,
   ProjectDeleteParams,
   ProjectDeleteResult,
@@ -36,7 +36,7 @@ import {
   GitStatusResult,
 } from './git.js';
 import {
-  Workspace,
+  WorkspaceResult,
   WorkspaceCommitParams,
   WorkspaceCommitResult,
   WorkspaceCreateParams,
@@ -55,14 +55,14 @@ import {
   WorkspaceRebaseResult,
 } from './workspace.js';
 import {
-  Execution,
+  ExecutionResult,
   ExecutionIdParams,
   ExecutionListParams,
   ExecutionListResult,
   ExecutionLogsParams,
   ExecutionLogsResult,
   ExecutionStopResult,
-  Session,
+  SessionResult,
   SessionFollowUpParams,
   SessionFollowUpResult,
   SessionIdParams,
@@ -83,7 +83,7 @@ import {
 import { SessionEntriesParams, SessionEntriesResult } from './entries.js';
 import { ApprovalListParams, ApprovalListResult, ApprovalRequestParams, ApprovalRequestResult, ApprovalRespondParams, ApprovalRespondResult } from './approvals.js';
 import { ExecutorListParams, ExecutorListResult } from './executors.js';
-import { Task, TaskCreateParams, TaskDeleteParams, TaskDeleteResult, TaskGetParams, TaskListParams, TaskListResult, TaskUpdateParams } from './task.js';
+import { TaskResult, TaskCreateParams, TaskDeleteParams, TaskDeleteResult, TaskGetParams, TaskListParams, TaskListResult, TaskUpdateParams } from './task.js';
 
 type AnySchema = v.GenericSchema;
 
@@ -139,16 +139,16 @@ export const METHODS = {
 
   'project/create': request({
     params: ProjectCreateParams,
-    result: Project,
+    result: ProjectResult,
     summary: 'Create a project from one or more git repositories',
     emits: ['project/created'],
     errors: ['pathNotFound', 'notAGitRepository', 'alreadyExists'],
   }),
   'project/list': request({ params: ProjectListParams, result: ProjectListResult, summary: 'List projects, oldest first' }),
-  'project/get': request({ params: ProjectGetParams, result: Project, summary: 'Get one project', errors: ['notFound'] }),
+  'project/get': request({ params: ProjectGetParams, result: ProjectResult, summary: 'Get one project', errors: ['notFound'] }),
   'project/update': request({
     params: ProjectUpdateParams,
-    result: Project,
+    result: ProjectResult,
     summary: "Change a project's name, repositories, scripts, copied files or settings; omitted fields keep their value",
     emits: ['project/updated'],
     errors: ['notFound', 'pathNotFound', 'notAGitRepository', 'alreadyExists', 'invalidState'],
@@ -162,12 +162,12 @@ export const METHODS = {
     errors: ['notFound', 'invalidState', 'dirtyWorkingTree'],
   }),
 
-  'task/create': request({ params: TaskCreateParams, result: Task, summary: 'Create a task in `todo`', emits: ['task/created'], errors: ['notFound'] }),
+  'task/create': request({ params: TaskCreateParams, result: TaskResult, summary: 'Create a task in `todo`', emits: ['task/created'], errors: ['notFound'] }),
   'task/list': request({ params: TaskListParams, result: TaskListResult, summary: 'List tasks, oldest first, optionally for one project and some statuses', errors: ['notFound'] }),
-  'task/get': request({ params: TaskGetParams, result: Task, summary: 'Get one task', errors: ['notFound'] }),
+  'task/get': request({ params: TaskGetParams, result: TaskResult, summary: 'Get one task', errors: ['notFound'] }),
   'task/update': request({
     params: TaskUpdateParams,
-    result: Task,
+    result: TaskResult,
     summary: "Change a task's title, description or status (see the status machine); omitted fields keep their value",
     emits: ['task/updated'],
     errors: ['notFound', 'invalidTransition'],
@@ -183,13 +183,13 @@ export const METHODS = {
 
   'workspace/create': request({
     params: WorkspaceCreateParams,
-    result: Workspace,
+    result: WorkspaceResult,
     summary: "Create a workspace for a task: one worktree per project repository on a new branch `<prefix>/<short-id>-<slug>`, with the project's copied files; moves the task to `inProgress`",
     emits: ['workspace/created', 'workspace/updated', 'task/updated'],
     errors: ['notFound', 'branchNotFound', 'invalidRef', 'invalidState', 'lockHeld', 'cancelled'],
   }),
   'workspace/list': request({ params: WorkspaceListParams, result: WorkspaceListResult, summary: 'List workspaces, oldest first, optionally by project, task and state' }),
-  'workspace/get': request({ params: WorkspaceGetParams, result: Workspace, summary: 'Get one workspace', errors: ['notFound'] }),
+  'workspace/get': request({ params: WorkspaceGetParams, result: WorkspaceResult, summary: 'Get one workspace', errors: ['notFound'] }),
   'workspace/delete': request({
     params: WorkspaceDeleteParams,
     result: WorkspaceDeleteResult,
@@ -252,7 +252,7 @@ export const METHODS = {
   }),
   'workspace/archive': request({
     params: WorkspaceArchiveParams,
-    result: Workspace,
+    result: WorkspaceResult,
     summary:
       "Stop the workspace's dev servers, run the archive scripts, and mark it `archived` (its worktrees stay on disk until `workspace/delete`); refused while a session runs in it unless `force` (which stops it first)",
     emits: ['execution/started', 'execution/exited', 'workspace/updated'],
@@ -288,9 +288,9 @@ export const METHODS = {
     errors: ['notFound'],
   }),
   'session/list': request({ params: SessionListParams, result: SessionListResult, summary: 'List sessions, oldest first' }),
-  'session/get': request({ params: SessionIdParams, result: Session, summary: 'Get one session', errors: ['notFound'] }),
+  'session/get': request({ params: SessionIdParams, result: SessionResult, summary: 'Get one session', errors: ['notFound'] }),
   'execution/list': request({ params: ExecutionListParams, result: ExecutionListResult, summary: 'List executions, oldest first' }),
-  'execution/get': request({ params: ExecutionIdParams, result: Execution, summary: 'Get one execution', errors: ['notFound'] }),
+  'execution/get': request({ params: ExecutionIdParams, result: ExecutionResult, summary: 'Get one execution', errors: ['notFound'] }),
   'execution/stop': request({ params: ExecutionIdParams, result: ExecutionStopResult, summary: 'Stop one running process (and its process group)', emits: ['execution/exited'], errors: ['notFound'] }),
   'execution/logs': request({
     params: ExecutionLogsParams,

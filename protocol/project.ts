@@ -88,6 +88,8 @@ export const ProjectDeleteParams = v.strictObject({
 export const ProjectListParams = v.optional(v.nullable(v.strictObject({})));
 export const ProjectListResult = v.strictObject({ projects: v.array(Project) });
 export const ProjectDeleteResult = Ok;
+/** The result of `project/create`, `project/get` and `project/update`: every result names what it holds. */
+export const ProjectResult = v.strictObject({ project: Project });
 
 export type Project = v.InferOutput<typeof Project>;
 export type Repository = v.InferOutput<typeof Repository>;

@@ -50,6 +50,8 @@ export const TaskListParams = v.optional(
 );
 export const TaskListResult = v.strictObject({ tasks: v.array(Task) });
 export const TaskDeleteResult = Ok;
+/** The result of `task/create`, `task/get` and `task/update`. */
+export const TaskResult = v.strictObject({ task: Task });
 
 export type Task = v.InferOutput<typeof Task>;
 export type TaskStatus = v.InferOutput<typeof TaskStatus>;

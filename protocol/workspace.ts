@@ -55,6 +55,8 @@ export const WorkspaceDeleteParams = v.strictObject({
   deleteBranches: v.optional(v.pipe(v.boolean(), v.description("Also delete the workspace's branches")), false),
 });
 export const WorkspaceDeleteResult = v.strictObject({ ok: v.literal(true) });
+/** The result of `workspace/create`, `workspace/get` and `workspace/archive`. */
+export const WorkspaceResult = v.strictObject({ workspace: Workspace });
 
 export const ChangedFile = v.strictObject({
   path: v.string(),

@@ -14,7 +14,7 @@ export async function mergeCommand(options: MergeCommandOptions): Promise<number
   const daemon = startLocalDaemon({ version: options.version, logLevel: options.logLevel, dataDir: options.dataDir });
   try {
     await daemon.initialize({ clientName: 'orchd-cli', approvals: false });
-    const workspace = await daemon.request('workspace/get', { workspaceId: options.workspaceId });
+    const workspace = (await daemon.request('workspace/get', { workspaceId: options.workspaceId })).workspace;
     const strategy = options.strategy ?? 'merge';
     const result = await daemon.request('workspace/merge', { workspaceId: workspace.id, strategy });
     write(describeMerge(workspace, strategy, result));

@@ -66,6 +66,8 @@ Protocol version: **${PROTOCOL_VERSION}** (this build serves clients speaking ${
 4. \`shutdown\` stops everything orchd started and closes the database; afterwards every request but \`exit\` fails with \`shuttingDown\`.
    \`exit\` ends the process with code 0 after \`shutdown\`, 1 without it.
    stdin closing counts as shutdown (exit code 0). If the \`processId\` given in \`initialize\` dies, orchd notices within about a second and shuts down.
+   A broken stdout or stderr pipe (the host died) never keeps orchd running: it shuts down, and the process ends within the shutdown deadline whatever shutdown does.
+   SIGTERM, SIGINT and SIGHUP shut down cleanly; a second signal during shutdown exits at once.
 
 Data directory precedence: \`initialize.dataDir\`, then \`--data-dir\`, then \`ORCHD_DATA_DIR\`, then \`$XDG_DATA_HOME/orchd\` (\`~/.local/share/orchd\`).
 
@@ -75,9 +77,17 @@ Bad input never kills the daemon and never puts a non-frame byte on stdout.
 - A frame whose body is not JSON, or whose header is malformed, gets a \`-32700\` response with \`id: null\`; orchd resynchronises on the next \`Content-Length\` header.
 - A body that is JSON but not a JSON-RPC message (a batch, a number, a wrong \`jsonrpc\`) gets \`-32600\`.
 - A frame larger than 64 MiB gets \`-32600\` and its body is skipped without being buffered.
+- A request whose \`id\` is \`null\` gets \`-32600\` with \`id: null\` (its sender could not correlate any other answer); a \`$/cancelRequest\` without a string or number \`params.id\` is logged and dropped (notifications are never answered).
 - Unknown methods get \`-32601\`; params that do not match the schema get \`-32602\` with \`data.issues\` (valibot's flattened issues) and \`data.problems\` (one sentence per issue).
 
 Every error carries \`data.kind\`, a stable string to switch on (see Errors below), and a one-sentence message naming the field and the value received.
+
+## Results
+
+Every result is an object whose keys name what it holds, so a later version can add a field beside it without breaking anyone:
+one entity under its own name (\`project/create\`, \`project/get\` and \`project/update\` return \`{project}\`; likewise \`{task}\`, \`{workspace}\`, \`{session}\`, \`{execution}\`, \`{approval}\`),
+a list under the plural (\`{projects}\`, \`{tasks}\`, ...), and a deletion \`{ok: true}\`.
+Expected outcomes that are not failures (a merge conflict, nothing to commit) are typed results, not errors.
 
 ## Cancellation and progress
 

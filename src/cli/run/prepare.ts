@@ -35,7 +35,7 @@ export async function findOrCreateProject(daemon: LocalDaemon, repo: string): Pr
     if (project) return { project, created: false };
   }
   // Not a repository (or not found): project/create says so in the protocol's words.
-  const project = await daemon.request('project/create', { name: basename(top ?? path), repositories: [{ path }] });
+  const project = (await daemon.request('project/create', { name: basename(top ?? path), repositories: [{ path }] })).project;
   return { project, created: true };
 }
 
@@ -49,9 +49,9 @@ async function topLevel(path: string): Promise<string | null> {
 
 /** A task for the prompt and its workspace; the task is removed again when the workspace cannot be created. */
 export async function createTaskAndWorkspace(daemon: LocalDaemon, projectId: string, prompt: string, baseBranch: string | undefined): Promise<{ task: Task; workspace: Workspace }> {
-  const task = await daemon.request('task/create', { projectId, title: taskTitle(prompt), description: prompt });
+  const task = (await daemon.request('task/create', { projectId, title: taskTitle(prompt), description: prompt })).task;
   try {
-    const workspace = await daemon.request('workspace/create', { taskId: task.id, ...(baseBranch !== undefined ? { baseBranch } : {}) });
+    const workspace = (await daemon.request('workspace/create', { taskId: task.id, ...(baseBranch !== undefined ? { baseBranch } : {}) })).workspace;
     return { task, workspace };
   } catch (error) {
     await daemon.request('task/delete', { taskId: task.id }).catch(() => {});

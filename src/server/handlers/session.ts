@@ -26,13 +26,13 @@ export const sessionHandlers: Pick<Handlers, Methods> = {
   'session/queue': (params, { engine }) => sessionQueue(engine, params),
   'session/stop': (params, { engine }) => stopSession(engine, params.sessionId),
   'session/list': async (params, { engine }) => ({ sessions: await listSessions(engine, params?.workspaceId) }),
-  'session/get': (params, { engine }) => getSession(engine, params.sessionId),
+  'session/get': async (params, { engine }) => ({ session: await getSession(engine, params.sessionId) }),
   'session/entries': (params, { engine }) => sessionEntries(engine, params),
   'execution/list': async (params, { engine }) => ({ executions: await listExecutions(engine, { workspaceId: params?.workspaceId, sessionId: params?.sessionId, status: params?.status }) }),
   'execution/get': async (params, { engine }) => {
     const execution = await loadExecution(engine.store.db, params.executionId);
     if (!execution) throw OrchdError.notFound('execution', params.executionId);
-    return execution;
+    return { execution };
   },
   'execution/stop': (params, { engine }) => stopExecution(engine, params.executionId, 'stopped by request'),
   'execution/logs': (params, { engine }) => readExecutionLogs(engine, params),

@@ -16,9 +16,9 @@ type WorkspaceMethods =
   | 'workspace/diskUsage';
 
 export const workspaceHandlers: Pick<Handlers, WorkspaceMethods> = {
-  'workspace/create': (params, { engine, signal, progress }) => createWorkspace(engine, params, { signal, progress }),
+  'workspace/create': async (params, { engine, signal, progress }) => ({ workspace: await createWorkspace(engine, params, { signal, progress }) }),
   'workspace/list': async (params, { engine }) => ({ workspaces: await listWorkspaces(engine, { projectId: params?.projectId, taskId: params?.taskId, states: params?.states }) }),
-  'workspace/get': (params, { engine }) => getWorkspace(engine, params.workspaceId),
+  'workspace/get': async (params, { engine }) => ({ workspace: await getWorkspace(engine, params.workspaceId) }),
   'workspace/delete': async (params, { engine }) => {
     await deleteWorkspace(engine, params);
     return { ok: true };
@@ -34,5 +34,5 @@ export const workspaceControlHandlers: Pick<Handlers, 'workspace/stop' | 'worksp
   'workspace/stop': (params, { engine }) => stopWorkspace(engine, params),
   'workspace/runScript': (params, { engine }) => runWorkspaceScript(engine, params),
   'workspace/reset': (params, { engine }) => resetWorkspace(engine, params),
-  'workspace/archive': (params, { engine }) => archiveWorkspace(engine, params),
+  'workspace/archive': async (params, { engine }) => ({ workspace: await archiveWorkspace(engine, params) }),
 };
