@@ -4,7 +4,8 @@
 import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
-const CONTENT_LENGTH = Buffer.from('Content-Length:');
+/** Header names are case-insensitive: resynchronisation looks for this in an ASCII-lowercased copy. */
+const CONTENT_LENGTH = Buffer.from('content-length:');
 const MAX_HEADER_BYTES = 8192;
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -50,6 +51,11 @@ class ByteQueue {
   indexOf(needle: Buffer, from = 0): number {
     const at = this.buffer.subarray(this.start, this.end).indexOf(needle, from);
     return at;
+  }
+
+  /** Where a `Content-Length:` header name starts at or after `from`, in any letter case; -1 when none. */
+  indexOfContentLength(from: number): number {
+    return indexOfContentLength(this.buffer.subarray(this.start, this.end), from);
   }
 
   peek(length: number): Buffer {
@@ -166,7 +172,7 @@ export class FrameReader extends AbstractMessageReader {
    */
   private resync(message: string, headerEnd = -1): boolean {
     this.options.onBadFrame({ kind: 'parseError', message, id: null, reply: true });
-    const next = this.queue.indexOf(CONTENT_LENGTH, 1);
+    const next = this.queue.indexOfContentLength(1);
     if (next > 0 && (headerEnd < 0 || next < headerEnd + HEADER_END.length)) {
       this.queue.consume(next);
       return true;
@@ -214,12 +220,26 @@ export class FrameReader extends AbstractMessageReader {
 
 /** Where the next frame may start inside a body that did not parse: a whole `Content-Length:`, or one cut off at the end. */
 export function nextHeaderOffset(body: Buffer): number {
-  const inner = body.indexOf(CONTENT_LENGTH, 1);
+  const inner = indexOfContentLength(body, 1);
   if (inner > 0) return inner;
   for (let k = Math.min(CONTENT_LENGTH.length - 1, body.length - 1); k > 0; k--) {
-    if (body.subarray(body.length - k).equals(CONTENT_LENGTH.subarray(0, k))) return body.length - k;
+    if (asciiLower(body.subarray(body.length - k)).equals(CONTENT_LENGTH.subarray(0, k))) return body.length - k;
   }
   return body.length;
+}
+
+/** `Content-Length:` in any letter case (only bad input is searched this way, so the copy is off the hot path). */
+function indexOfContentLength(bytes: Buffer, from: number): number {
+  return asciiLower(bytes).indexOf(CONTENT_LENGTH, from);
+}
+
+function asciiLower(bytes: Buffer): Buffer {
+  const lower = Buffer.from(bytes);
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower[i]!;
+    if (c >= 0x41 && c <= 0x5a) lower[i] = c + 0x20;
+  }
+  return lower;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -250,7 +270,8 @@ export function messageProblem(value: unknown): string | undefined {
 
 /** Why a `$/cancelRequest` notification cannot be acted on (its `params.id` must name a request), or undefined. */
 export function cancelRequestProblem(message: Record<string, unknown>): string | undefined {
-  if (message.method !== '$/cancelRequest') return undefined;
+  // With an id it is a request (answered like any unknown request); only the notification is acted on.
+  if (message.method !== '$/cancelRequest' || 'id' in message) return undefined;
   const params = message.params;
   const id = isRecord(params) ? params.id : undefined;
   if (typeof id === 'string' || typeof id === 'number') return undefined;

@@ -63,6 +63,12 @@ describe('FrameReader', () => {
       kinds: ['invalidParams', 'invalidParams'],
       ids: [17],
     },
+    {
+      name: 'garbage before a frame whose header is lower-case',
+      input: ['garbage bytes', `content-length: ${Buffer.byteLength(JSON.stringify(ping(18)))}\r\n\r\n${JSON.stringify(ping(18))}`, frame(ping(19))],
+      kinds: ['parseError'],
+      ids: [18, 19],
+    },
     { name: 'oversized frame is skipped without buffering', input: [`Content-Length: 2000\r\n\r\n${'x'.repeat(2000)}`, frame(ping(14))], kinds: ['invalidRequest'], ids: [14] },
   ];
   for (const c of cases) {
@@ -88,6 +94,15 @@ describe('FrameReader', () => {
         ['invalidRequest', null, true],
         ['invalidParams', null, false],
       ],
+    );
+  });
+
+  it('passes a `$/cancelRequest` that carries an id on as a request, whatever its params', () => {
+    const { messages, bad } = read([frame({ jsonrpc: '2.0', id: 16.5, method: '$/cancelRequest' }), frame({ jsonrpc: '2.0', id: 3, method: '$/cancelRequest', params: { id: null } })]);
+    assert.deepEqual(bad, []);
+    assert.deepEqual(
+      messages.map((m) => (m as { id: number }).id),
+      [16.5, 3],
     );
   });
 
