@@ -90,20 +90,28 @@ export function renderChecks(version: string, checks: readonly Check[]): string 
   const width = Math.max(...checks.map((c) => c.name.length));
   const lines = [`orchd ${version}`, ''];
   for (const check of checks) {
-    lines.push(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(width)}  ${check.detail}`);
-    if (!check.ok && check.hint) lines.push(`      ${' '.repeat(width)}  → ${check.hint}`);
+    lines.push(`${check.ok ? (check.warning ? 'WARN' : 'ok  ') : 'FAIL'}  ${check.name.padEnd(width)}  ${check.detail}`);
+    if ((!check.ok || check.warning) && check.hint) lines.push(`      ${' '.repeat(width)}  → ${check.hint}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 const CAPABILITY_NAMES = ['approvals', 'resume', 'fork', 'reset', 'gracefulStop', 'models', 'images', 'mcp'] as const;
 
-/** The agents section: found or not, version, how it is driven, what it can do, and what to install. */
+/** Why an agent is not usable, in a few words: a CLI whose `--version` timed out or failed is found, not missing. */
+function unavailableState(executor: ExecutorInfo): string {
+  if (executor.unavailableReason === 'versionTimedOut') return 'found, but `--version` timed out';
+  if (executor.unavailableReason === 'versionFailed') return 'found, but `--version` failed';
+  return 'not found';
+}
+
+/** The agents section: found or not (or too slow to answer), version, how it is driven, what it can do, and what to
+ * install or check. */
 export function renderExecutors(executors: readonly ExecutorInfo[]): string {
   const width = Math.max(...executors.map((e) => e.id.length));
   const lines = ['', 'agents'];
   for (const executor of executors) {
-    const state = executor.available ? `found ${executor.version ?? ''}`.trim() : 'not found';
+    const state = executor.available ? `found ${executor.version ?? ''}`.trim() : unavailableState(executor);
     const can = CAPABILITY_NAMES.filter((name) => executor.capabilities[name]).join(', ') || 'none';
     lines.push(`${executor.available ? 'ok  ' : '--  '}  ${executor.id.padEnd(width)}  ${state} — ${executor.displayName}`);
     lines.push(`      ${' '.repeat(width)}  ${executor.protocol}; can: ${can}`);

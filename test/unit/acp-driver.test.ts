@@ -4,17 +4,19 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, describe, mock, test } from 'node:test';
 import type { ApprovalAnswer } from '../../protocol/approvals.js';
 import { approvalOptions, createAcpDriver, permissionOutcome, type AcpDriverOptions } from '../../src/executors/acp/driver.js';
 import { ACP_PROTOCOL, acpCommandExecutor } from '../../src/executors/acp/executor.js';
 import { geminiExecutor, geminiMinuteStamp, removeLoadLeftovers, waitOutSessionMinute } from '../../src/executors/gemini.js';
 import type { AgentDriver, ApprovalAsk } from '../../src/executors/types.js';
 import { createAcpNormalizer } from '../../src/normalizers/acp.js';
+import { CHAIN_MS } from '../support/bounds.js';
 import { agentSessionOf, jsonMessages, recordingHooks, replayLog, runDriverTurn, toolCalls, withoutStderr, type AnswerApproval, type RawLine } from '../real-agents/support/driver-turn.js';
 
 const AGENT = join(import.meta.dirname, '..', '..', 'fixtures', 'acp-agent', 'acp-agent.mjs');
-const TURN_TIMEOUT_MS = 15_000;
+/** Deltas of 20 ms in a `[slow]` answer that outlasts a turn's deadline twice over: only a cancel ends it in time. */
+const OUTLASTING_SLOW_DELTAS = Math.ceil((2 * CHAIN_MS) / 20);
 
 const scratch = mkdtempSync(join(tmpdir(), 'orchd-acp-driver-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -44,7 +46,7 @@ async function runTurn(options: TurnOptions): Promise<Turn> {
   const { hooks, asked, warnings } = recordingHooks(options.decide);
   const driver = createAcpDriver({ cwd: options.cwd, prompt: options.prompt, resumeSessionId: options.resume ?? null, hooks, ...options.driver });
   const launch = { argv: [process.execPath, AGENT], env: { ...(process.env as Record<string, string>), ...options.env }, driver };
-  const turn = await runDriverTurn({ name: `Turn \`${options.prompt}\``, launch, cwd: options.cwd, timeoutMs: TURN_TIMEOUT_MS, onStdout: options.onStdout });
+  const turn = await runDriverTurn({ name: `Turn \`${options.prompt}\``, launch, cwd: options.cwd, timeoutMs: CHAIN_MS, onStdout: options.onStdout });
   return { lines: turn.lines, exit: { code: turn.code, signal: turn.signal }, asks: asked, warnings };
 }
 
@@ -210,7 +212,7 @@ describe('ACP driver against the scripted agent', () => {
     let interrupted: boolean | null = null;
     const turn = await runTurn({
       cwd: freshFolder(),
-      prompt: '[slow n=200 ms=20]',
+      prompt: `[slow n=${OUTLASTING_SLOW_DELTAS} ms=20]`,
       onStdout(line, driver) {
         if (interrupted === null && line.includes('slow3 ')) interrupted = driver.interrupt();
       },
@@ -231,7 +233,7 @@ describe('ACP driver against the scripted agent', () => {
       cwd: freshFolder(),
       prompt: '[shell cmd=rm]',
       decide: () => {
-        setTimeout(() => driverRef?.interrupt(), 20);
+        setImmediate(() => driverRef?.interrupt()); // after the driver has recorded the open request
         return new Promise(() => {}); // nobody answers
       },
       onStdout(_line, driver) {
@@ -313,7 +315,7 @@ describe('ACP executors', () => {
     assert.deepEqual(launch.argv, [process.execPath, AGENT, '--x']);
     assert.deepEqual(launch.env, { A: '1' });
     const missing = acpCommandExecutor('nope', ['orchd-no-such-agent', 'acp']);
-    assert.deepEqual(await missing.detect({ PATH: '/nonexistent' }), { available: false, version: null, path: null, hint: 'install `orchd-no-such-agent` or put it on PATH' });
+    assert.deepEqual(await missing.detect({ PATH: '/nonexistent' }), { available: false, version: null, path: null, unavailableReason: 'notFound', hint: 'install `orchd-no-such-agent` or put it on PATH' });
     assert.throws(() => missing.prepare({ cwd: '/w', prompt: 'hi', resumeAgentSessionId: null, env: { PATH: '/nonexistent' }, profile }, hooks), /Expected executor `nope` to be installed/);
   });
 
@@ -321,7 +323,7 @@ describe('ACP executors', () => {
     const cwd = freshFolder();
     const executor = acpCommandExecutor('scripted-acp', [process.execPath, AGENT]);
     const launch = executor.prepare({ cwd, prompt: '[edit path=via.txt content=executor]', resumeAgentSessionId: null, env: { ...process.env } as Record<string, string>, profile }, hooks);
-    const turn = await runDriverTurn({ name: 'the turn through the executor', launch, cwd, timeoutMs: TURN_TIMEOUT_MS });
+    const turn = await runDriverTurn({ name: 'the turn through the executor', launch, cwd, timeoutMs: CHAIN_MS });
     assert.equal(turn.code, 0);
     assert.equal(readFileSync(join(cwd, 'via.txt'), 'utf8'), 'executor');
     assert.equal(replayLog(executor.createNormalizer(), withoutStderr(turn.lines)).unknownLines, 0);
@@ -333,7 +335,7 @@ describe('ACP executors', () => {
     const env = { ORCHD_GEMINI_PATH: fake, PATH: '/nonexistent' };
     assert.deepEqual(await geminiExecutor.detect(env), { available: true, version: '0.61.0', path: fake, hint: null });
     const launch = geminiExecutor.prepare({ cwd: '/w', prompt: 'hi', resumeAgentSessionId: null, env, profile: { ...profile, model: 'gemini-2.5-pro', extraArgs: ['--debug'] } }, hooks);
-    assert.deepEqual(launch.argv, [fake, '--acp', '--model', 'gemini-2.5-pro', '--debug']);
+    assert.deepEqual(launch.argv, [fake, '--acp', '--model=gemini-2.5-pro', '--debug']);
     assert.equal(launch.env.GEMINI_CLI_TRUST_WORKSPACE, 'true');
     assert.equal(geminiExecutor.capabilities.models, true);
     const absent = await geminiExecutor.detect({ PATH: '/nonexistent' });
@@ -375,14 +377,34 @@ describe('Gemini session-file workarounds', () => {
     const at = Date.parse('2026-12-03T07:21:59.900Z');
     const { home } = geminiHome({ [`session-${geminiMinuteStamp(new Date(at))}-0123abcd.jsonl`]: withReply(SESSION) });
     const env = { HOME: home };
-    const timed = async (signal: AbortSignal, now: number) => {
-      const started = performance.now();
-      await waitOutSessionMinute(SESSION, { env, signal }, () => now);
-      return performance.now() - started;
-    };
-    const waited = await timed(new AbortController().signal, at);
-    assert.ok(waited >= 350 && waited < 2000, `waited ${waited} ms for the minute to turn (100 ms + margin)`);
-    assert.ok((await timed(new AbortController().signal, at + 60_000)) < 50, 'a later minute does not wait');
-    assert.ok((await timed(AbortSignal.abort(), at)) < 50, 'an interrupted turn does not wait');
+    // The timers are mocked: the test moves the clock, so what it asserts is how long the wait is, not how fast the
+    // machine is.
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const settled = (signal: AbortSignal, now: number) => {
+        const state = { done: false };
+        void waitOutSessionMinute(SESSION, { env, signal }, () => now).then(() => (state.done = true));
+        return state;
+      };
+      const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+      const waiting = settled(new AbortController().signal, at);
+      await flush();
+      assert.equal(waiting.done, false, 'a load in the session file’s minute waits');
+      mock.timers.tick(100);
+      await flush();
+      assert.equal(waiting.done, false, 'still waiting when the minute turns (a margin for clock skew)');
+      mock.timers.tick(1000);
+      await flush();
+      assert.equal(waiting.done, true, 'done within a second of the minute turning');
+
+      const later = settled(new AbortController().signal, at + 60_000);
+      await flush();
+      assert.equal(later.done, true, 'a later minute does not wait');
+      const interrupted = settled(AbortSignal.abort(), at);
+      await flush();
+      assert.equal(interrupted.done, true, 'an interrupted turn does not wait');
+    } finally {
+      mock.timers.reset();
+    }
   });
 });
