@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Approval } from '../../protocol/approvals.js';
 import { ROOT, spawnOrchd, tempDir, type SpawnedOrchd } from '../support/client.js';
 import { makeRepo } from '../support/repo.js';
+import { CHAIN_MS } from '../support/bounds.js';
 import { waitUntil } from '../support/wait.js';
 
 describe('acp executor with a command line from a profile', () => {
@@ -36,14 +37,14 @@ describe('acp executor with a command line from a profile', () => {
     waitUntil(
       () => orchd.client.events(subscriptionId).filter((e) => e.kind === 'session/updated' && e.sessionId === sessionId && (e.data as any).session.status === 'idle').length >= count,
       'the session to go idle',
-      20_000,
+      CHAIN_MS,
     );
 
   it('runs the profile’s command, asks approvals, edits, and follows up with session/load', async () => {
     const profiles = { scripted: { executor: 'acp', command: [process.execPath, join(ROOT, 'fixtures', 'acp-agent', 'acp-agent.mjs')], env: { ACP_AGENT_STATE: state } } };
-    const project = await orchd.client.request('project/create', { name: 'acp', repositories: [{ path: repo }], settings: { profiles } as never });
-    const task = await orchd.client.request('task/create', { projectId: project.id, title: 'acp' });
-    const ws = await orchd.client.request('workspace/create', { taskId: task.id });
+    const project = (await orchd.client.request('project/create', { name: 'acp', repositories: [{ path: repo }], settings: { profiles } as never })).project;
+    const task = (await orchd.client.request('task/create', { projectId: project.id, title: 'acp' })).task;
+    const ws = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
     const path = ws.repositories[0]!.path;
     const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, profile: 'scripted', prompt: 'Write it [edit path=a.txt content=hello]' });
     assert.equal(session.executor, 'acp');
@@ -70,9 +71,9 @@ describe('acp executor with a command line from a profile', () => {
   });
 
   it('refuses `acp` without a command line, naming the field', async () => {
-    const project = await orchd.client.request('project/create', { name: 'acp-none', repositories: [{ path: repo }] });
-    const task = await orchd.client.request('task/create', { projectId: project.id, title: 'none' });
-    const ws = await orchd.client.request('workspace/create', { taskId: task.id });
+    const project = (await orchd.client.request('project/create', { name: 'acp-none', repositories: [{ path: repo }] })).project;
+    const task = (await orchd.client.request('task/create', { projectId: project.id, title: 'none' })).task;
+    const ws = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
     const failure = await orchd.client.failure('session/start', { workspaceId: ws.id, executor: 'acp', prompt: 'hi' });
     assert.equal(failure.data.kind, 'invalidParams');
     assert.match(failure.message, /`command`/);

@@ -10,6 +10,7 @@ import type { NormalizedEntry } from '../../protocol/entries.js';
 import type { Event } from '../../protocol/events.js';
 import { spawnOrchd, tempDir, type SpawnedOrchd } from '../support/client.js';
 import { makeRepo } from '../support/repo.js';
+import { CHAIN_MS } from '../support/bounds.js';
 import { waitUntil } from '../support/wait.js';
 
 interface Harness {
@@ -33,9 +34,9 @@ async function harness(options: { approvals: boolean; dataDir?: string; agentHom
     asked: [],
     answer: () => ({ decision: 'allowOnce' }),
     async workspace(title, settings) {
-      const project = await orchd.client.request('project/create', { name: title, repositories: [{ path: h.repo }], ...(settings ? { settings: settings as never } : {}) });
-      const task = await orchd.client.request('task/create', { projectId: project.id, title });
-      const ws = await orchd.client.request('workspace/create', { taskId: task.id });
+      const project = (await orchd.client.request('project/create', { name: title, repositories: [{ path: h.repo }], ...(settings ? { settings: settings as never } : {}) })).project;
+      const task = (await orchd.client.request('task/create', { projectId: project.id, title })).task;
+      const ws = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
       return { workspaceId: ws.id, path: ws.repositories[0]!.path };
     },
   };
@@ -51,7 +52,7 @@ async function harness(options: { approvals: boolean; dataDir?: string; agentHom
   return h;
 }
 
-async function finished(h: Harness, sessionId: string, timeoutMs = 20_000): Promise<void> {
+async function finished(h: Harness, sessionId: string, timeoutMs = CHAIN_MS): Promise<void> {
   await waitUntil(() => h.events().some((e) => e.kind === 'session/updated' && e.sessionId === sessionId && (e.data as any).session.status === 'idle'), 'the session to go idle', timeoutMs);
 }
 
@@ -163,7 +164,7 @@ describe('approvals end to end (scripted agent, control protocol)', () => {
     await waitUntil(() => h.asked.length === 1, 'the approval request');
     const { stopped } = await h.orchd.client.request('session/stop', { sessionId: session.id });
     assert.equal(stopped.length, 1);
-    const execution = await h.orchd.client.request('execution/get', { executionId: stopped[0]! });
+    const execution = (await h.orchd.client.request('execution/get', { executionId: stopped[0]! })).execution;
     assert.equal(execution.status, 'killed');
     assert.throws(() => process.kill(-execution.pgid!, 0), 'the process group is gone');
     const { approvals } = await h.orchd.client.request('approval/list', { sessionId: session.id });

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CLI_MS } from '../support/bounds.js';
 import { BIN, spawnOrchd, tempDir } from '../support/client.js';
 
 describe('executor detection', () => {
@@ -34,12 +35,12 @@ describe('executor detection', () => {
 
   it('orchd doctor lists the agents as text and JSON', () => {
     const env = { ...process.env, PATH: `/usr/bin:/bin:${bin}`, ORCHD_CLAUDE_PATH: '' };
-    const text = execFileSync(process.execPath, [BIN, 'doctor'], { env, encoding: 'utf8' });
+    const text = execFileSync(process.execPath, [BIN, 'doctor'], { env, encoding: 'utf8', timeout: CLI_MS });
     assert.match(text, /^agents$/m);
     assert.match(text, /claude-code\s+found 2\.1\.119/);
-    const json = JSON.parse(execFileSync(process.execPath, [BIN, 'doctor', '--json'], { env, encoding: 'utf8' })) as { executors: { id: string; available: boolean }[] };
+    const json = JSON.parse(execFileSync(process.execPath, [BIN, 'doctor', '--json'], { env, encoding: 'utf8', timeout: CLI_MS })) as { executors: { id: string; available: boolean }[] };
     assert.ok(json.executors.some((e) => e.id === 'claude-code' && e.available));
-    const missing = execFileSync(process.execPath, [BIN, 'doctor'], { env: { ...env, PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+    const missing = execFileSync(process.execPath, [BIN, 'doctor'], { env: { ...env, PATH: '/usr/bin:/bin' }, encoding: 'utf8', timeout: CLI_MS });
     assert.match(missing, /claude-code\s+not found/);
     assert.match(missing, /npm install -g @anthropic-ai\/claude-code/);
   });

@@ -6,6 +6,7 @@ import { realpathSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { spawnOrchd, tempDir, type SpawnedOrchd } from '../support/client.js';
 import { makeRepo } from '../support/repo.js';
+import { CHAIN_MS } from '../support/bounds.js';
 import { waitUntil } from '../support/wait.js';
 
 describe('fork and reset (scripted agent)', () => {
@@ -20,7 +21,7 @@ describe('fork and reset (scripted agent)', () => {
     repo = realpathSync(makeRepo({ 'README.md': '# app\n' }));
     await orchd.client.initialize();
     subscriptionId = (await orchd.client.request('events/subscribe', {})).subscriptionId;
-    projectId = (await orchd.client.request('project/create', { name: 'fork', repositories: [{ path: repo }] })).id;
+    projectId = (await orchd.client.request('project/create', { name: 'fork', repositories: [{ path: repo }] })).project.id;
   });
   after(async () => {
     await orchd.close();
@@ -29,11 +30,11 @@ describe('fork and reset (scripted agent)', () => {
   });
 
   const workspace = async (title: string) => {
-    const task = await orchd.client.request('task/create', { projectId, title });
-    return (await orchd.client.request('workspace/create', { taskId: task.id })).id;
+    const task = (await orchd.client.request('task/create', { projectId, title })).task;
+    return (await orchd.client.request('workspace/create', { taskId: task.id })).workspace.id;
   };
   const idleCount = (sessionId: string) => orchd.client.events(subscriptionId).filter((e) => e.kind === 'session/updated' && e.sessionId === sessionId && (e.data as any).session.status === 'idle').length;
-  const runTo = async (sessionId: string, count: number) => waitUntil(() => idleCount(sessionId) >= count, `session ${sessionId} idle ${count} times`, 20_000);
+  const runTo = async (sessionId: string, count: number) => waitUntil(() => idleCount(sessionId) >= count, `session ${sessionId} idle ${count} times`, CHAIN_MS);
   const agentRuns = async (sessionId: string) => (await orchd.client.request('execution/list', { sessionId })).executions.filter((e) => e.runReason === 'codingAgent');
   const outputOf = async (executionId: string) => (await orchd.client.request('execution/logs', { executionId })).chunks.filter((c) => c.stream === 'stdout').map((c) => c.text).join('');
 
@@ -43,7 +44,7 @@ describe('fork and reset (scripted agent)', () => {
     await orchd.client.request('session/followUp', { sessionId: session.id, prompt: 'second prompt' });
     await runTo(session.id, 2);
     const [turn1] = await agentRuns(session.id);
-    const source = await orchd.client.request('session/get', { sessionId: session.id });
+    const source = (await orchd.client.request('session/get', { sessionId: session.id })).session;
 
     const forked = await orchd.client.request('session/start', { workspaceId: await workspace('fork'), executor: 'scripted-agent', forkFrom: { sessionId: session.id, executionId: turn1!.id }, prompt: '@recall' });
     await runTo(forked.session.id, 1);
@@ -53,7 +54,7 @@ describe('fork and reset (scripted agent)', () => {
     const forkOutput = await outputOf(forkRun!.id);
     assert.match(forkOutput, /Earlier you said: first prompt/);
     assert.doesNotMatch(forkOutput, /second prompt/, 'the fork is as of the first turn');
-    const forkSession = await orchd.client.request('session/get', { sessionId: forked.session.id });
+    const forkSession = (await orchd.client.request('session/get', { sessionId: forked.session.id })).session;
     assert.ok(forkSession.agentSessionId && forkSession.agentSessionId !== source.agentSessionId, 'the fork has its own agent session');
 
     await orchd.client.request('session/followUp', { sessionId: session.id, prompt: '@recall', resetTo: turn1!.id });

@@ -10,7 +10,8 @@ import * as pty from 'node-pty';
 import { stripAnsi } from '../../src/cli/run/style.js';
 import { BIN, ROOT, tempDir } from '../support/client.js';
 import { git, makeRepo } from '../support/repo.js';
-import { waitUntil } from '../support/wait.js';
+import { CLI_MS, EVENT_MS } from '../support/bounds.js';
+import { waitUntil, within } from '../support/wait.js';
 
 interface CliResult {
   code: number | null;
@@ -28,7 +29,7 @@ function environment(): Record<string, string> {
 }
 
 /** Run the built CLI as a plain child process (stdin, stdout and stderr are pipes). */
-function orchd(args: string[], timeoutMs = 30_000): Promise<CliResult> {
+function orchd(args: string[], timeoutMs = CLI_MS): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -61,7 +62,7 @@ function orchdInTerminal(args: string[]) {
         .split('\n')
         .map((line) => line.replace(/\r$/, '').split('\r').at(-1)!)
         .join('\n'),
-    async waitFor(text: string, timeoutMs = 20_000) {
+    async waitFor(text: string, timeoutMs = EVENT_MS) {
       await waitUntil(() => this.screen().includes(text) || stripAnsi(output).includes(text), `\`${text}\` in the terminal; it shows:\n${this.screen()}`, timeoutMs);
     },
   };
@@ -154,7 +155,7 @@ describe('orchd run and orchd merge (built binary, scripted agent)', () => {
     const run = orchdInTerminal(['run', '--repo', repo, '--agent', 'scripted-agent', '--data-dir', dataDir, '--permission-mode', 'default', '@bash echo approved > x.txt']);
     await run.waitFor('Allow Bash: echo approved > x.txt? [y]es / [n]o / [a]lways for this session: ');
     run.term.write('y\r');
-    assert.equal(await run.exited, 0, run.screen());
+    assert.equal(await within(run.exited, 'orchd run to exit', CLI_MS), 0, run.screen());
     const screen = run.screen();
     assert.match(screen, /✓ Bash succeeded/);
     assert.match(screen, /orchd merge ws_/);
@@ -165,7 +166,7 @@ describe('orchd run and orchd merge (built binary, scripted agent)', () => {
     const run = orchdInTerminal(['run', '--repo', repo, '--agent', 'scripted-agent', '--data-dir', dataDir, '--permission-mode', 'default', '@bash echo approved > x.txt']);
     await run.waitFor('[a]lways for this session: ');
     run.term.write('n\r');
-    assert.equal(await run.exited, 0, run.screen());
+    assert.equal(await within(run.exited, 'orchd run to exit', CLI_MS), 0, run.screen());
     const screen = run.screen();
     assert.match(screen, /⊘ Bash denied/);
     assert.match(screen, /denied at the terminal/);
@@ -173,10 +174,10 @@ describe('orchd run and orchd merge (built binary, scripted agent)', () => {
   });
 
   it('in a terminal, Ctrl-C stops the agent and still prints the summary (exit 130)', async () => {
-    const run = orchdInTerminal(['run', '--repo', repo, '--agent', 'scripted-agent', '--data-dir', dataDir, 'Wait\n@sleep 30000']);
+    const run = orchdInTerminal(['run', '--repo', repo, '--agent', 'scripted-agent', '--data-dir', dataDir, `Wait\n@sleep ${2 * CLI_MS}`]);
     await run.waitFor('You said: Wait');
     run.term.write('\x03');
-    assert.equal(await run.exited, 130, run.screen());
+    assert.equal(await within(run.exited, 'orchd run to exit', CLI_MS), 130, run.screen());
     const screen = run.screen();
     assert.match(screen, /stopping…/);
     assert.match(screen, /── scripted-agent stopped after .*: stopped at the terminal ──/);

@@ -1,11 +1,12 @@
 // End-to-end: the execution engine over real stdio with the scripted agent (fixtures/fake-agent).
 import assert from 'node:assert/strict';
-import { readFileSync, realpathSync, rmSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Event } from '../../protocol/events.js';
 import { spawnOrchd, tempDir, type SpawnedOrchd } from '../support/client.js';
 import { git, makeRepo } from '../support/repo.js';
+import { CHAIN_MS, EVENT_MS, FLOOD_MS, HEAVY_REQUEST_MS } from '../support/bounds.js';
 import { waitUntil } from '../support/wait.js';
 
 function alive(pid: number): boolean {
@@ -48,9 +49,9 @@ async function setUp(dataDir?: string, env: Record<string, string> = {}): Promis
     subscriptionId: sub.subscriptionId,
     events: () => orchd.client.events(sub.subscriptionId),
     async workspace(title, scripts) {
-      const project = await orchd.client.request('project/create', { name: title, repositories: [{ path: repo }], ...(scripts ? { scripts: scripts as never } : {}) });
-      const task = await orchd.client.request('task/create', { projectId: project.id, title });
-      const ws = await orchd.client.request('workspace/create', { taskId: task.id });
+      const project = (await orchd.client.request('project/create', { name: title, repositories: [{ path: repo }], ...(scripts ? { scripts: scripts as never } : {}) })).project;
+      const task = (await orchd.client.request('task/create', { projectId: project.id, title })).task;
+      const ws = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
       return { workspaceId: ws.id, taskId: task.id, path: ws.repositories[0]!.path };
     },
   };
@@ -62,7 +63,7 @@ async function tearDown(setup: Setup, keepDataDir = false): Promise<void> {
   rmSync(setup.agentHome, { recursive: true, force: true });
 }
 
-function waitForEvent(setup: Setup, match: (e: Event) => boolean, what: string, timeoutMs = 20_000): Promise<Event> {
+function waitForEvent(setup: Setup, match: (e: Event) => boolean, what: string, timeoutMs = CHAIN_MS): Promise<Event> {
   return waitUntil(() => setup.events().some(match), what, timeoutMs).then(() => setup.events().find(match)!);
 }
 
@@ -95,14 +96,14 @@ describe('sessions end to end (scripted agent)', () => {
     assert.equal(readFileSync(join(path, 'hello.txt'), 'utf8'), 'hi there\n');
     assert.match(git(path, 'log', '-1', '--format=%s'), /^Say hi/);
     assert.equal(git(path, 'status', '--porcelain'), '');
-    assert.equal((await setup.orchd.client.request('task/get', { taskId })).status, 'inReview');
+    assert.equal((await setup.orchd.client.request('task/get', { taskId })).task.status, 'inReview');
     const setupLogs = await setup.orchd.client.request('execution/logs', { executionId: executions[0]!.id });
     assert.match(setupLogs.chunks.map((c) => c.text).join(''), new RegExp(`setting up on port \\d+ in ${workspaceId}`));
     assert.equal(setupLogs.done, true);
     const agentLogs = await setup.orchd.client.request('execution/logs', { executionId: agent.id });
     const lines = agentLogs.chunks.filter((c) => c.stream === 'stdout').map((c) => c.text).join('').trim().split('\n');
     assert.ok(lines.every((l) => JSON.parse(l)), 'the raw agent output is intact JSON lines');
-    const finalSession = await setup.orchd.client.request('session/get', { sessionId: session.id });
+    const finalSession = (await setup.orchd.client.request('session/get', { sessionId: session.id })).session;
     assert.equal(finalSession.status, 'idle');
     assert.match(finalSession.agentSessionId ?? '', /^[0-9a-f-]{36}$/);
     // Live events carried the same output.
@@ -122,16 +123,24 @@ describe('sessions end to end (scripted agent)', () => {
 
   it('queues a follow-up sent during a run and starts it afterwards, resuming the agent session', async () => {
     const { workspaceId } = await setup.workspace('Follow');
-    const { session } = await setup.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', prompt: 'first prompt\n@sleep 1500' });
+    // The first turn runs until the test has queued the follow-up: it waits for a file written after that.
+    const release = join(setup.agentHome, 'release-follow');
+    const { session } = await setup.orchd.client.request('session/start', {
+      workspaceId,
+      executor: 'scripted-agent',
+      permissionMode: 'bypassPermissions',
+      prompt: `first prompt\n@bash while [ ! -e ${release} ]; do sleep 0.05; done`,
+    });
     const queued = await setup.orchd.client.request('session/followUp', { sessionId: session.id, prompt: '@recall' });
     assert.equal(queued.queued, true);
     assert.equal((await setup.orchd.client.request('session/queue', { sessionId: session.id })).queuedFollowUp?.prompt, '@recall');
-    await waitUntil(() => setup.events().filter((e) => e.kind === 'notification' && e.sessionId === session.id).length >= 1, 'the chain to finish', 20_000);
+    writeFileSync(release, '');
+    await waitUntil(() => setup.events().filter((e) => e.kind === 'notification' && e.sessionId === session.id).length >= 1, 'the chain to finish', CHAIN_MS);
     const { executions } = await setup.orchd.client.request('execution/list', { sessionId: session.id });
     assert.equal(executions.length, 2);
     const [first, second] = executions;
     assert.equal(second!.action.type === 'agent' && second!.action.followUp, true);
-    const agentSessionId = (await setup.orchd.client.request('session/get', { sessionId: session.id })).agentSessionId;
+    const agentSessionId = (await setup.orchd.client.request('session/get', { sessionId: session.id })).session.agentSessionId;
     assert.equal(second!.action.type === 'agent' && second!.action.resumeAgentSessionId, agentSessionId);
     const logs = await setup.orchd.client.request('execution/logs', { executionId: second!.id });
     assert.match(logs.chunks.map((c) => c.text).join(''), /Earlier you said: first prompt/);
@@ -141,19 +150,19 @@ describe('sessions end to end (scripted agent)', () => {
 
   it('stops an agent that spawned a grandchild: the whole process group dies', async () => {
     const { workspaceId } = await setup.workspace('Stopper');
-    const { session } = await setup.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', permissionMode: 'bypassPermissions', prompt: '@grandchild 300\n@sleep 60000' });
+    const { session } = await setup.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', permissionMode: 'bypassPermissions', prompt: `@grandchild 300\n@sleep ${2 * EVENT_MS}` });
     const output = await waitForEvent(setup, (e) => e.kind === 'execution/output' && e.sessionId === session.id && /started background process \d+/.test((e.data as any).text), 'the grandchild pid');
     const grandchild = Number(/started background process (\d+)/.exec((output.data as any).text)![1]);
-    const execution = await setup.orchd.client.request('execution/get', { executionId: output.executionId! });
+    const execution = (await setup.orchd.client.request('execution/get', { executionId: output.executionId! })).execution;
     assert.ok(alive(grandchild) && alive(execution.pid!));
     const stopped = await setup.orchd.client.request('session/stop', { sessionId: session.id });
     assert.deepEqual(stopped.stopped, [execution.id]);
-    const after = await setup.orchd.client.request('execution/get', { executionId: execution.id });
+    const after = (await setup.orchd.client.request('execution/get', { executionId: execution.id })).execution;
     assert.equal(after.status, 'killed');
     assert.equal(after.reason, 'stopped by request');
     assert.equal(alive(grandchild), false, 'the grandchild is gone');
     assert.equal(groupAlive(execution.pgid!), false, 'nothing is left in the process group');
-    assert.equal((await setup.orchd.client.request('session/get', { sessionId: session.id })).status, 'idle');
+    assert.equal((await setup.orchd.client.request('session/get', { sessionId: session.id })).session.status, 'idle');
   });
 
   it('stops the chain when a setup script fails, and says why', async () => {
@@ -167,7 +176,7 @@ describe('sessions end to end (scripted agent)', () => {
       executions.map((e) => [e.runReason, e.status]),
       [['setupScript', 'failed']],
     );
-    assert.equal((await setup.orchd.client.request('task/get', { taskId })).status, 'inProgress');
+    assert.equal((await setup.orchd.client.request('task/get', { taskId })).task.status, 'inProgress');
     const logs = await setup.orchd.client.request('execution/logs', { executionId: executions[0]!.id });
     assert.deepEqual(
       logs.chunks.map((c) => [c.stream, c.text]),
@@ -189,18 +198,18 @@ describe('sessions end to end (scripted agent)', () => {
         if (match) peakKb = Math.max(peakKb, Number(match[1]));
       }, 20);
       try {
-        await waitForEvent(capped, (e) => e.kind === 'notification' && e.sessionId === session.id, 'the flood to end', 180_000);
+        await waitForEvent(capped, (e) => e.kind === 'notification' && e.sessionId === session.id, 'the flood to end', FLOOD_MS);
       } finally {
         clearInterval(sampler);
       }
       assert.equal(capped.orchd.child.exitCode, null, 'the daemon is still alive');
-      const [agent] = (await capped.orchd.client.request('execution/list', { sessionId: session.id }, 120_000)).executions;
+      const [agent] = (await capped.orchd.client.request('execution/list', { sessionId: session.id }, HEAVY_REQUEST_MS)).executions;
       assert.equal(agent!.status, 'completed');
       let bytes = 0;
       let sinceSeq = 0;
       for (;;) {
         // This client also drains 128 MB of live events on the same pipe, so a page may wait behind them.
-        const page = await capped.orchd.client.request('execution/logs', { executionId: agent!.id, sinceSeq, limit: 2000 }, 120_000);
+        const page = await capped.orchd.client.request('execution/logs', { executionId: agent!.id, sinceSeq, limit: 2000 }, HEAVY_REQUEST_MS);
         for (const chunk of page.chunks) bytes += Buffer.byteLength(chunk.text);
         sinceSeq = page.nextSeq;
         if (!page.chunks.length) break;
@@ -219,10 +228,10 @@ describe('crash recovery (SIGKILL of the daemon mid-run)', () => {
     const first = await setUp(dataDir);
     try {
       const { workspaceId } = await first.workspace('Crashy');
-      const { session } = await first.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', permissionMode: 'bypassPermissions', prompt: 'before the crash\n@grandchild 300\n@sleep 60000' });
+      const { session } = await first.orchd.client.request('session/start', { workspaceId, executor: 'scripted-agent', permissionMode: 'bypassPermissions', prompt: `before the crash\n@grandchild 300\n@sleep ${2 * EVENT_MS}` });
       const output = await waitForEvent(first, (e) => e.kind === 'execution/output' && /started background process \d+/.test((e.data as any).text), 'the grandchild pid');
       const grandchild = Number(/started background process (\d+)/.exec((output.data as any).text)![1]);
-      const execution = await first.orchd.client.request('execution/get', { executionId: output.executionId! });
+      const execution = (await first.orchd.client.request('execution/get', { executionId: output.executionId! })).execution;
       const lastSeqSeen = Math.max(...first.events().map((e) => e.seq));
       first.orchd.child.kill('SIGKILL');
       await first.orchd.exited;
@@ -231,13 +240,13 @@ describe('crash recovery (SIGKILL of the daemon mid-run)', () => {
       const second = spawnOrchd({ dataDir, env: { FAKE_AGENT_HOME: first.agentHome } });
       try {
         await second.client.initialize();
-        const recovered = await second.client.request('execution/get', { executionId: execution.id });
+        const recovered = (await second.client.request('execution/get', { executionId: execution.id })).execution;
         assert.equal(recovered.status, 'killed');
         assert.match(recovered.reason ?? '', /stopped while this ran; its leftover process group was killed/);
         assert.equal(alive(execution.pid!), false);
         assert.equal(alive(grandchild), false);
         assert.equal(groupAlive(execution.pgid!), false);
-        assert.equal((await second.client.request('session/get', { sessionId: session.id })).status, 'idle');
+        assert.equal((await second.client.request('session/get', { sessionId: session.id })).session.status, 'idle');
         // Everything acknowledged before the crash is still there, followed by the recovery events.
         const sub = await second.client.request('events/subscribe', { sinceSeq: 0 });
         const events = await second.client.eventsUpTo(sub.subscriptionId, sub.currentSeq);

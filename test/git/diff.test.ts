@@ -149,13 +149,12 @@ test('1,000 changed files take a constant number of git calls', async (t) => {
   for (let i = 0; i < 300; i++) await write(repo, `new/untracked ${i}.txt`, `u\n`);
 
   const before = gitCallCount();
-  const started = Date.now();
   const changes = await diffWorkingTree(repo);
   const calls = gitCallCount() - before;
   assert.equal(changes.length, 1300);
   assert.ok(changes.filter((c) => c.status === 'modified').every((c) => c.additions === 1 && c.deletions === 0));
+  // What keeps a large diff fast is the number of git processes, not how fast this machine is.
   assert.ok(calls <= 6, `${calls} git calls`);
-  assert.ok(Date.now() - started < 10_000);
 
   const beforeRefs = gitCallCount();
   await git(repo, 'add', '--all');

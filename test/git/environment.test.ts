@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import { resolveEmbeddedGitDir } from 'dugite';
 import { gitFailure, runGit } from '../../src/git/exec.js';
 import { gitBinaryPath, gitInstallation, gitVersion, MINIMUM_GIT_VERSION, versionAtLeast } from '../../src/git/git-environment.js';
+import { EXIT_MS } from '../support/bounds.js';
+import { childPidsRunning, waitUntil, within } from '../support/wait.js';
 import { rejectsKind, tempDir } from './helpers.js';
 
 test('uses the system git when dugite has no embedded git, via per-call env only', async () => {
@@ -58,10 +60,10 @@ test('an aborted signal kills git and rejects with kind cancelled', async (t) =>
   const controller = new AbortController();
   // hash-object --stdin waits for stdin, which stays open: only the abort ends it.
   const pending = runGit(['hash-object', '--stdin'], dir, { signal: controller.signal });
-  setTimeout(() => controller.abort(), 100);
-  const started = Date.now();
-  await rejectsKind(pending, 'cancelled');
-  assert.ok(Date.now() - started < 5000);
+  // Abort once git is running, so the abort has a process to kill.
+  await waitUntil(() => childPidsRunning('hash-object').length > 0, 'git hash-object to start');
+  controller.abort();
+  await within(rejectsKind(pending, 'cancelled'), 'the aborted git to reject', EXIT_MS);
   // Already aborted: git is not started at all.
   await rejectsKind(runGit(['status'], dir, { signal: AbortSignal.abort() }), 'cancelled');
 });

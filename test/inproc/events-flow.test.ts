@@ -31,7 +31,9 @@ describe('event delivery flow control', () => {
       });
       subscription.start();
       await waitUntil(() => received.length === 25, 'the first 25 events');
-      await new Promise((r) => setTimeout(r, 50));
+      // Wake it as a new event would, and let every pending step run: a paused subscription delivers nothing.
+      subscription.wake();
+      await new Promise((r) => setImmediate(r));
       assert.equal(received.length, 25, 'nothing is delivered while paused');
       // More writes while paused go to the log, not to memory.
       for (let i = 0; i < 20; i++) await createTask(engine, { projectId: project.id, title: `late${i}`, description: '' });

@@ -24,7 +24,7 @@ describe('events (in-process)', () => {
     orchd = inProcessOrchd({ events: { ringCapacity: 8, pageSize: 16 } });
     await orchd.client.initialize();
     repo = realpathSync(makeRepo());
-    projectId = (await orchd.client.request('project/create', { name: 'Ev', repositories: [{ path: repo }] })).id;
+    projectId = (await orchd.client.request('project/create', { name: 'Ev', repositories: [{ path: repo }] })).project.id;
   });
   after(async () => {
     await orchd.close();
@@ -41,13 +41,13 @@ describe('events (in-process)', () => {
   });
 
   it('joins catch-up and live delivery with no gap and no duplicate while writes continue', async () => {
-    for (let i = 0; i < 40; i++) await orchd.client.request('task/create', { projectId, title: `before ${i}` });
+    for (let i = 0; i < 40; i++) (await orchd.client.request('task/create', { projectId, title: `before ${i}` })).task;
     const writes = (async () => {
-      for (let i = 0; i < 60; i++) await orchd.client.request('task/create', { projectId, title: `during ${i}` });
+      for (let i = 0; i < 60; i++) (await orchd.client.request('task/create', { projectId, title: `during ${i}` })).task;
     })();
     const sub = await orchd.client.request('events/subscribe', { sinceSeq: 0 });
     await writes;
-    const last = (await orchd.client.request('task/create', { projectId, title: 'last' })).id;
+    const last = (await orchd.client.request('task/create', { projectId, title: 'last' })).task.id;
     const events = await orchd.client.waitFor('events/event', (p) => p.subscriptionId === sub.subscriptionId && p.event.data.task?.id === last).then(() =>
       orchd.client.events(sub.subscriptionId),
     );
@@ -57,12 +57,15 @@ describe('events (in-process)', () => {
   });
 
   it('filters by kind prefix and scope, in the catch-up and the live path alike', async () => {
-    const other = (await orchd.client.request('project/create', { name: 'Other', repositories: [{ path: repo, name: 'again' }] })).id;
+    const other = (await orchd.client.request('project/create', { name: 'Other', repositories: [{ path: repo, name: 'again' }] })).project.id;
     const sub = await orchd.client.request('events/subscribe', { sinceSeq: 0, filter: { kinds: ['task/*'], projectId: other } });
-    const task = await orchd.client.request('task/create', { projectId: other, title: 'mine' });
-    await orchd.client.request('task/create', { projectId, title: 'not mine' });
-    await orchd.client.request('task/update', { taskId: task.id, status: 'inProgress' });
-    const delivered = await waitForCount(() => orchd.client.events(sub.subscriptionId), 2);
+    const task = (await orchd.client.request('task/create', { projectId: other, title: 'mine' })).task;
+    (await orchd.client.request('task/create', { projectId, title: 'not mine' })).task;
+    (await orchd.client.request('task/update', { taskId: task.id, status: 'inProgress' })).task;
+    // A last matching event as a fence: events arrive in seq order, so what came before it is all there will be.
+    const fence = (await orchd.client.request('task/create', { projectId: other, title: 'fence' })).task;
+    await orchd.client.waitFor('events/event', (p) => p.subscriptionId === sub.subscriptionId && p.event.data.task?.id === fence.id);
+    const delivered = orchd.client.events(sub.subscriptionId).slice(0, -1);
     assert.deepEqual(
       delivered.map((e) => e.kind),
       ['task/created', 'task/updated'],
@@ -81,8 +84,8 @@ describe('events (in-process)', () => {
 
   it('delivers live events only when sinceSeq is omitted', async () => {
     const sub = await orchd.client.request('events/subscribe', {});
-    const task = await orchd.client.request('task/create', { projectId, title: 'live' });
-    const [first] = await waitForCount(() => orchd.client.events(sub.subscriptionId), 1);
+    const task = (await orchd.client.request('task/create', { projectId, title: 'live' })).task;
+    const [first] = await waitForCount(() => orchd.client.events(sub.subscriptionId), 1); // the first live event, whatever follows
     assert.equal(first!.seq, sub.currentSeq + 1);
     assert.equal((first!.data as any).task.id, task.id);
   });
@@ -95,9 +98,9 @@ describe('events across a restart', () => {
     try {
       const first = inProcessOrchd({ dataDir });
       await first.client.initialize();
-      const project = await first.client.request('project/create', { name: 'R', repositories: [{ path: repo }] });
+      const project = (await first.client.request('project/create', { name: 'R', repositories: [{ path: repo }] })).project;
       const seen = (await first.client.request('events/subscribe', {})).currentSeq;
-      for (let i = 0; i < 5; i++) await first.client.request('task/create', { projectId: project.id, title: `t${i}` });
+      for (let i = 0; i < 5; i++) (await first.client.request('task/create', { projectId: project.id, title: `t${i}` })).task;
       await first.close();
 
       const second = inProcessOrchd({ dataDir });

@@ -36,10 +36,10 @@ describe('hardening: agent argv and profile secrets (in-process)', () => {
   });
 
   const project = async (name: string, settings?: Record<string, unknown>) =>
-    unwrap(await orchd.client.request('project/create', { name, repositories: [{ path: repo, name: 'app' }], ...(settings ? { settings: settings as never } : {}) }), 'project');
+    unwrap((await orchd.client.request('project/create', { name, repositories: [{ path: repo, name: 'app' }], ...(settings ? { settings: settings as never } : {}) })).project, 'project');
   const workspace = async (projectId: string, title: string) => {
-    const task = unwrap(await orchd.client.request('task/create', { projectId, title }), 'task');
-    return unwrap(await orchd.client.request('workspace/create', { taskId: task.id }), 'workspace');
+    const task = unwrap((await orchd.client.request('task/create', { projectId, title })).task, 'task');
+    return unwrap((await orchd.client.request('workspace/create', { taskId: task.id })).workspace, 'workspace');
   };
   const finished = (sessionId: string, count = 1) =>
     waitUntil(() => events().filter((e) => e.kind === 'notification' && e.sessionId === sessionId).length >= count, `session ${sessionId} to finish ${count} turn(s)`, 30_000);
@@ -107,14 +107,14 @@ describe('hardening: agent argv and profile secrets (in-process)', () => {
     const update = await orchd.client.failure('project/update', { projectId: p.id, settings: { profiles: { fast: { executor: 'acp', command: ['-c', 'evil'] } } } });
     assert.equal(update.data.field, 'settings.profiles.fast.command[0]');
     // Flags in `extraArgs` are the project owner's explicit choice, so they are allowed there.
-    const flags = unwrap(await orchd.client.request('project/update', { projectId: p.id, settings: { profiles: { fast: { executor: 'scripted-agent', extraArgs: ['--effort', 'high'] } } } }), 'project');
+    const flags = unwrap((await orchd.client.request('project/update', { projectId: p.id, settings: { profiles: { fast: { executor: 'scripted-agent', extraArgs: ['--effort', 'high'] } } } })).project, 'project');
     assert.deepEqual(flags.settings.profiles.fast.extraArgs, ['--effort', 'high']);
   });
 
   it('shows profile env values as `***` in results and events, while the agent gets the real value', async () => {
     const created = await project('Secret', { profiles: { keyed: { executor: 'scripted-agent', permissionMode: 'bypassPermissions', env: { SECRET_TOKEN: SECRET, EMPTY_ONE: '' } } } });
     assert.deepEqual(created.settings.profiles.keyed.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
-    const got = unwrap(await orchd.client.request('project/get', { projectId: created.id }), 'project');
+    const got = unwrap((await orchd.client.request('project/get', { projectId: created.id })).project, 'project');
     assert.deepEqual(got.settings.profiles.keyed.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
     const listed = (await orchd.client.request('project/list', {})).projects.find((x: any) => x.id === created.id)!;
     assert.equal((listed.settings.profiles as any).keyed.env.SECRET_TOKEN, '***');
@@ -130,17 +130,17 @@ describe('hardening: agent argv and profile secrets (in-process)', () => {
     await orchd.client.request('session/followUp', { sessionId: session.id, prompt: '@bash printf %s "$SECRET_TOKEN" > seen-2.txt' });
     await finished(session.id, 2);
     assert.equal(readFileSync(join(worktree, 'seen-2.txt'), 'utf8'), SECRET);
-    assert.equal((await orchd.client.request('session/get', { sessionId: session.id })).profile.env.SECRET_TOKEN, '***');
+    assert.equal((await orchd.client.request('session/get', { sessionId: session.id })).session.profile.env.SECRET_TOKEN, '***');
 
     // project/update with the masked settings it was shown keeps the stored value; the agent still gets it.
-    const shown = unwrap(await orchd.client.request('project/get', { projectId: created.id }), 'project');
+    const shown = unwrap((await orchd.client.request('project/get', { projectId: created.id })).project, 'project');
     const updated = unwrap(
-      await orchd.client.request('project/update', { projectId: created.id, settings: { ...shown.settings, profiles: { keyed: { ...shown.settings.profiles.keyed, model: 'fake-model-2' } } } }),
+      (await orchd.client.request('project/update', { projectId: created.id, settings: { ...shown.settings, profiles: { keyed: { ...shown.settings.profiles.keyed, model: 'fake-model-2' } } } })).project,
       'project',
     );
     assert.deepEqual(updated.settings.profiles.keyed.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
     // An update without `settings` keeps them too.
-    await orchd.client.request('project/update', { projectId: created.id, name: 'Secret renamed' });
+    (await orchd.client.request('project/update', { projectId: created.id, name: 'Secret renamed' })).project;
     const ws2 = await workspace(created.id, 'secret again');
     const second = (await orchd.client.request('session/start', { workspaceId: ws2.id, profile: 'keyed', prompt: '@bash printf %s "$SECRET_TOKEN" > seen-3.txt' })).session;
     await finished(second.id);

@@ -44,10 +44,10 @@ describe('hardening: engine semantics (in-process)', () => {
   });
 
   const project = (name: string, scripts?: Record<string, unknown>) =>
-    orchd.client.request('project/create', { name, repositories: [{ path: repo, name: 'app' }], ...(scripts ? { scripts: scripts as never } : {}) });
+    orchd.client.request('project/create', { name, repositories: [{ path: repo, name: 'app' }], ...(scripts ? { scripts: scripts as never } : {}) }).then((r) => r.project);
   const workspaceIn = async (projectId: string, title: string): Promise<Workspace> => {
-    const task = await orchd.client.request('task/create', { projectId, title });
-    return orchd.client.request('workspace/create', { taskId: task.id });
+    const task = (await orchd.client.request('task/create', { projectId, title })).task;
+    return orchd.client.request('workspace/create', { taskId: task.id }).then((r) => r.workspace);
   };
   const workspace = async (title: string, scripts?: Record<string, unknown>) => workspaceIn((await project(title, scripts)).id, title);
   /** Start a session whose agent sleeps, and resolve once its agent process runs. */
@@ -78,12 +78,12 @@ describe('hardening: engine semantics (in-process)', () => {
         assert.equal(failure.data.sessionId, session.id);
         assert.equal(failure.data.workspaceId, ws.id);
       }
-      const after = await orchd.client.request('workspace/get', { workspaceId: ws.id });
+      const after = (await orchd.client.request('workspace/get', { workspaceId: ws.id })).workspace;
       assert.equal(after.state, 'active');
       assert.equal(after.mergedAt, null);
-      assert.equal((await orchd.client.request('task/get', { taskId: ws.taskId })).status, 'inProgress');
+      assert.equal((await orchd.client.request('task/get', { taskId: ws.taskId })).task.status, 'inProgress');
       assert.ok(!events().some((e) => e.kind === 'workspace/merged' && e.workspaceId === ws.id));
-      assert.equal((await orchd.client.request('execution/get', { executionId: execution.id })).status, 'running');
+      assert.equal((await orchd.client.request('execution/get', { executionId: execution.id })).execution.status, 'running');
       assert.ok(existsSync(ws.repositories[0]!.path));
       await orchd.client.request('session/stop', { sessionId: session.id });
     });
@@ -93,8 +93,8 @@ describe('hardening: engine semantics (in-process)', () => {
       const { session, execution } = await sleepingAgent(ws.id, '@sleep 60000\n@edit late.txt never written');
       const result = await orchd.client.request('workspace/merge', { workspaceId: ws.id, force: true });
       assert.equal(result.merged, true);
-      assert.equal((await orchd.client.request('execution/get', { executionId: execution.id })).status, 'killed');
-      assert.equal((await orchd.client.request('session/get', { sessionId: session.id })).status, 'idle');
+      assert.equal((await orchd.client.request('execution/get', { executionId: execution.id })).execution.status, 'killed');
+      assert.equal((await orchd.client.request('session/get', { sessionId: session.id })).session.status, 'idle');
       assert.equal(alive(execution.pid), false, 'the agent process is gone');
       assert.equal(existsSync(join(ws.repositories[0]!.path, 'late.txt')), false);
     });
@@ -119,7 +119,7 @@ describe('hardening: engine semantics (in-process)', () => {
       assert.match(during.message, /to start a session, got `merge` in progress$/);
 
       // The state another orchd process leaves while it merges the workspace.
-      await setWorkspaceState(engine, await orchd.client.request('workspace/get', { workspaceId: ws.id }), 'merging');
+      await setWorkspaceState(engine, (await orchd.client.request('workspace/get', { workspaceId: ws.id })).workspace, 'merging');
       const merging = await orchd.client.failure('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: 'hello' });
       assert.equal(merging.data.kind, 'invalidState');
       assert.equal(merging.data.state, 'merging');
@@ -149,7 +149,7 @@ describe('hardening: engine semantics (in-process)', () => {
       assert.equal(refused.data.sessionId, session.id);
       assert.ok(existsSync(a.path) && existsSync(b.path), 'a refusal removes nothing');
       assert.ok(alive(server.pid), 'a refusal stops nothing');
-      await orchd.client.request('project/get', { projectId: p.id });
+      (await orchd.client.request('project/get', { projectId: p.id })).project;
 
       await orchd.client.request('project/delete', { projectId: p.id, force: true, deleteBranches: true });
       assert.equal(existsSync(a.path), false);
@@ -174,7 +174,7 @@ describe('hardening: engine semantics (in-process)', () => {
       assert.equal(refused.data.kind, 'dirtyWorkingTree');
       assert.equal(refused.data.workspaceId, ws.id);
       assert.ok(existsSync(join(ws.repositories[0]!.path, 'wip.txt')));
-      await orchd.client.request('task/get', { taskId: ws.taskId });
+      (await orchd.client.request('task/get', { taskId: ws.taskId })).task;
 
       await orchd.client.request('task/delete', { taskId: ws.taskId, force: true, deleteBranches: true });
       assert.equal(existsSync(ws.path), false);
@@ -200,7 +200,7 @@ describe('hardening: engine semantics (in-process)', () => {
       for (let round = 0; round < 6; round++) {
         const ws = await workspaceIn(p.id, `ports ${round}`);
         assert.ok(engine.ports.held().has(ws.id), 'a new workspace holds a block');
-        if (round % 2) await orchd.client.request('workspace/archive', { workspaceId: ws.id });
+        if (round % 2) (await orchd.client.request('workspace/archive', { workspaceId: ws.id })).workspace;
         else await orchd.client.request('workspace/delete', { workspaceId: ws.id, deleteBranches: true });
         assert.equal(engine.ports.held().has(ws.id), false, 'its block went back');
       }
@@ -238,10 +238,10 @@ describe('hardening: port blocks across a restart (item 11)', () => {
     try {
       const first = inProcessOrchd({ dataDir });
       await first.client.initialize();
-      const p = await first.client.request('project/create', { name: 'Restart', repositories: [{ path: repo }], scripts: { devServer: { command: 'sleep 300' } } as never });
-      const live = await first.client.request('workspace/create', { taskId: (await first.client.request('task/create', { projectId: p.id, title: 'live' })).id });
-      const archived = await first.client.request('workspace/create', { taskId: (await first.client.request('task/create', { projectId: p.id, title: 'archived' })).id });
-      await first.client.request('workspace/archive', { workspaceId: archived.id });
+      const p = (await first.client.request('project/create', { name: 'Restart', repositories: [{ path: repo }], scripts: { devServer: { command: 'sleep 300' } } as never })).project;
+      const live = (await first.client.request('workspace/create', { taskId: (await first.client.request('task/create', { projectId: p.id, title: 'live' })).task.id })).workspace;
+      const archived = (await first.client.request('workspace/create', { taskId: (await first.client.request('task/create', { projectId: p.id, title: 'archived' })).task.id })).workspace;
+      (await first.client.request('workspace/archive', { workspaceId: archived.id })).workspace;
       await first.close();
 
       const second = inProcessOrchd({ dataDir });

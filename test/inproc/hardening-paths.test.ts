@@ -38,7 +38,7 @@ describe('hardening: repository names and worktree paths', () => {
       assert.equal(failure.code, -32602, `name ${JSON.stringify(name)}: ${failure.message}`);
       assert.match(failure.message, /`repositories\.0\.name`/, failure.message);
     }
-    const project = await orchd.client.request('project/create', { name: 'P', repositories: [{ path: repo, name: 'app.v2_x-y' }] });
+    const project = (await orchd.client.request('project/create', { name: 'P', repositories: [{ path: repo, name: 'app.v2_x-y' }] })).project;
     assert.equal(project.repositories[0]!.name, 'app.v2_x-y');
     const other = repoWith();
     const failure = await orchd.client.failure('project/update', { projectId: project.id, addRepositories: [{ path: other, name: '..' }] });
@@ -52,13 +52,13 @@ describe('hardening: repository names and worktree paths', () => {
     const dashed = makeRepo({ 'a.txt': 'a\n' }, join(parent, '-rf'));
     const dotted = makeRepo({ 'b.txt': 'b\n' }, join(parent, '.foo'));
     const spaced = makeRepo({ 'c.txt': 'c\n' }, join(parent, 'my repo!'));
-    const project = await orchd.client.request('project/create', { name: 'Derived', repositories: [{ path: dashed }, { path: dotted }, { path: spaced }] });
+    const project = (await orchd.client.request('project/create', { name: 'Derived', repositories: [{ path: dashed }, { path: dotted }, { path: spaced }] })).project;
     assert.deepEqual(
       project.repositories.map((r) => r.name),
       ['rf', 'foo', 'my-repo'],
     );
-    const task = await orchd.client.request('task/create', { projectId: project.id, title: 'derived names' });
-    const workspace = await orchd.client.request('workspace/create', { taskId: task.id });
+    const task = (await orchd.client.request('task/create', { projectId: project.id, title: 'derived names' })).task;
+    const workspace = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
     for (const r of workspace.repositories) assert.equal(r.path, join(workspace.path, r.name));
     assert.ok(existsSync(join(workspace.path, 'rf', 'a.txt')));
     assert.ok(existsSync(join(workspace.path, 'foo', 'b.txt')));
@@ -70,15 +70,15 @@ describe('hardening: repository names and worktree paths', () => {
     const same = await orchd.client.failure('project/create', { name: 'P', repositories: [{ path: a, name: 'app' }, { path: b, name: 'App' }] });
     assert.equal(same.data.kind, 'alreadyExists', same.message);
     assert.match(same.message, /`repositories\[1\]\.name`/);
-    const project = await orchd.client.request('project/create', { name: 'P', repositories: [{ path: a, name: 'app' }] });
+    const project = (await orchd.client.request('project/create', { name: 'P', repositories: [{ path: a, name: 'app' }] })).project;
     const added = await orchd.client.failure('project/update', { projectId: project.id, addRepositories: [{ path: b, name: 'APP' }] });
     assert.equal(added.data.kind, 'alreadyExists', added.message);
   });
 
   it('a stored repository named `..` fails workspace/create without touching other workspaces', async () => {
     const repo = repoWith();
-    const project = await orchd.client.request('project/create', { name: 'Legacy', repositories: [{ path: repo, name: 'app' }] });
-    const first = await orchd.client.request('workspace/create', { taskId: (await orchd.client.request('task/create', { projectId: project.id, title: 'keep me' })).id });
+    const project = (await orchd.client.request('project/create', { name: 'Legacy', repositories: [{ path: repo, name: 'app' }] })).project;
+    const first = (await orchd.client.request('workspace/create', { taskId: (await orchd.client.request('task/create', { projectId: project.id, title: 'keep me' })).task.id })).workspace;
     const keptFile = join(first.repositories[0]!.path, 'unsaved.txt');
     writeFileSync(keptFile, 'work in progress\n');
     const root = join(orchd.dataDir, 'worktrees');
@@ -88,7 +88,7 @@ describe('hardening: repository names and worktree paths', () => {
     const engine = orchd.host.engine!;
     for (const badName of ['..', '.', '.git', '-rf']) {
       await engine.store.db.updateTable('repositories').set({ name: badName }).where('project_id', '=', project.id).execute();
-      const task = await orchd.client.request('task/create', { projectId: project.id, title: `bad ${badName}` });
+      const task = (await orchd.client.request('task/create', { projectId: project.id, title: `bad ${badName}` })).task;
       const failure = await orchd.client.failure('workspace/create', { taskId: task.id });
       assert.equal(failure.data.kind, 'pathOutsideWorkspace', `${badName}: ${failure.message}`);
       assert.equal(readFileSync(keptFile, 'utf8'), 'work in progress\n', `the other workspace's unsaved file survives ${badName}`);
@@ -128,8 +128,8 @@ describe('hardening: copyFiles never leaves the repository or the worktree', () 
   });
 
   const workspaceFor = async (repo: string, copyFiles: string[]) => {
-    const project = await orchd.client.request('project/create', { name: 'Copy', repositories: [{ path: repo }], copyFiles });
-    const task = await orchd.client.request('task/create', { projectId: project.id, title: 'copy files' });
+    const project = (await orchd.client.request('project/create', { name: 'Copy', repositories: [{ path: repo }], copyFiles })).project;
+    const task = (await orchd.client.request('task/create', { projectId: project.id, title: 'copy files' })).task;
     return { project, task };
   };
   const worktreesLeft = () => (existsSync(join(orchd.dataDir, 'worktrees')) ? readdirSync(join(orchd.dataDir, 'worktrees')) : []);
@@ -157,7 +157,7 @@ describe('hardening: copyFiles never leaves the repository or the worktree', () 
     }
     // A glob never walks into a linked directory.
     const { task } = await workspaceFor(repo, ['**/*.txt']);
-    const workspace = await orchd.client.request('workspace/create', { taskId: task.id });
+    const workspace = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
     assert.equal(existsSync(join(workspace.repositories[0]!.path, 'ulnk')), false);
   });
 
@@ -186,7 +186,7 @@ describe('hardening: copyFiles never leaves the repository or the worktree', () 
     git(repo, 'add', 'dlnk', 'alnk');
     git(repo, 'commit', '-q', '-m', 'dir links');
     const { task } = await workspaceFor(repo, ['dlnk', 'alnk/']);
-    const workspace = await orchd.client.request('workspace/create', { taskId: task.id });
+    const workspace = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
     const wt = workspace.repositories[0]!.path;
     assert.equal(readlinkSync(join(wt, 'dlnk')), 'sub');
     assert.equal(readFileSync(join(wt, 'dlnk', 'file.txt'), 'utf8'), 'tracked\n');
@@ -207,7 +207,7 @@ describe('hardening: copyFiles never leaves the repository or the worktree', () 
     writeFileSync(join(repo, 'secrets', 'deep', 'key.txt'), 'k\n');
     symlinkSync('key.txt', join(repo, 'secrets', 'deep', 'alias.txt'));
     const { task } = await workspaceFor(repo, ['config/local/dev.env', '.env', 'secrets', 'missing/none.txt']);
-    const workspace = await orchd.client.request('workspace/create', { taskId: task.id });
+    const workspace = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
     const wt = workspace.repositories[0]!.path;
     assert.equal(readFileSync(join(wt, 'config', 'local', 'dev.env'), 'utf8'), 'DEV=1\n');
     assert.ok(lstatSync(join(wt, 'config', 'local')).isDirectory());
@@ -225,7 +225,7 @@ describe('hardening: copyFiles never leaves the repository or the worktree', () 
       assert.equal(failure.data.field, 'copyFiles[1]');
       assert.equal(failure.data.path, pattern);
     }
-    const project = await orchd.client.request('project/create', { name: 'P', repositories: [{ path: repo }] });
+    const project = (await orchd.client.request('project/create', { name: 'P', repositories: [{ path: repo }] })).project;
     const failure = await orchd.client.failure('project/update', { projectId: project.id, copyFiles: ['..'] });
     assert.equal(failure.data.field, 'copyFiles[0]');
   });
@@ -277,7 +277,7 @@ describe('hardening: scripts name known repositories', () => {
       assert.match(failure.message, /`api`, `web`/);
       assert.deepEqual(failure.data.known, ['api', 'web']);
     }
-    const project = await orchd.client.request('project/create', { name: 'S', repositories, scripts: { setup: [{ command: 'true', repository: 'web' }], devServer: { command: 'true', repository: 'api' } } });
+    const project = (await orchd.client.request('project/create', { name: 'S', repositories, scripts: { setup: [{ command: 'true', repository: 'web' }], devServer: { command: 'true', repository: 'api' } } })).project;
     const update = await orchd.client.failure('project/update', { projectId: project.id, scripts: { setup: [{ command: 'true', repository: '../..' }] } });
     assert.equal(update.data.field, 'scripts.setup[0].repository');
     assert.equal(update.data.value, '../..');
@@ -289,7 +289,7 @@ describe('hardening: scripts name known repositories', () => {
     assert.equal(removal.data.field, 'removeRepositoryIds[0]');
     assert.match(removal.message, /`scripts\.setup\[0\]\.repository`/);
     // Allowed when the same update stops naming it.
-    const updated = await orchd.client.request('project/update', { projectId: project.id, removeRepositoryIds: [webId], scripts: { setup: [{ command: 'true' }], devServer: { command: 'true', repository: 'api' } } });
+    const updated = (await orchd.client.request('project/update', { projectId: project.id, removeRepositoryIds: [webId], scripts: { setup: [{ command: 'true' }], devServer: { command: 'true', repository: 'api' } } })).project;
     assert.deepEqual(
       updated.repositories.map((r) => r.name),
       ['api'],
@@ -297,9 +297,9 @@ describe('hardening: scripts name known repositories', () => {
   });
   it('a stored script naming a repository that does not exist fails instead of running in the first one', async () => {
     const api = repoWith();
-    const project = await orchd.client.request('project/create', { name: 'Legacy scripts', repositories: [{ path: api, name: 'api' }] });
-    const task = await orchd.client.request('task/create', { projectId: project.id, title: 'legacy' });
-    const workspace = await orchd.client.request('workspace/create', { taskId: task.id });
+    const project = (await orchd.client.request('project/create', { name: 'Legacy scripts', repositories: [{ path: api, name: 'api' }] })).project;
+    const task = (await orchd.client.request('task/create', { projectId: project.id, title: 'legacy' })).task;
+    const workspace = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
     // A row written before script repositories were checked.
     const marker = join(workspace.repositories[0]!.path, 'ran-here');
     const scripts = { setup: [{ command: `touch ${marker}`, repository: '../..' }], setupMode: 'sequential', cleanup: [], archive: [], devServer: null };

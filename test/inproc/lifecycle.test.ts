@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { frame } from '../support/frames.js';
 import { inProcessOrchd, type InProcessOrchd } from '../support/inproc.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('lifecycle (in-process)', () => {
   let orchd: InProcessOrchd;
@@ -78,7 +79,7 @@ describe('lifecycle (in-process)', () => {
     const failure = await orchd.client.failure('project/list', {});
     assert.equal(failure.data.kind, 'shuttingDown');
     await orchd.client.connection.sendNotification('exit');
-    await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => orchd.exitCodes.length > 0, 'the exit code');
     assert.deepEqual(orchd.exitCodes, [0]);
   });
 });
@@ -89,7 +90,7 @@ describe('exit without shutdown', () => {
     try {
       await orchd.client.initialize();
       await orchd.client.connection.sendNotification('exit');
-      await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(() => orchd.exitCodes.length > 0, 'the exit code');
       assert.deepEqual(orchd.exitCodes, [1]);
     } finally {
       await orchd.close();

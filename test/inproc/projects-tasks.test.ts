@@ -23,14 +23,14 @@ describe('projects and tasks (in-process)', () => {
   });
 
   it('creates a project, storing each repository top level and defaults', async () => {
-    const project = await orchd.client.request('project/create', { name: 'Demo', repositories: [{ path: join(repoA, 'src') }] });
+    const project = (await orchd.client.request('project/create', { name: 'Demo', repositories: [{ path: join(repoA, 'src') }] })).project;
     assert.match(project.id, /^prj_/);
     assert.equal(project.repositories.length, 1);
     assert.equal(project.repositories[0]!.path, repoA);
     assert.equal(project.settings.autoCommit, true);
     assert.equal(project.settings.branchPrefix, 'orchd');
     assert.deepEqual(project.scripts.setup, []);
-    const got = await orchd.client.request('project/get', { projectId: project.id });
+    const got = (await orchd.client.request('project/get', { projectId: project.id })).project;
     assert.deepEqual(got, project);
   });
 
@@ -51,14 +51,14 @@ describe('projects and tasks (in-process)', () => {
   });
 
   it('updates name, repositories, scripts and settings', async () => {
-    const project = await orchd.client.request('project/create', { name: 'Up', repositories: [{ path: repoA }] });
-    const updated = await orchd.client.request('project/update', {
+    const project = (await orchd.client.request('project/create', { name: 'Up', repositories: [{ path: repoA }] })).project;
+    const updated = (await orchd.client.request('project/update', {
       projectId: project.id,
       name: 'Up2',
       addRepositories: [{ path: repoB, name: 'second' }],
       scripts: { setup: [{ command: 'npm ci' }], setupMode: 'parallel', cleanup: [], archive: [], devServer: { command: 'npm run dev' } },
       settings: { autoCommit: false, branchPrefix: 'agents' },
-    });
+    })).project;
     assert.equal(updated.name, 'Up2');
     assert.deepEqual(
       updated.repositories.map((r) => r.name),
@@ -66,7 +66,7 @@ describe('projects and tasks (in-process)', () => {
     );
     assert.equal(updated.settings.autoCommit, false);
     assert.equal(updated.scripts.devServer?.command, 'npm run dev');
-    const removed = await orchd.client.request('project/update', { projectId: project.id, removeRepositoryIds: [project.repositories[0]!.id] });
+    const removed = (await orchd.client.request('project/update', { projectId: project.id, removeRepositoryIds: [project.repositories[0]!.id] })).project;
     assert.deepEqual(
       removed.repositories.map((r) => r.name),
       ['second'],
@@ -76,15 +76,15 @@ describe('projects and tasks (in-process)', () => {
   });
 
   it('runs tasks through the status machine', async () => {
-    const project = await orchd.client.request('project/create', { name: 'Tasks', repositories: [{ path: repoB }] });
-    const task = await orchd.client.request('task/create', { projectId: project.id, title: '  Fix the bug  ', description: 'details' });
+    const project = (await orchd.client.request('project/create', { name: 'Tasks', repositories: [{ path: repoB }] })).project;
+    const task = (await orchd.client.request('task/create', { projectId: project.id, title: '  Fix the bug  ', description: 'details' })).task;
     assert.equal(task.status, 'todo');
     assert.equal(task.title, 'Fix the bug');
     const bad = await orchd.client.failure('task/update', { taskId: task.id, status: 'done' });
     assert.equal(bad.data.kind, 'invalidTransition');
     assert.deepEqual(bad.data.allowed, ['inProgress', 'cancelled']);
     assert.match(bad.message, /`todo`.*`done`/);
-    const moving = await orchd.client.request('task/update', { taskId: task.id, status: 'inProgress' });
+    const moving = (await orchd.client.request('task/update', { taskId: task.id, status: 'inProgress' })).task;
     assert.equal(moving.status, 'inProgress');
     const listed = await orchd.client.request('task/list', { projectId: project.id, status: ['inProgress'] });
     assert.deepEqual(
@@ -105,8 +105,8 @@ describe('projects and tasks (in-process)', () => {
   });
 
   it('deletes a project with its tasks', async () => {
-    const project = await orchd.client.request('project/create', { name: 'Gone', repositories: [{ path: repoB }] });
-    const task = await orchd.client.request('task/create', { projectId: project.id, title: 't' });
+    const project = (await orchd.client.request('project/create', { name: 'Gone', repositories: [{ path: repoB }] })).project;
+    const task = (await orchd.client.request('task/create', { projectId: project.id, title: 't' })).task;
     await orchd.client.request('project/delete', { projectId: project.id });
     assert.equal((await orchd.client.failure('task/get', { taskId: task.id })).data.kind, 'notFound');
     assert.equal((await orchd.client.failure('project/get', { projectId: project.id })).data.kind, 'notFound');

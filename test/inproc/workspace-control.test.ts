@@ -30,9 +30,9 @@ describe('workspace control and chain edge cases (in-process)', () => {
   });
 
   const workspace = async (title: string, scripts?: Record<string, unknown>) => {
-    const project = await orchd.client.request('project/create', { name: title, repositories: [{ path: repo, name: 'app' }], ...(scripts ? { scripts: scripts as never } : {}) });
-    const task = await orchd.client.request('task/create', { projectId: project.id, title });
-    return orchd.client.request('workspace/create', { taskId: task.id });
+    const project = (await orchd.client.request('project/create', { name: title, repositories: [{ path: repo, name: 'app' }], ...(scripts ? { scripts: scripts as never } : {}) })).project;
+    const task = (await orchd.client.request('task/create', { projectId: project.id, title })).task;
+    return orchd.client.request('workspace/create', { taskId: task.id }).then((r) => r.workspace);
   };
   // Finished: its notification was sent and the session is idle again (so workspace operations accept it).
   const finished = (sessionId: string) =>
@@ -88,12 +88,12 @@ describe('workspace control and chain edge cases (in-process)', () => {
     assert.equal(match[1], match[2]);
     assert.deepEqual((await orchd.client.request('workspace/stop', { workspaceId: ws.id })).stopped, []);
     assert.deepEqual((await orchd.client.request('workspace/stop', { workspaceId: ws.id, includeDevServers: true })).stopped, [server.id]);
-    assert.equal((await orchd.client.request('execution/get', { executionId: server.id })).status, 'killed');
+    assert.equal((await orchd.client.request('execution/get', { executionId: server.id })).execution.status, 'killed');
   });
 
   it('archives a workspace: its archive script runs, then the state is archived', async () => {
     const ws = await workspace('Archive me', { archive: [{ command: 'echo archived > ../archived.marker', name: 'mark' }] });
-    const archived = await orchd.client.request('workspace/archive', { workspaceId: ws.id });
+    const archived = (await orchd.client.request('workspace/archive', { workspaceId: ws.id })).workspace;
     assert.equal(archived.state, 'archived');
     assert.ok(archived.archivedAt);
     assert.equal(readFileSync(join(ws.path, 'archived.marker'), 'utf8'), 'archived\n');

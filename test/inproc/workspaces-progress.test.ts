@@ -16,7 +16,7 @@ describe('long workspace operations: progress and cancellation', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 4000; i++) files[`src/dir${i % 40}/file${i}.txt`] = `content ${i}\n`;
     repo = realpathSync(makeRepo(files));
-    projectId = (await orchd.client.request('project/create', { name: 'Big', repositories: [{ path: repo }] })).id;
+    projectId = (await orchd.client.request('project/create', { name: 'Big', repositories: [{ path: repo }] })).project.id;
   });
   after(async () => {
     await orchd.close();
@@ -24,15 +24,15 @@ describe('long workspace operations: progress and cancellation', () => {
   });
 
   it('reports $/progress begin, report and end for a request that carries a progressToken', async () => {
-    const taskId = (await orchd.client.request('task/create', { projectId, title: 'with progress' })).id;
-    await orchd.client.request('workspace/create', { taskId, progressToken: 'p-1' });
-    await new Promise((r) => setTimeout(r, 20));
+    const taskId = (await orchd.client.request('task/create', { projectId, title: 'with progress' })).task.id;
+    (await orchd.client.request('workspace/create', { taskId, progressToken: 'p-1' })).workspace;
+    await orchd.client.waitFor('$/progress', (p) => p.token === 'p-1' && p.value.kind === 'end');
     const values = orchd.client.notifications.filter((n) => n.method === '$/progress' && n.params.token === 'p-1').map((n) => n.params.value.kind);
     assert.deepEqual(values, ['begin', 'report', 'end']);
   });
 
   it('honours $/cancelRequest: the request fails with `cancelled` and leaves no workspace, worktree or branch', async () => {
-    const taskId = (await orchd.client.request('task/create', { projectId, title: 'cancel me' })).id;
+    const taskId = (await orchd.client.request('task/create', { projectId, title: 'cancel me' })).task.id;
     const source = new CancellationTokenSource();
     const pending = orchd.client.connection.sendRequest('workspace/create', { taskId }, source.token);
     setImmediate(() => source.cancel());

@@ -11,7 +11,7 @@ describe('workspaces (in-process, real git)', () => {
   let repo: string;
   let projectId: string;
 
-  const newTask = async (title: string) => (await orchd.client.request('task/create', { projectId, title })).id;
+  const newTask = async (title: string) => (await orchd.client.request('task/create', { projectId, title })).task.id;
   const edit = (workspace: Workspace, file: string, content: string) => writeFileSync(join(workspace.repositories[0]!.path, file), content);
 
   before(async () => {
@@ -19,7 +19,7 @@ describe('workspaces (in-process, real git)', () => {
     await orchd.client.initialize();
     repo = realpathSync(makeRepo({ 'README.md': '# demo\n', 'shared.txt': 'line 1\nline 2\nline 3\n', '.gitignore': '.env\n' }));
     writeFileSync(join(repo, '.env'), 'SECRET=1\n');
-    projectId = (await orchd.client.request('project/create', { name: 'WS', repositories: [{ path: repo }], copyFiles: ['.env', 'missing.txt'] })).id;
+    projectId = (await orchd.client.request('project/create', { name: 'WS', repositories: [{ path: repo }], copyFiles: ['.env', 'missing.txt'] })).project.id;
   });
   after(async () => {
     await orchd.close();
@@ -28,7 +28,7 @@ describe('workspaces (in-process, real git)', () => {
 
   it('creates workspaces in parallel on one repository, each on its own branch, task in progress', async () => {
     const [taskA, taskB] = await Promise.all([newTask('Add feature A'), newTask('Add feature B!')]);
-    const [a, b] = await Promise.all([orchd.client.request('workspace/create', { taskId: taskA }), orchd.client.request('workspace/create', { taskId: taskB })]);
+    const [a, b] = await Promise.all([orchd.client.request('workspace/create', { taskId: taskA }).then((r) => r.workspace), orchd.client.request('workspace/create', { taskId: taskB }).then((r) => r.workspace)]);
     for (const ws of [a, b]) {
       assert.equal(ws.state, 'active');
       assert.match(ws.branch, /^orchd\/[0-9a-z]{8}-add-feature-[ab]$/);
@@ -38,15 +38,15 @@ describe('workspaces (in-process, real git)', () => {
       assert.equal(readFileSync(join(worktree, '.env'), 'utf8'), 'SECRET=1\n', 'configured files are copied');
       assert.equal(ws.repositories[0]!.baseBranch, 'main');
     }
-    assert.equal((await orchd.client.request('task/get', { taskId: taskA })).status, 'inProgress');
+    assert.equal((await orchd.client.request('task/get', { taskId: taskA })).task.status, 'inProgress');
     assert.equal(git(repo, 'branch', '--show-current'), 'main', 'the main checkout is untouched');
     const listed = await orchd.client.request('workspace/list', { projectId });
     assert.ok(listed.workspaces.length >= 2);
   });
 
   it('diffs, commits, merges one cleanly and reports the other as a conflict without touching main', async () => {
-    const a = await orchd.client.request('workspace/create', { taskId: await newTask('Edit top') });
-    const b = await orchd.client.request('workspace/create', { taskId: await newTask('Edit top too') });
+    const a = (await orchd.client.request('workspace/create', { taskId: await newTask('Edit top') })).workspace;
+    const b = (await orchd.client.request('workspace/create', { taskId: await newTask('Edit top too') })).workspace;
     edit(a, 'shared.txt', 'line 1 from A\nline 2\nline 3\n');
     edit(a, 'new-a.txt', 'hello\n');
     edit(b, 'shared.txt', 'line 1 from B\nline 2\nline 3\n');
@@ -77,7 +77,7 @@ describe('workspaces (in-process, real git)', () => {
     assert.notEqual(git(repo, 'rev-parse', 'main'), mainBefore);
     assert.equal(readFileSync(join(repo, 'shared.txt'), 'utf8'), 'line 1 from A\nline 2\nline 3\n', 'the clean main checkout was fast-forwarded');
     assert.equal(git(repo, 'status', '--porcelain', '--untracked-files=no'), '');
-    assert.equal((await orchd.client.request('task/get', { taskId: a.taskId })).status, 'done');
+    assert.equal((await orchd.client.request('task/get', { taskId: a.taskId })).task.status, 'done');
 
     const mainAfterA = git(repo, 'rev-parse', 'main');
     const conflict = await orchd.client.request('workspace/merge', { workspaceId: b.id, strategy: 'merge' });
@@ -85,7 +85,7 @@ describe('workspaces (in-process, real git)', () => {
     if (!conflict.merged) assert.deepEqual(conflict.conflicts[0]!.files, ['shared.txt']);
     assert.equal(git(repo, 'rev-parse', 'main'), mainAfterA, 'a conflicting merge changes nothing');
     assert.equal(git(repo, 'status', '--porcelain', '--untracked-files=no'), '');
-    assert.equal((await orchd.client.request('workspace/get', { workspaceId: b.id })).state, 'active');
+    assert.equal((await orchd.client.request('workspace/get', { workspaceId: b.id })).workspace.state, 'active');
 
     // Rebase b onto the new main: it conflicts too, is aborted, and leaves b's branch as it was.
     const bHead = git(b.repositories[0]!.path, 'rev-parse', 'HEAD');
@@ -96,7 +96,7 @@ describe('workspaces (in-process, real git)', () => {
   });
 
   it('rebases a workspace onto a moved base and merges with a merge commit', async () => {
-    const ws = await orchd.client.request('workspace/create', { taskId: await newTask('Separate file') });
+    const ws = (await orchd.client.request('workspace/create', { taskId: await newTask('Separate file') })).workspace;
     edit(ws, 'separate.txt', 'mine\n');
     await orchd.client.request('workspace/commit', { workspaceId: ws.id, message: 'separate' });
     writeFileSync(join(repo, 'README.md'), '# demo, moved on\n');
@@ -112,7 +112,7 @@ describe('workspaces (in-process, real git)', () => {
   });
 
   it('refuses to delete uncommitted work unless forced; deletes with and without branches', async () => {
-    const keep = await orchd.client.request('workspace/create', { taskId: await newTask('Keep branch') });
+    const keep = (await orchd.client.request('workspace/create', { taskId: await newTask('Keep branch') })).workspace;
     edit(keep, 'wip.txt', 'unsaved\n');
     const refused = await orchd.client.failure('workspace/delete', { workspaceId: keep.id });
     assert.equal(refused.data.kind, 'dirtyWorkingTree');
@@ -121,7 +121,7 @@ describe('workspaces (in-process, real git)', () => {
     assert.equal(existsSync(keep.path), false);
     assert.equal(git(repo, 'branch', '--list', keep.branch), keep.branch, 'branch kept');
 
-    const drop = await orchd.client.request('workspace/create', { taskId: await newTask('Drop branch') });
+    const drop = (await orchd.client.request('workspace/create', { taskId: await newTask('Drop branch') })).workspace;
     await orchd.client.request('workspace/delete', { workspaceId: drop.id, deleteBranches: true });
     assert.equal(git(repo, 'branch', '--list', drop.branch), '');
     assert.equal((await orchd.client.failure('workspace/get', { workspaceId: drop.id })).data.kind, 'notFound');
@@ -143,7 +143,7 @@ describe('workspaces (in-process, real git)', () => {
   });
 
   it('serves git/* for a workspace and for the main checkout', async () => {
-    const ws = await orchd.client.request('workspace/create', { taskId: await newTask('Git views') });
+    const ws = (await orchd.client.request('workspace/create', { taskId: await newTask('Git views') })).workspace;
     edit(ws, 'README.md', '# changed\n');
     const state = await orchd.client.request('git/status', { workspaceId: ws.id });
     assert.equal(state.branch, ws.branch);
@@ -168,10 +168,11 @@ describe('workspaces (in-process, real git)', () => {
 
   it('emits workspace events in order', async () => {
     const sub = await orchd.client.request('events/subscribe', { filter: { kinds: ['workspace/*'] } });
-    const ws = await orchd.client.request('workspace/create', { taskId: await newTask('Evented') });
+    const ws = (await orchd.client.request('workspace/create', { taskId: await newTask('Evented') })).workspace;
     await orchd.client.request('workspace/delete', { workspaceId: ws.id });
     const events = await orchd.client.eventsUpTo(sub.subscriptionId, sub.currentSeq + 1);
-    await new Promise((r) => setTimeout(r, 50));
+    // Events arrive in seq order: once the deletion is in, everything before it is too.
+    await orchd.client.waitFor('events/event', (p) => p.subscriptionId === sub.subscriptionId && p.event.kind === 'workspace/deleted' && p.event.workspaceId === ws.id);
     const kinds = orchd.client
       .events(sub.subscriptionId)
       .filter((e) => e.workspaceId === ws.id)

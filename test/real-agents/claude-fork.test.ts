@@ -2,9 +2,14 @@
 // an earlier turn. What the model is sent on the next turn shows which history the CLI kept.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { AGENT_SUITE_MS } from '../support/bounds.js';
 import { lastSeq, realAgentHarness, type RealAgentHarness } from './support/harness.js';
+import { holdRealAgentSlot } from './support/slot.js';
 
-describe('real Claude Code: fork and reset', { timeout: 600_000 }, () => {
+// Real-agent test files take turns (support/slot.ts), so two heavy CLIs never start at once on a small machine.
+await holdRealAgentSlot();
+
+describe('real Claude Code: fork and reset', { timeout: AGENT_SUITE_MS }, () => {
   let h: RealAgentHarness;
   before(async () => {
     h = await realAgentHarness('claude');
@@ -30,8 +35,8 @@ describe('real Claude Code: fork and reset', { timeout: 600_000 }, () => {
     const forkBody = sentWith(before, 'gamma-fork');
     assert.match(forkBody, /alpha-turn/);
     assert.doesNotMatch(forkBody, /beta-turn/);
-    const forked = await h.orchd.client.request('session/get', { sessionId: fork.session.id });
-    const source = await h.orchd.client.request('session/get', { sessionId: session.id });
+    const forked = (await h.orchd.client.request('session/get', { sessionId: fork.session.id })).session;
+    const source = (await h.orchd.client.request('session/get', { sessionId: session.id })).session;
     assert.ok(forked.agentSessionId && forked.agentSessionId !== source.agentSessionId, 'the fork got its own Claude session id');
 
     before = h.mock.requests.length;

@@ -11,9 +11,14 @@ import type { MockModel } from '../../fixtures/mock-model/server.js';
 import { codexExecutor } from '../../src/executors/codex.js';
 import type { AgentDriver, ApprovalAsk } from '../../src/executors/types.js';
 import type { EntryDraft } from '../../src/normalizers/types.js';
+import { AGENT_EVENT_MS, AGENT_SUITE_MS, AGENT_TURN_MS, OUTLASTING_SLOW_DELTAS } from '../support/bounds.js';
 import { waitUntil } from '../support/wait.js';
 import { openDriverSandbox, recordingHooks, replayLog, runDriverTurn, writeCapture, type AnswerApproval, type DriverSandbox, type RawLine } from './support/driver-turn.js';
 import type { InstalledAgent } from './support/install.js';
+import { holdRealAgentSlot } from './support/slot.js';
+
+// Real-agent test files take turns (support/slot.ts), so two heavy CLIs never start at once on a small machine.
+await holdRealAgentSlot();
 
 interface TurnOptions {
   prompt: string;
@@ -38,8 +43,6 @@ interface TurnResult extends RunningTurn {
   unknownLines: number;
 }
 
-const TURN_TIMEOUT_MS = 90_000;
-
 /** Replay a raw log (stderr included: Codex's normalizer keeps it raw) through a fresh normalizer. */
 const normalize = (lines: RawLine[]) => replayLog(codexExecutor.createNormalizer(), lines);
 
@@ -47,7 +50,7 @@ function tool(entries: EntryDraft[], predicate: (entry: Extract<EntryDraft, { ty
   return entries.find((entry): entry is Extract<EntryDraft, { type: 'toolCall' }> => entry.type === 'toolCall' && predicate(entry));
 }
 
-describe('real codex app-server through the Codex driver', { timeout: 600_000 }, () => {
+describe('real codex app-server through the Codex driver', { timeout: AGENT_SUITE_MS }, () => {
   let sandbox: DriverSandbox | undefined;
   let cli: InstalledAgent;
   let mock: MockModel;
@@ -74,7 +77,7 @@ describe('real codex app-server through the Codex driver', { timeout: 600_000 },
       name: `codex turn \`${name}\``,
       launch,
       cwd: repo,
-      timeoutMs: TURN_TIMEOUT_MS,
+      timeoutMs: AGENT_TURN_MS,
       processGroup: true,
       during: options.during && ((driver, linesSoFar) => options.during!(driver, { lines: linesSoFar, asked, warnings })),
     });
@@ -185,10 +188,10 @@ describe('real codex app-server through the Codex driver', { timeout: 600_000 },
     const requestsBefore = mock.requests.length;
     let interrupted: boolean | null = null;
     const result = await runTurn('interrupt-streaming', {
-      prompt: 'Take your time. [mock:slow n=200 ms=100]',
+      prompt: `Take your time. [mock:slow n=${OUTLASTING_SLOW_DELTAS} ms=100]`,
       during: async (driver, turn) => {
-        await waitUntil(() => mock.requests.slice(requestsBefore).some((r) => r.scenario?.name === 'slow' && r.reply === 'text'), 'the slow answer to start streaming', 60_000);
-        await waitUntil(() => turn.lines.some((l) => l.line.includes('item/agentMessage/delta')), 'the first streamed delta', 30_000);
+        await waitUntil(() => mock.requests.slice(requestsBefore).some((r) => r.scenario?.name === 'slow' && r.reply === 'text'), 'the slow answer to start streaming', AGENT_EVENT_MS);
+        await waitUntil(() => turn.lines.some((l) => l.line.includes('item/agentMessage/delta')), 'the first streamed delta', AGENT_EVENT_MS);
         interrupted = driver.interrupt();
       },
     });
@@ -217,7 +220,7 @@ describe('real codex app-server through the Codex driver', { timeout: 600_000 },
           });
         }),
       during: async (driver, turn) => {
-        await waitUntil(() => turn.asked.length === 1, 'the approval request', 60_000);
+        await waitUntil(() => turn.asked.length === 1, 'the approval request', AGENT_EVENT_MS);
         interrupted = driver.interrupt();
       },
     });

@@ -4,10 +4,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { AGENT_SUITE_MS } from '../support/bounds.js';
 import { git } from '../support/repo.js';
 import { lastSeq, realAgentHarness, type RealAgentHarness } from './support/harness.js';
+import { holdRealAgentSlot } from './support/slot.js';
 
-describe('real Codex through codex exec --json', { timeout: 600_000 }, () => {
+// Real-agent test files take turns (support/slot.ts), so two heavy CLIs never start at once on a small machine.
+await holdRealAgentSlot();
+
+describe('real Codex through codex exec --json', { timeout: AGENT_SUITE_MS }, () => {
   let h: RealAgentHarness;
   before(async () => {
     h = await realAgentHarness('codex');
@@ -25,7 +30,7 @@ describe('real Codex through codex exec --json', { timeout: 600_000 }, () => {
     assert.ok(tools.some((t) => t.type === 'toolCall' && t.kind === 'command' && t.status === 'succeeded'), JSON.stringify(tools));
     assert.ok(entries.some((e) => e.entry.type === 'assistantMessage' && e.entry.text.includes('done')));
     assert.ok(unknownLines <= 2, `only Codex's stderr warnings are unknown, got ${unknownLines}`);
-    const thread = (await h.orchd.client.request('session/get', { sessionId: session.id })).agentSessionId;
+    const thread = (await h.orchd.client.request('session/get', { sessionId: session.id })).session.agentSessionId;
     assert.ok(thread, 'the thread id was recorded');
     assert.equal(h.asked.length, 0, 'exec never asks');
 

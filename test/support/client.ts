@@ -16,6 +16,7 @@ import {
 import type { ClientRequestName, ParamsOf, ResultOf } from '../../protocol/methods.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Event } from '../../protocol/events.js';
+import { EVENT_MS, REQUEST_MS } from './bounds.js';
 import { frameCheck, type FrameCheck } from './frames.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,12 +52,12 @@ export class TestClient {
   }
 
   /** Send a request; rejects with the RPC error, or with a timeout naming the method. */
-  async request<K extends ClientRequestName>(method: K, params?: ParamsOf<K> | Record<string, unknown> | null, timeoutMs = 15_000): Promise<ResultOf<K>> {
+  async request<K extends ClientRequestName>(method: K, params?: ParamsOf<K> | Record<string, unknown> | null, timeoutMs = REQUEST_MS): Promise<ResultOf<K>> {
     return this.raw(method, params, timeoutMs) as Promise<ResultOf<K>>;
   }
 
   /** Send any method name with any params. */
-  async raw(method: string, params?: unknown, timeoutMs = 15_000): Promise<unknown> {
+  async raw(method: string, params?: unknown, timeoutMs = REQUEST_MS): Promise<unknown> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`request \`${method}\` timed out after ${timeoutMs} ms\n${this.describe()}`)), timeoutMs);
@@ -81,7 +82,7 @@ export class TestClient {
   }
 
   /** Wait for a notification that matches. */
-  waitFor(method: string, match: (params: any) => boolean = () => true, timeoutMs = 15_000): Promise<any> {
+  waitFor(method: string, match: (params: any) => boolean = () => true, timeoutMs = EVENT_MS): Promise<any> {
     const seen = this.notifications.find((n) => n.method === method && match(n.params));
     if (seen) return Promise.resolve(seen.params);
     return new Promise((resolve, reject) => {
@@ -102,7 +103,7 @@ export class TestClient {
   }
 
   /** Wait until the subscription has delivered an event with seq >= `seq`. */
-  async eventsUpTo(subscriptionId: string, seq: number, timeoutMs = 15_000): Promise<Event[]> {
+  async eventsUpTo(subscriptionId: string, seq: number, timeoutMs = EVENT_MS): Promise<Event[]> {
     await this.waitFor('events/event', (p) => p.subscriptionId === subscriptionId && p.event.seq >= seq, timeoutMs);
     return this.events(subscriptionId);
   }
@@ -169,7 +170,7 @@ export function spawnOrchd(options: { dataDir?: string; args?: string[]; env?: R
     async close(closeOptions = {}) {
       if (child.exitCode === null && child.signalCode === null) {
         try {
-          await client.request('shutdown', undefined, 10_000);
+          await client.request('shutdown', undefined, REQUEST_MS);
           void connection.sendNotification('exit');
         } catch {
           child.kill('SIGKILL');

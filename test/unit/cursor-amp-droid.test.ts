@@ -19,6 +19,7 @@ import { createCursorNormalizer } from '../../src/normalizers/cursor-stream-json
 import { createDroidNormalizer } from '../../src/normalizers/droid-stream-json.js';
 import type { EntryDraft, Normalizer, RawStream } from '../../src/normalizers/types.js';
 import { ROOT } from '../support/client.js';
+import { EVENT_MS } from '../support/bounds.js';
 
 type Line = { line: string; stream: RawStream };
 type Entry<T extends EntryDraft['type']> = Extract<EntryDraft, { type: T }>;
@@ -376,8 +377,8 @@ describe('executors against a spawned stand-in CLI', () => {
         } catch {
           // gone
         }
-        reject(new Error(`${executor.id} stand-in did not exit within 10 s (is stdin closed?); ${log.filter((l) => l.stream === 'stdout').length} stdout lines so far`));
-      }, 10_000);
+        reject(new Error(`${executor.id} stand-in did not exit within ${EVENT_MS} ms (is stdin closed?); ${log.filter((l) => l.stream === 'stdout').length} stdout lines so far`));
+      }, EVENT_MS);
     });
     const code = await Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
     await Promise.all([stdoutDone, stderrDone]);

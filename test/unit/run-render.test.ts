@@ -332,7 +332,8 @@ describe('approvals at the terminal', () => {
     const first = prompter.answer(approval('1'), new AbortController().signal);
     const second = prompter.answer(approval('2'), settledElsewhere.signal);
     const third = prompter.answer(approval('3'), new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 10));
+    // Every promise step the prompter could take without an answer has run once the event loop turns.
+    await new Promise((r) => setImmediate(r));
     assert.equal(asked.length, 1, 'only the first question is open');
     settledElsewhere.abort();
     release();

@@ -17,6 +17,7 @@ import type { AgentDriver, AgentHooks, AgentLaunch, ApprovalAsk } from '../../..
 import type { EntryDraft, Normalizer, RawStream } from '../../../src/normalizers/types.js';
 import { tempDir } from '../../support/client.js';
 import { makeRepo } from '../../support/repo.js';
+import { EXIT_MS } from '../../support/bounds.js';
 import { waitUntil } from '../../support/wait.js';
 import { ensureAgentCli, type AgentId, type InstalledAgent } from './install.js';
 import { agentEnvironment } from './isolation.js';
@@ -148,7 +149,7 @@ export function processGroupAlive(pgid: number): boolean {
 }
 
 /** Resolve once the process group `pgid` is gone; `what` names it in the timeout error. */
-export async function waitForProcessGroupExit(pgid: number, what: string, timeoutMs = 5000): Promise<void> {
+export async function waitForProcessGroupExit(pgid: number, what: string, timeoutMs = EXIT_MS): Promise<void> {
   await waitUntil(() => !processGroupAlive(pgid), `${what} (process group ${pgid}) to be gone`, timeoutMs);
 }
 

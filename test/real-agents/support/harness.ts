@@ -8,6 +8,7 @@ import type { Event } from '../../../protocol/events.js';
 import { startMockModel, type MockModel } from '../../../fixtures/mock-model/server.js';
 import { spawnOrchd, tempDir, type SpawnedOrchd } from '../../support/client.js';
 import { makeRepo } from '../../support/repo.js';
+import { AGENT_SESSION_MS } from '../../support/bounds.js';
 import { waitUntil } from '../../support/wait.js';
 import { ensureAgentCli, type AgentId, type InstalledAgent } from './install.js';
 import { agentEnvironment } from './isolation.js';
@@ -56,12 +57,12 @@ export async function realAgentHarness(id: AgentId): Promise<RealAgentHarness> {
     answer: () => ({ decision: 'allowOnce' }),
     events: () => events(),
     async workspace(title, scripts) {
-      const project = await orchd.client.request('project/create', { name: title, repositories: [{ path: repo }], ...(scripts ? { scripts: scripts as never } : {}) });
-      const task = await orchd.client.request('task/create', { projectId: project.id, title });
-      const ws = await orchd.client.request('workspace/create', { taskId: task.id });
+      const project = (await orchd.client.request('project/create', { name: title, repositories: [{ path: repo }], ...(scripts ? { scripts: scripts as never } : {}) })).project;
+      const task = (await orchd.client.request('task/create', { projectId: project.id, title })).task;
+      const ws = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
       return { workspaceId: ws.id, taskId: task.id, path: ws.repositories[0]!.path };
     },
-    async idle(sessionId, afterSeq = 0, timeoutMs = 120_000) {
+    async idle(sessionId, afterSeq = 0, timeoutMs = AGENT_SESSION_MS) {
       await waitUntil(
         () => events().some((e) => e.seq > afterSeq && e.kind === 'session/updated' && e.sessionId === sessionId && (e.data as { session: { status: string } }).session.status === 'idle'),
         `session ${sessionId} to go idle`,

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { AGENT_EVENT_MS, INSTALL_MS } from '../../support/bounds.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -41,9 +42,14 @@ export interface InstalledAgent {
 }
 
 const MARKER = '.installed';
-/** A lock older than this is taken over: an npm install of the largest CLI takes about a minute here. */
-const STALE_LOCK_MS = 10 * 60_000;
-const INSTALL_TIMEOUT_MS = 15 * 60_000;
+/** An install may take this long (an npm install of the largest CLI takes about a minute on an idle machine); a lock
+ * older than that is taken over, since its owner has given up by then. */
+const INSTALL_TIMEOUT_MS = INSTALL_MS;
+const STALE_LOCK_MS = INSTALL_MS;
+/** A lock without an owner file this old was left by a process that died between mkdir and write. */
+const ORPHAN_LOCK_MS = 30_000;
+/** How often a waiting process looks at the lock again (the cost of a look, not a deadline). */
+const LOCK_POLL_MS = 500;
 
 /** Where installs live: $ORCHD_AGENT_CACHE, else ~/.cache/orchd/agents. */
 export function agentCacheDir(): string {
@@ -106,7 +112,7 @@ async function probeVersion(bin: string, dir: string): Promise<string> {
   mkdirSync(home, { recursive: true });
   const env = { PATH: [dirname(process.execPath), process.env.PATH ?? ''].join(':'), HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local', 'share'), XDG_CACHE_HOME: join(home, '.cache'), XDG_STATE_HOME: join(home, '.local', 'state'), CLAUDE_CONFIG_DIR: join(home, '.claude'), CODEX_HOME: join(home, '.codex') };
   try {
-    const { stdout } = await execFileAsync(bin, ['--version'], { env, timeout: 60_000 });
+    const { stdout } = await execFileAsync(bin, ['--version'], { env, timeout: AGENT_EVENT_MS });
     return stdout.trim();
   } catch (error) {
     const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`.trim();
@@ -132,7 +138,7 @@ async function withLock<T>(lockDir: string, body: () => Promise<T>): Promise<T> 
         continue;
       }
       if (Date.now() > deadline) throw new Error(`Timed out waiting for the install lock \`${lockDir}\``);
-      await sleep(500);
+      await sleep(LOCK_POLL_MS);
     }
   }
   try {
@@ -150,7 +156,7 @@ function isStale(lockDir: string): boolean {
   } catch {
     // No owner file yet: the owner is between mkdir and write, unless the lock dir itself is old.
     try {
-      return Date.now() - statSync(lockDir).mtimeMs > 30_000;
+      return Date.now() - statSync(lockDir).mtimeMs > ORPHAN_LOCK_MS;
     } catch {
       return false; // the lock vanished: retry
     }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { AGENT_EVENT_MS, AGENT_SUITE_MS, OUTLASTING_SLOW_DELTAS } from '../../support/bounds.js';
 import { git } from '../../support/repo.js';
 import { waitUntil } from '../../support/wait.js';
 import type { AgentId } from './install.js';
@@ -24,7 +25,7 @@ export interface RealAgentSuite {
 }
 
 export function describeRealAgent(suite: RealAgentSuite): void {
-  describe(`real ${suite.executor} through orchd`, { timeout: 900_000 }, () => {
+  describe(`real ${suite.executor} through orchd`, { timeout: AGENT_SUITE_MS }, () => {
     let h: RealAgentHarness;
     const mode = suite.askingMode ? { permissionMode: suite.askingMode } : {};
     before(async () => {
@@ -57,12 +58,12 @@ export function describeRealAgent(suite: RealAgentSuite): void {
       assert.match(h.asked[0]!.tool, suite.editTool);
       assert.match(git(path, 'log', '-1', '--format=%s'), /^Create the greeting file/, 'auto-committed');
       assert.equal(git(path, 'status', '--porcelain'), '');
-      assert.equal((await h.orchd.client.request('task/get', { taskId })).status, 'inReview');
+      assert.equal((await h.orchd.client.request('task/get', { taskId })).task.status, 'inReview');
       const entries = await h.entries(session.id);
       const edit = entries.find((e) => e.type === 'toolCall' && e.kind === suite.editKind && e.status === 'succeeded');
       assert.ok(edit, `a succeeded ${suite.editKind} tool call: ${JSON.stringify(entries.filter((e) => e.type === 'toolCall'))}`);
       assert.ok(entries.some((e) => e.type === 'assistantMessage' && e.text.includes('done')), 'the final answer is an assistant message');
-      const agentSessionId = (await h.orchd.client.request('session/get', { sessionId: session.id })).agentSessionId;
+      const agentSessionId = (await h.orchd.client.request('session/get', { sessionId: session.id })).session.agentSessionId;
       assert.ok(agentSessionId, 'the agent session id was recorded');
 
       h.answer = () => ({ decision: 'deny', reason: 'not this one' });
@@ -92,11 +93,11 @@ export function describeRealAgent(suite: RealAgentSuite): void {
 
     it('stops mid-turn: the agent is interrupted and no process is left', async () => {
       const { workspaceId } = await h.workspace('Slow');
-      const { session } = await h.orchd.client.request('session/start', { workspaceId, executor: suite.executor, prompt: 'Take your time. [mock:slow n=300 ms=100]' });
-      await waitUntil(() => h.mock.requests.some((r) => JSON.stringify(r.body ?? null).includes('Take your time')), 'the agent to call the model', 120_000);
-      const { stopped } = await h.orchd.client.request('session/stop', { sessionId: session.id }, 60_000);
+      const { session } = await h.orchd.client.request('session/start', { workspaceId, executor: suite.executor, prompt: `Take your time. [mock:slow n=${OUTLASTING_SLOW_DELTAS} ms=100]` });
+      await waitUntil(() => h.mock.requests.some((r) => JSON.stringify(r.body ?? null).includes('Take your time')), 'the agent to call the model', AGENT_EVENT_MS);
+      const { stopped } = await h.orchd.client.request('session/stop', { sessionId: session.id }, AGENT_EVENT_MS);
       assert.equal(stopped.length, 1);
-      const execution = await h.orchd.client.request('execution/get', { executionId: stopped[0]! });
+      const execution = (await h.orchd.client.request('execution/get', { executionId: stopped[0]! })).execution;
       assert.equal(execution.status, 'killed');
       assert.throws(() => process.kill(-execution.pgid!, 0), 'the process group is gone');
     });
