@@ -99,7 +99,15 @@ export async function runCrashRound(options: CrashRoundOptions): Promise<CrashRo
       // A grandchild that outlives the daemon unless recovery kills the group, then output until killed.
       await first.request('session/start', { workspaceId: workspace.id, executor: 'scripted-agent', permissionMode: 'bypassPermissions', prompt: `@grandchild 600\n@flood 100000` });
     }
-    await until(() => grandchildren >= options.agents, `${options.agents} agents to start their grandchild`, ROUND_STEP_BOUND_MS, first);
+    // Counted in /proc, not from the event stream: with every agent flooding, the later agents' first lines queue behind
+    // the earlier agents' output on the way to the subscriber (the event path's throughput is its own issue), and the
+    // round is about crash consistency, not delivery latency.
+    let scanned = { at: 0, count: 0 };
+    const sleepers = () => {
+      if (Date.now() - scanned.at >= 200) scanned = { at: Date.now(), count: processesWithEnv(MARKER_ENV, marker).filter((p) => /^sleep 600\b/.test(p.cmdline)).length };
+      return scanned.count;
+    };
+    await until(() => Math.max(grandchildren, sleepers()) >= options.agents, `${options.agents} agents to start their grandchild`, ROUND_STEP_BOUND_MS, first);
     await until(() => outputEvents >= options.killAfterOutputEvents, `${options.killAfterOutputEvents} output events`, ROUND_STEP_BOUND_MS, first);
     if (!first.alive) result.crashes.push(`the daemon died before the SIGKILL\n${first.stderrTail()}`);
     await first.kill();
@@ -113,12 +121,14 @@ export async function runCrashRound(options: CrashRoundOptions): Promise<CrashRo
     const maxAcknowledged = Math.max(0, ...acknowledged.keys());
     const replayed = new Map<number, string>();
     let replayedUpTo = 0;
-    const replay = await second.request('events/subscribe', { sinceSeq: 0 });
+    // Listen before subscribing: the first replayed events can arrive in the same read as the subscribe reply, before
+    // its promise continues. This daemon has no other subscription, so every events/event belongs to the replay.
     second.onNotification = (method, params) => {
-      if (method !== 'events/event' || params.subscriptionId !== replay.subscriptionId) return;
+      if (method !== 'events/event') return;
       replayedUpTo = Math.max(replayedUpTo, params.event.seq);
       if (acknowledged.has(params.event.seq)) replayed.set(params.event.seq, digest(params.event));
     };
+    const replay = await second.request('events/subscribe', { sinceSeq: 0 });
     await until(() => replayedUpTo >= maxAcknowledged, `the replay to reach seq ${maxAcknowledged}`, ROUND_STEP_BOUND_MS, second);
     await second.request('events/unsubscribe', { subscriptionId: replay.subscriptionId });
     for (const [seq, seen] of acknowledged) {
@@ -129,6 +139,9 @@ export async function runCrashRound(options: CrashRoundOptions): Promise<CrashRo
 
     // No execution is left running; the agents that ran at the crash are killed.
     const { executions } = await second.request('execution/list', {});
+    // Every agent was seen running (its grandchild alive) before the kill, even one whose `execution/started` had not
+    // reached the subscriber yet, so every agent execution in the log ran at the crash.
+    for (const execution of executions as any[]) if (execution.runReason === 'codingAgent' && !running.includes(execution.id)) running.push(execution.id);
     for (const execution of executions as any[]) {
       if (running.includes(execution.id) && execution.runReason === 'codingAgent' && execution.status === 'killed') result.killedAgents++;
       if (execution.status === 'running') result.badExecutions.push(`${execution.id} is still \`running\` after recovery`);
