@@ -128,7 +128,7 @@ describe('orchd --stdio', () => {
       await first.client.initialize();
       const project = (await first.client.request('project/create', { name: 'e2e', repositories: [{ path: repo }] })).project;
       const task = (await first.client.request('task/create', { projectId: project.id, title: 'persist me' })).task;
-      (await first.client.request('task/update', { taskId: task.id, status: 'inProgress' })).task;
+      await first.client.request('task/update', { taskId: task.id, status: 'inProgress' });
       first.child.kill('SIGKILL');
       await first.exited;
 

@@ -60,8 +60,8 @@ describe('events (in-process)', () => {
     const other = (await orchd.client.request('project/create', { name: 'Other', repositories: [{ path: repo, name: 'again' }] })).project.id;
     const sub = await orchd.client.request('events/subscribe', { sinceSeq: 0, filter: { kinds: ['task/*'], projectId: other } });
     const task = (await orchd.client.request('task/create', { projectId: other, title: 'mine' })).task;
-    (await orchd.client.request('task/create', { projectId, title: 'not mine' })).task;
-    (await orchd.client.request('task/update', { taskId: task.id, status: 'inProgress' })).task;
+    await orchd.client.request('task/create', { projectId, title: 'not mine' });
+    await orchd.client.request('task/update', { taskId: task.id, status: 'inProgress' });
     // A last matching event as a fence: events arrive in seq order, so what came before it is all there will be.
     const fence = (await orchd.client.request('task/create', { projectId: other, title: 'fence' })).task;
     await orchd.client.waitFor('events/event', (p) => p.subscriptionId === sub.subscriptionId && p.event.data.task?.id === fence.id);

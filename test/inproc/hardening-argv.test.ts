@@ -1,19 +1,15 @@
 // Issue 10, items 4 and 5b: no request value reaches an agent's argv as a flag, permission modes are the ones the
 // executor declares, and profile `env` values (API keys) never leave the engine, while the agent still gets them.
 import assert from 'node:assert/strict';
-import { readFileSync, realpathSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Event } from '../../protocol/events.js';
-import { tempDir } from '../support/client.js';
-import { inProcessOrchd, type InProcessOrchd } from '../support/inproc.js';
-import { makeRepo } from '../support/repo.js';
+import { startAgentFixture, stopAgentFixture, type InProcessOrchd } from '../support/inproc.js';
 import { waitUntil } from '../support/wait.js';
 
 const SECRET = 'sk-live-do-not-leak-4711';
 
-/** The entity of a create/get/update result, whether it comes bare or wrapped (`{project}`). */
-const unwrap = (result: any, key: string): any => (result && typeof result === 'object' && key in result && !('id' in result) ? result[key] : result);
 
 describe('hardening: agent argv and profile secrets (in-process)', () => {
   let orchd: InProcessOrchd;
@@ -21,25 +17,15 @@ describe('hardening: agent argv and profile secrets (in-process)', () => {
   let agentHome: string;
   let events: () => Event[];
   before(async () => {
-    agentHome = tempDir('orchd-agent-home-');
-    process.env.FAKE_AGENT_HOME = agentHome;
-    orchd = inProcessOrchd();
-    await orchd.client.initialize();
-    repo = realpathSync(makeRepo());
-    const sub = await orchd.client.request('events/subscribe', {});
-    events = () => orchd.client.events(sub.subscriptionId);
+    ({ orchd, repo, agentHome, events } = await startAgentFixture());
   });
-  after(async () => {
-    await orchd.close();
-    rmSync(repo, { recursive: true, force: true });
-    rmSync(agentHome, { recursive: true, force: true });
-  });
+  after(() => stopAgentFixture({ orchd, repo, agentHome }));
 
   const project = async (name: string, settings?: Record<string, unknown>) =>
-    unwrap((await orchd.client.request('project/create', { name, repositories: [{ path: repo, name: 'app' }], ...(settings ? { settings: settings as never } : {}) })).project, 'project');
+    (await orchd.client.request('project/create', { name, repositories: [{ path: repo, name: 'app' }], ...(settings ? { settings: settings as never } : {}) })).project;
   const workspace = async (projectId: string, title: string) => {
-    const task = unwrap((await orchd.client.request('task/create', { projectId, title })).task, 'task');
-    return unwrap((await orchd.client.request('workspace/create', { taskId: task.id })).workspace, 'workspace');
+    const task = (await orchd.client.request('task/create', { projectId, title })).task;
+    return (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
   };
   const finished = (sessionId: string, count = 1) =>
     waitUntil(() => events().filter((e) => e.kind === 'notification' && e.sessionId === sessionId).length >= count, `session ${sessionId} to finish ${count} turn(s)`, 30_000);
@@ -107,15 +93,15 @@ describe('hardening: agent argv and profile secrets (in-process)', () => {
     const update = await orchd.client.failure('project/update', { projectId: p.id, settings: { profiles: { fast: { executor: 'acp', command: ['-c', 'evil'] } } } });
     assert.equal(update.data.field, 'settings.profiles.fast.command[0]');
     // Flags in `extraArgs` are the project owner's explicit choice, so they are allowed there.
-    const flags = unwrap((await orchd.client.request('project/update', { projectId: p.id, settings: { profiles: { fast: { executor: 'scripted-agent', extraArgs: ['--effort', 'high'] } } } })).project, 'project');
-    assert.deepEqual(flags.settings.profiles.fast.extraArgs, ['--effort', 'high']);
+    const flags = (await orchd.client.request('project/update', { projectId: p.id, settings: { profiles: { fast: { executor: 'scripted-agent', extraArgs: ['--effort', 'high'] } } } })).project;
+    assert.deepEqual(flags.settings.profiles!.fast!.extraArgs, ['--effort', 'high']);
   });
 
   it('shows profile env values as `***` in results and events, while the agent gets the real value', async () => {
     const created = await project('Secret', { profiles: { keyed: { executor: 'scripted-agent', permissionMode: 'bypassPermissions', env: { SECRET_TOKEN: SECRET, EMPTY_ONE: '' } } } });
-    assert.deepEqual(created.settings.profiles.keyed.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
-    const got = unwrap((await orchd.client.request('project/get', { projectId: created.id })).project, 'project');
-    assert.deepEqual(got.settings.profiles.keyed.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
+    assert.deepEqual(created.settings.profiles!.keyed!.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
+    const got = (await orchd.client.request('project/get', { projectId: created.id })).project;
+    assert.deepEqual(got.settings.profiles!.keyed!.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
     const listed = (await orchd.client.request('project/list', {})).projects.find((x: any) => x.id === created.id)!;
     assert.equal((listed.settings.profiles as any).keyed.env.SECRET_TOKEN, '***');
 
@@ -133,14 +119,11 @@ describe('hardening: agent argv and profile secrets (in-process)', () => {
     assert.equal((await orchd.client.request('session/get', { sessionId: session.id })).session.profile.env.SECRET_TOKEN, '***');
 
     // project/update with the masked settings it was shown keeps the stored value; the agent still gets it.
-    const shown = unwrap((await orchd.client.request('project/get', { projectId: created.id })).project, 'project');
-    const updated = unwrap(
-      (await orchd.client.request('project/update', { projectId: created.id, settings: { ...shown.settings, profiles: { keyed: { ...shown.settings.profiles.keyed, model: 'fake-model-2' } } } })).project,
-      'project',
-    );
-    assert.deepEqual(updated.settings.profiles.keyed.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
+    const shown = (await orchd.client.request('project/get', { projectId: created.id })).project;
+    const updated = (await orchd.client.request('project/update', { projectId: created.id, settings: { ...shown.settings, profiles: { keyed: { ...shown.settings.profiles!.keyed!, model: 'fake-model-2' } } } })).project;
+    assert.deepEqual(updated.settings.profiles!.keyed!.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
     // An update without `settings` keeps them too.
-    (await orchd.client.request('project/update', { projectId: created.id, name: 'Secret renamed' })).project;
+    await orchd.client.request('project/update', { projectId: created.id, name: 'Secret renamed' });
     const ws2 = await workspace(created.id, 'secret again');
     const second = (await orchd.client.request('session/start', { workspaceId: ws2.id, profile: 'keyed', prompt: '@bash printf %s "$SECRET_TOKEN" > seen-3.txt' })).session;
     await finished(second.id);
@@ -148,7 +131,7 @@ describe('hardening: agent argv and profile secrets (in-process)', () => {
 
     // Nothing orchd sent or logged carries the value.
     for (const event of events()) assert.ok(!JSON.stringify(event).includes(SECRET), `event ${event.kind} carries the secret`);
-    assert.ok(events().some((e) => e.kind === 'project/created' && (e.data as any).project.id === created.id && (e.data as any).project.settings.profiles.keyed.env.SECRET_TOKEN === '***'));
+    assert.ok(events().some((e) => e.kind === 'project/created' && (e.data as any).project.id === created.id && (e.data as any).project.settings.profiles!.keyed!.env.SECRET_TOKEN === '***'));
     assert.ok(events().some((e) => e.kind === 'project/updated' && (e.data as any).project.id === created.id));
     assert.ok(events().some((e) => e.kind === 'session/started' && (e.data as any).session.id === session.id && (e.data as any).session.profile.env.SECRET_TOKEN === '***'));
     for (const note of orchd.client.notifications) assert.ok(!JSON.stringify(note).includes(SECRET), `notification ${note.method} carries the secret`);

@@ -10,7 +10,7 @@ import { PortBlocks } from '../../src/executions/ports.js';
 import { withWorkspaceOperation } from '../../src/workspaces/busy.js';
 import { setWorkspaceState } from '../../src/workspaces/service.js';
 import { tempDir } from '../support/client.js';
-import { inProcessOrchd, type InProcessOrchd } from '../support/inproc.js';
+import { inProcessOrchd, startAgentFixture, stopAgentFixture, type InProcessOrchd } from '../support/inproc.js';
 import { git, makeRepo } from '../support/repo.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -29,19 +29,9 @@ describe('hardening: engine semantics (in-process)', () => {
   let agentHome: string;
   let events: () => Event[];
   before(async () => {
-    agentHome = tempDir('orchd-agent-home-');
-    process.env.FAKE_AGENT_HOME = agentHome;
-    orchd = inProcessOrchd();
-    await orchd.client.initialize();
-    repo = realpathSync(makeRepo());
-    const sub = await orchd.client.request('events/subscribe', {});
-    events = () => orchd.client.events(sub.subscriptionId);
+    ({ orchd, repo, agentHome, events } = await startAgentFixture());
   });
-  after(async () => {
-    await orchd.close();
-    rmSync(repo, { recursive: true, force: true });
-    rmSync(agentHome, { recursive: true, force: true });
-  });
+  after(() => stopAgentFixture({ orchd, repo, agentHome }));
 
   const project = (name: string, scripts?: Record<string, unknown>) =>
     orchd.client.request('project/create', { name, repositories: [{ path: repo, name: 'app' }], ...(scripts ? { scripts: scripts as never } : {}) }).then((r) => r.project);
@@ -149,7 +139,7 @@ describe('hardening: engine semantics (in-process)', () => {
       assert.equal(refused.data.sessionId, session.id);
       assert.ok(existsSync(a.path) && existsSync(b.path), 'a refusal removes nothing');
       assert.ok(alive(server.pid), 'a refusal stops nothing');
-      (await orchd.client.request('project/get', { projectId: p.id })).project;
+      await orchd.client.request('project/get', { projectId: p.id });
 
       await orchd.client.request('project/delete', { projectId: p.id, force: true, deleteBranches: true });
       assert.equal(existsSync(a.path), false);
@@ -174,7 +164,7 @@ describe('hardening: engine semantics (in-process)', () => {
       assert.equal(refused.data.kind, 'dirtyWorkingTree');
       assert.equal(refused.data.workspaceId, ws.id);
       assert.ok(existsSync(join(ws.repositories[0]!.path, 'wip.txt')));
-      (await orchd.client.request('task/get', { taskId: ws.taskId })).task;
+      await orchd.client.request('task/get', { taskId: ws.taskId });
 
       await orchd.client.request('task/delete', { taskId: ws.taskId, force: true, deleteBranches: true });
       assert.equal(existsSync(ws.path), false);
@@ -241,7 +231,7 @@ describe('hardening: port blocks across a restart (item 11)', () => {
       const p = (await first.client.request('project/create', { name: 'Restart', repositories: [{ path: repo }], scripts: { devServer: { command: 'sleep 300' } } as never })).project;
       const live = (await first.client.request('workspace/create', { taskId: (await first.client.request('task/create', { projectId: p.id, title: 'live' })).task.id })).workspace;
       const archived = (await first.client.request('workspace/create', { taskId: (await first.client.request('task/create', { projectId: p.id, title: 'archived' })).task.id })).workspace;
-      (await first.client.request('workspace/archive', { workspaceId: archived.id })).workspace;
+      await first.client.request('workspace/archive', { workspaceId: archived.id });
       await first.close();
 
       const second = inProcessOrchd({ dataDir });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Event } from '../../protocol/events.js';
-import { tempDir } from '../support/client.js';
-import { inProcessOrchd, type InProcessOrchd } from '../support/inproc.js';
-import { git, makeRepo } from '../support/repo.js';
+import { startAgentFixture, stopAgentFixture, type InProcessOrchd } from '../support/inproc.js';
+import { git } from '../support/repo.js';
 import { CHAIN_MS, EVENT_MS } from '../support/bounds.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -15,19 +14,9 @@ describe('workspace control and chain edge cases (in-process)', () => {
   let agentHome: string;
   let events: () => Event[];
   before(async () => {
-    agentHome = tempDir('orchd-agent-home-');
-    process.env.FAKE_AGENT_HOME = agentHome;
-    orchd = inProcessOrchd();
-    await orchd.client.initialize();
-    repo = realpathSync(makeRepo());
-    const sub = await orchd.client.request('events/subscribe', {});
-    events = () => orchd.client.events(sub.subscriptionId);
+    ({ orchd, repo, agentHome, events } = await startAgentFixture());
   });
-  after(async () => {
-    await orchd.close();
-    rmSync(repo, { recursive: true, force: true });
-    rmSync(agentHome, { recursive: true, force: true });
-  });
+  after(() => stopAgentFixture({ orchd, repo, agentHome }));
 
   const workspace = async (title: string, scripts?: Record<string, unknown>) => {
     const project = (await orchd.client.request('project/create', { name: title, repositories: [{ path: repo, name: 'app' }], ...(scripts ? { scripts: scripts as never } : {}) })).project;

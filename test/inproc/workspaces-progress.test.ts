@@ -25,7 +25,7 @@ describe('long workspace operations: progress and cancellation', () => {
 
   it('reports $/progress begin, report and end for a request that carries a progressToken', async () => {
     const taskId = (await orchd.client.request('task/create', { projectId, title: 'with progress' })).task.id;
-    (await orchd.client.request('workspace/create', { taskId, progressToken: 'p-1' })).workspace;
+    await orchd.client.request('workspace/create', { taskId, progressToken: 'p-1' });
     await orchd.client.waitFor('$/progress', (p) => p.token === 'p-1' && p.value.kind === 'end');
     const values = orchd.client.notifications.filter((n) => n.method === '$/progress' && n.params.token === 'p-1').map((n) => n.params.value.kind);
     assert.deepEqual(values, ['begin', 'report', 'end']);

@@ -1,6 +1,7 @@
 // The in-process boundary: a client and the server joined by in-memory streams (no child process).
-import { rmSync } from 'node:fs';
+import { realpathSync, rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import type { Event } from '../../protocol/events.js';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { EventHubOptions } from '../../src/events/hub.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -9,6 +10,7 @@ import { FrameReader } from '../../src/server/framing.js';
 import { ServerHost } from '../../src/server/host.js';
 import { tempDir, TestClient } from './client.js';
 import { frameCheck, type FrameCheck } from './frames.js';
+import { makeRepo } from './repo.js';
 
 export interface InProcessOrchd {
   client: TestClient;
@@ -59,4 +61,32 @@ export function inProcessOrchd(options: { dataDir?: string; events?: EventHubOpt
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface AgentFixture {
+  orchd: InProcessOrchd;
+  /** A real git repository (real path) for projects to use. */
+  repo: string;
+  /** The scripted agent's HOME (its transcripts), set as FAKE_AGENT_HOME for this process's agents. */
+  agentHome: string;
+  /** Every event of the live subscription opened at start. */
+  events: () => Event[];
+}
+
+/** An initialized in-process orchd with a repository, a home for the scripted agent, and a live subscription. */
+export async function startAgentFixture(): Promise<AgentFixture> {
+  const agentHome = tempDir('orchd-agent-home-');
+  process.env.FAKE_AGENT_HOME = agentHome;
+  const orchd = inProcessOrchd();
+  await orchd.client.initialize();
+  const repo = realpathSync(makeRepo());
+  const sub = await orchd.client.request('events/subscribe', {});
+  return { orchd, repo, agentHome, events: () => orchd.client.events(sub.subscriptionId) };
+}
+
+/** Close the fixture's orchd and remove its repository and agent home. */
+export async function stopAgentFixture(fixture: Pick<AgentFixture, 'orchd' | 'repo' | 'agentHome'>): Promise<void> {
+  await fixture.orchd.close();
+  rmSync(fixture.repo, { recursive: true, force: true });
+  rmSync(fixture.agentHome, { recursive: true, force: true });
 }
