@@ -4,7 +4,8 @@
 //
 // Knobs (environment):
 //   BENCH_QUICK=1          smaller run (fewer start-ups and requests, 100,000 events, small workspace and log runs)
-//   BENCH_ONLY=a,b         only these sections: startup, roundtrip, rss, catchup, workspaces, logs
+//   BENCH_ONLY=a,b         only these sections: startup, roundtrip, rss, catchup, workspaces, logs, entries, agents
+//   BENCH_MESSAGES=n       assistant messages in the entries run (default 100,000, quick 20,000)
 //   BENCH_STARTUP_RUNS=n   measured start-up pairs (default 20, quick 8)
 //   BENCH_REQUESTS=n       measured round trips per server (default 3000, quick 1000)
 //   BENCH_EVENTS=n         events in the catch-up log (default 1,000,000, quick 100,000)
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { benchFirstEntry, benchNormalizer, type FirstEntryResult, type NormalizerThroughputResult } from './agents.js';
 import { realClaudeEnvironment } from './real-agents.js';
 import { benchCatchUp, type CatchUpResult } from './catchup.js';
+import { benchEntryThroughput, type EntryThroughputResult } from './entries.js';
 import { benchLogThroughput, type LogThroughputResult } from './logs.js';
 import { benchRoundTrip, type RoundTripResult } from './roundtrip.js';
 import { benchIdleRss, type RssResult } from './rss.js';
@@ -22,7 +24,7 @@ import { benchStartup, startupBreakdown, type PhaseBreakdown, type StartupBreakd
 import { mb, ms, ratio, round, thousands } from './stats.js';
 import { benchWorkspaces, type WorkspaceBenchResult } from './workspaces.js';
 
-const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'agents'] as const;
+const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -55,6 +57,7 @@ const config = {
   events: intFromEnv('BENCH_EVENTS', quick ? 100_000 : 1_000_000),
   workspaces: quick ? { files: 2000, runs: 3, changed: 200 } : { files: 10_000, runs: 7, changed: 1000 },
   logMegabytes: quick ? 32 : 256,
+  messages: intFromEnv('BENCH_MESSAGES', quick ? 20_000 : 100_000),
   agentRuns: intFromEnv('BENCH_AGENT_RUNS', quick ? 5 : 15),
   normalizerLines: quick ? 100_000 : 500_000,
 };
@@ -88,6 +91,7 @@ const results: {
   catchUp?: CatchUpResult;
   workspaces?: WorkspaceBenchResult;
   logs?: LogThroughputResult;
+  entries?: EntryThroughputResult;
   firstEntry?: FirstEntryResult[];
   normalizer?: NormalizerThroughputResult;
 } = {};
@@ -179,6 +183,18 @@ await section('logs', async () => {
     '',
   ]);
   rows.push(['  daemon RSS during the flood', `${mb(r.orchd.peakRssMb)} peak`, '', '', 'bounded', '']);
+});
+
+await section('entries', async () => {
+  const r = (results.entries = await benchEntryThroughput(config.messages));
+  rows.push([
+    `agent messages → entries → subscriber, ${thousands(r.messages)} messages`,
+    `${thousands(r.orchd.entriesPerSecond)} entries/s (${r.orchd.seconds.toFixed(1)} s, ${thousands(r.orchd.events)} events)`,
+    `agent alone, pipe: ${thousands(r.pipe.linesPerSecond)} lines/s (${r.pipe.seconds.toFixed(1)} s)`,
+    `${ratio(r.ratio)} time`,
+    '>= 80,000/s, <= 1.5x',
+    verdict(r.orchd.entriesPerSecond >= 80_000 && r.ratio <= 1.5),
+  ]);
 });
 
 await section('agents', async () => {
