@@ -1,4 +1,5 @@
 // The durable event log: append inside a transaction, read pages after a sequence number.
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Event, EventData, EventFilter, EventKind } from '../../protocol/events.js';
 import type { Database, EventsTable } from '../store/schema.js';
@@ -18,26 +19,28 @@ export interface NewEvent<K extends EventKind = EventKind> {
   scope: EventScope;
 }
 
-/** Insert events inside the caller's transaction; returns them with their sequence numbers. */
-export async function appendEvents(trx: Kysely<Database>, events: readonly NewEvent[]): Promise<Event[]> {
+const INSERT_EVENT =
+  'insert into events (kind, at, project_id, task_id, workspace_id, session_id, execution_id, data) values (?, ?, ?, ?, ?, ?, ?, ?)';
+const insertStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+
+/**
+ * Insert events inside the caller's open transaction; returns them with their sequence numbers.
+ * Synchronous, on one prepared statement: this is the hottest write in orchd (every output batch), and building and
+ * compiling a Kysely query per event cost more than the insert itself. `seq` is the rowid, so no RETURNING is needed.
+ */
+export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly NewEvent[]): Event[] {
+  if (events.length === 0) return [];
+  let insert = insertStatements.get(sqlite);
+  if (!insert) {
+    insert = sqlite.prepare(INSERT_EVENT);
+    insertStatements.set(sqlite, insert);
+  }
   const at = new Date().toISOString();
   const appended: Event[] = [];
   for (const event of events) {
-    const row = await trx
-      .insertInto('events')
-      .values({
-        kind: event.kind,
-        at,
-        project_id: event.scope.projectId ?? null,
-        task_id: event.scope.taskId ?? null,
-        workspace_id: event.scope.workspaceId ?? null,
-        session_id: event.scope.sessionId ?? null,
-        execution_id: event.scope.executionId ?? null,
-        data: JSON.stringify(event.data),
-      })
-      .returning('seq')
-      .executeTakeFirstOrThrow();
-    appended.push(toEvent({ ...row, kind: event.kind, at, data: event.data, scope: event.scope }));
+    const { projectId, taskId, workspaceId, sessionId, executionId } = event.scope;
+    const info = insert.run(event.kind, at, projectId ?? null, taskId ?? null, workspaceId ?? null, sessionId ?? null, executionId ?? null, JSON.stringify(event.data));
+    appended.push(toEvent({ seq: Number(info.lastInsertRowid), kind: event.kind, at, data: event.data, scope: event.scope }));
   }
   return appended;
 }

@@ -26,7 +26,8 @@ export async function transact<T>(deps: UnitOfWorkDeps, work: (trx: Kysely<Datab
     await sql`begin immediate`.execute(conn);
     try {
       const result = await work(conn, emit);
-      const events = await appendEvents(conn, pending);
+      // On the same connection Kysely holds for this transaction (one better-sqlite3 handle), inside BEGIN IMMEDIATE.
+      const events = appendEvents(deps.store.sqlite, pending);
       await sql`commit`.execute(conn);
       return { result, events };
     } catch (error) {
