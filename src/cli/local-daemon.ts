@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { resolveDataDir } from '../config/data-dir.js';
 import { createLogger, type LogLevel } from '../log/logger.js';
 import { attachConnection, type AttachedConnection } from '../server/connection.js';
+import { FrameWriter } from '../server/frame-writer.js';
 import { FrameReader } from '../server/framing.js';
 import { ServerHost } from '../server/host.js';
 
@@ -50,7 +51,7 @@ export function startLocalDaemon(options: LocalDaemonOptions): LocalDaemon {
   const toClient = new PassThrough();
   let attached: AttachedConnection | undefined;
   const reader = new FrameReader(toServer, { onBadFrame: (bad) => attached?.replyToBadFrame(bad) });
-  attached = attachConnection(host, reader, new StreamMessageWriter(toClient));
+  attached = attachConnection(host, reader, new FrameWriter(toClient));
   const connection = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   connection.onError(([error]) => logger.warn('local client transport error', { error }));
   connection.listen();

@@ -1,8 +1,8 @@
 // `orchd --stdio`: serve the protocol on stdin/stdout with Content-Length framing until `exit` or stdin closes.
-import { StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { LogLevel } from '../log/logger.js';
 import { createLogger } from '../log/logger.js';
 import { attachConnection, type AttachedConnection } from './connection.js';
+import { FrameWriter } from './frame-writer.js';
 import { FrameReader } from './framing.js';
 import { ServerHost } from './host.js';
 import { flushProtocolOut, guardStdout } from './stdout-guard.js';
@@ -28,7 +28,7 @@ export function runStdio(options: StdioOptions): void {
   });
   let attached: AttachedConnection | undefined;
   const reader = new FrameReader(process.stdin, { onBadFrame: (bad) => attached?.replyToBadFrame(bad) });
-  const writer = new StreamMessageWriter(out);
+  const writer = new FrameWriter(out);
   attached = attachConnection(host, reader, writer, {
     checkResults: process.env.ORCHD_CHECK_RESULTS === '1',
     // stdin closing counts as shutdown: stop everything and exit cleanly.

@@ -6,6 +6,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 import type { EventHubOptions } from '../../src/events/hub.js';
 import { createLogger } from '../../src/log/logger.js';
 import { attachConnection, type AttachedConnection } from '../../src/server/connection.js';
+import { FrameWriter } from '../../src/server/frame-writer.js';
 import { FrameReader } from '../../src/server/framing.js';
 import { ServerHost } from '../../src/server/host.js';
 import { tempDir, TestClient } from './client.js';
@@ -42,7 +43,7 @@ export function inProcessOrchd(options: { dataDir?: string; events?: EventHubOpt
   });
   let attached: AttachedConnection | undefined;
   const reader = new FrameReader(toServer, { onBadFrame: (bad) => attached?.replyToBadFrame(bad) });
-  attached = attachConnection(host, reader, new StreamMessageWriter(toClient), { checkResults: true });
+  attached = attachConnection(host, reader, new FrameWriter(toClient), { checkResults: true });
   const connection = createMessageConnection(new StreamMessageReader(forClient), new StreamMessageWriter(toServer));
   const client = new TestClient(connection, () => `--- server log (last 40 lines) ---\n${logs.slice(-40).join('')}`);
   return {
