@@ -92,10 +92,18 @@ export function configKeyProblem(key: string): string | null {
   return null;
 }
 
-/** The rules every argv element from a caller obeys: a non-empty string, no leading `-`, no NUL or line break. */
+/**
+ * The longest argv element a caller may pass, in bytes: PATH_MAX, longer than any ref or path git can use, and far
+ * below Linux's 128 KiB per-argument limit, past which spawning fails with E2BIG.
+ */
+export const MAX_ARGUMENT_BYTES = 4096;
+
+/** The rules every argv element from a caller obeys: a non-empty string of bounded length, no leading `-`, no NUL or line break. */
 function argumentProblem(value: unknown): string | null {
   if (typeof value !== 'string') return 'it is not a string';
   if (value === '') return 'it is empty';
+  const bytes = Buffer.byteLength(value);
+  if (bytes > MAX_ARGUMENT_BYTES) return `it is ${bytes} bytes long, more than ${MAX_ARGUMENT_BYTES}`;
   if (value.startsWith('-')) return 'it starts with `-`';
   if (value.includes('\0')) return 'it contains NUL';
   if (value.includes('\n') || value.includes('\r')) return 'it contains a line break';

@@ -151,6 +151,10 @@ test('injection attempts are refused before git runs', async (t) => {
     ['merge option', () => merge(nowhere, { ref: '--no-verify' }), 'ref'],
     ['rebase range', () => rebase(nowhere, { onto: 'a..b' }), 'onto'],
     ['log range', () => log(nowhere, { ref: 'main..evil' }), 'ref'],
+    // Found by the chaos fuzzer: a 1.1 MB ref reached spawn, which failed with E2BIG as an internal error.
+    ['log huge ref', () => log(nowhere, { ref: 'A'.repeat(1_100_000) }), 'ref'],
+    ['branch huge name', () => createBranch(nowhere, { name: `a/${'b'.repeat(5000)}` }), 'name'],
+    ['log huge path', () => log(nowhere, { ref: 'HEAD', paths: ['p'.repeat(200_000)] }), 'paths[0]'],
     ['log path option', () => log(nowhere, { ref: 'HEAD', paths: ['--output=/tmp/pwned'] }), 'paths[0]'],
     ['rev-parse option', () => revParse(nowhere, { ref: '--git-dir' }), 'ref'],
     ['diff file option', () => diffText(nowhere, { file: '--output=/tmp/pwned' }), 'file'],
