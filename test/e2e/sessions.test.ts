@@ -7,16 +7,8 @@ import type { Event } from '../../protocol/events.js';
 import { spawnOrchd, tempDir, type SpawnedOrchd } from '../support/client.js';
 import { git, makeRepo } from '../support/repo.js';
 import { CHAIN_MS, EVENT_MS, FLOOD_MS, HEAVY_REQUEST_MS } from '../support/bounds.js';
-import { waitUntil } from '../support/wait.js';
+import { waitUntil, processGone } from '../support/wait.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function groupAlive(pgid: number): boolean {
   try {
@@ -154,13 +146,13 @@ describe('sessions end to end (scripted agent)', () => {
     const output = await waitForEvent(setup, (e) => e.kind === 'execution/output' && e.sessionId === session.id && /started background process \d+/.test((e.data as any).text), 'the grandchild pid');
     const grandchild = Number(/started background process (\d+)/.exec((output.data as any).text)![1]);
     const execution = (await setup.orchd.client.request('execution/get', { executionId: output.executionId! })).execution;
-    assert.ok(alive(grandchild) && alive(execution.pid!));
+    assert.ok(!processGone(grandchild) && !processGone(execution.pid!));
     const stopped = await setup.orchd.client.request('session/stop', { sessionId: session.id });
     assert.deepEqual(stopped.stopped, [execution.id]);
     const after = (await setup.orchd.client.request('execution/get', { executionId: execution.id })).execution;
     assert.equal(after.status, 'killed');
     assert.equal(after.reason, 'stopped by request');
-    assert.equal(alive(grandchild), false, 'the grandchild is gone');
+    assert.ok(processGone(grandchild), 'the grandchild is gone');
     assert.equal(groupAlive(execution.pgid!), false, 'nothing is left in the process group');
     assert.equal((await setup.orchd.client.request('session/get', { sessionId: session.id })).session.status, 'idle');
   });
@@ -235,7 +227,7 @@ describe('crash recovery (SIGKILL of the daemon mid-run)', () => {
       const lastSeqSeen = Math.max(...first.events().map((e) => e.seq));
       first.orchd.child.kill('SIGKILL');
       await first.orchd.exited;
-      assert.ok(alive(execution.pid!) && alive(grandchild), 'the agent outlived the daemon (orphaned)');
+      assert.ok(!processGone(execution.pid!) && !processGone(grandchild), 'the agent outlived the daemon (orphaned)');
 
       const second = spawnOrchd({ dataDir, env: { FAKE_AGENT_HOME: first.agentHome } });
       try {
@@ -243,8 +235,8 @@ describe('crash recovery (SIGKILL of the daemon mid-run)', () => {
         const recovered = (await second.client.request('execution/get', { executionId: execution.id })).execution;
         assert.equal(recovered.status, 'killed');
         assert.match(recovered.reason ?? '', /stopped while this ran; its leftover process group was killed/);
-        assert.equal(alive(execution.pid!), false);
-        assert.equal(alive(grandchild), false);
+        assert.ok(processGone(execution.pid!));
+        assert.ok(processGone(grandchild));
         assert.equal(groupAlive(execution.pgid!), false);
         assert.equal((await second.client.request('session/get', { sessionId: session.id })).session.status, 'idle');
         // Everything acknowledged before the crash is still there, followed by the recovery events.

@@ -12,16 +12,8 @@ import { setWorkspaceState } from '../../src/workspaces/service.js';
 import { tempDir } from '../support/client.js';
 import { inProcessOrchd, startAgentFixture, stopAgentFixture, type InProcessOrchd } from '../support/inproc.js';
 import { git, makeRepo } from '../support/repo.js';
-import { waitUntil } from '../support/wait.js';
+import { waitUntil, processGone } from '../support/wait.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('hardening: engine semantics (in-process)', () => {
   let orchd: InProcessOrchd;
@@ -85,7 +77,7 @@ describe('hardening: engine semantics (in-process)', () => {
       assert.equal(result.merged, true);
       assert.equal((await orchd.client.request('execution/get', { executionId: execution.id })).execution.status, 'killed');
       assert.equal((await orchd.client.request('session/get', { sessionId: session.id })).session.status, 'idle');
-      assert.equal(alive(execution.pid), false, 'the agent process is gone');
+      assert.ok(processGone(execution.pid), 'the agent process is gone');
       assert.equal(existsSync(join(ws.repositories[0]!.path, 'late.txt')), false);
     });
 
@@ -93,7 +85,7 @@ describe('hardening: engine semantics (in-process)', () => {
       const ws = await workspace('Forced delete');
       const { execution } = await sleepingAgent(ws.id);
       await orchd.client.request('workspace/delete', { workspaceId: ws.id, force: true, deleteBranches: true });
-      assert.equal(alive(execution.pid), false);
+      assert.ok(processGone(execution.pid));
       assert.equal(existsSync(ws.path), false);
       assert.ok(!branches().includes(ws.branch));
     });
@@ -132,13 +124,13 @@ describe('hardening: engine semantics (in-process)', () => {
       const b = await workspaceIn(p.id, 'doomed b');
       const { session, execution: agent } = await sleepingAgent(a.id);
       const server = (await orchd.client.request('workspace/runScript', { workspaceId: b.id, kind: 'devServer' })).executions[0]!;
-      assert.ok(server.pid && alive(server.pid));
+      assert.ok(server.pid && !processGone(server.pid));
 
       const refused = await orchd.client.failure('project/delete', { projectId: p.id, deleteBranches: true });
       assert.equal(refused.data.kind, 'invalidState');
       assert.equal(refused.data.sessionId, session.id);
       assert.ok(existsSync(a.path) && existsSync(b.path), 'a refusal removes nothing');
-      assert.ok(alive(server.pid), 'a refusal stops nothing');
+      assert.ok(!processGone(server.pid), 'a refusal stops nothing');
       await orchd.client.request('project/get', { projectId: p.id });
 
       await orchd.client.request('project/delete', { projectId: p.id, force: true, deleteBranches: true });
@@ -147,8 +139,8 @@ describe('hardening: engine semantics (in-process)', () => {
       assert.ok(!branches().includes(a.branch) && !branches().includes(b.branch), 'the workspace branches are gone');
       const worktrees = git(repo, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '));
       assert.ok(!worktrees.some((l) => l.includes(a.path) || l.includes(b.path)), 'git forgot the worktrees');
-      assert.equal(alive(agent.pid), false, 'the agent is stopped');
-      assert.equal(alive(server.pid), false, 'the dev server is stopped');
+      assert.ok(processGone(agent.pid), 'the agent is stopped');
+      assert.ok(processGone(server.pid), 'the dev server is stopped');
       const deleted = events().filter((e) => e.kind === 'workspace/deleted' && e.projectId === p.id);
       assert.deepEqual(deleted.map((e) => e.workspaceId).sort(), [a.id, b.id].sort());
       assert.ok(deleted.every((e) => (e.data as { reason: string }).reason === 'projectDeleted'));

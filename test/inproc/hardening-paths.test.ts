@@ -20,17 +20,18 @@ const repoWith = (files: Record<string, string> = { 'README.md': '# test\n' }) =
   return dir;
 };
 
-describe('hardening: repository names and worktree paths', () => {
-  let orchd: InProcessOrchd;
-  before(async () => {
-    orchd = inProcessOrchd();
-    await orchd.client.initialize();
-  });
-  after(async () => {
-    await orchd.close();
-    for (const dir of cleanups.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+// One daemon for the whole file: each test makes its own repositories and projects.
+let orchd: InProcessOrchd;
+before(async () => {
+  orchd = inProcessOrchd();
+  await orchd.client.initialize();
+});
+after(async () => {
+  await orchd.close();
+  for (const dir of cleanups.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
+describe('hardening: repository names and worktree paths', () => {
   it('refuses repository names that are not one plain directory name, at create and at update', async () => {
     const repo = repoWith();
     for (const name of ['..', '.', '.git', '.GIT', '-rf', '.hidden', 'a..b', 'a/b', '_x', '']) {
@@ -117,16 +118,6 @@ describe('hardening: repository names and worktree paths', () => {
 });
 
 describe('hardening: copyFiles never leaves the repository or the worktree', () => {
-  let orchd: InProcessOrchd;
-  before(async () => {
-    orchd = inProcessOrchd();
-    await orchd.client.initialize();
-  });
-  after(async () => {
-    await orchd.close();
-    for (const dir of cleanups.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-
   const workspaceFor = async (repo: string, copyFiles: string[]) => {
     const project = (await orchd.client.request('project/create', { name: 'Copy', repositories: [{ path: repo }], copyFiles })).project;
     const task = (await orchd.client.request('task/create', { projectId: project.id, title: 'copy files' })).task;
@@ -245,16 +236,6 @@ describe('hardening: copyFiles never leaves the repository or the worktree', () 
 });
 
 describe('hardening: scripts name known repositories', () => {
-  let orchd: InProcessOrchd;
-  before(async () => {
-    orchd = inProcessOrchd();
-    await orchd.client.initialize();
-  });
-  after(async () => {
-    await orchd.close();
-    for (const dir of cleanups.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-
   it('refuses an unknown repository in setup, cleanup, archive and devServer at create and update', async () => {
     const api = repoWith();
     const web = repoWith();
