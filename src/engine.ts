@@ -2,6 +2,7 @@
 // It knows nothing of JSON-RPC; src/server/ drives it, and so can tests and `orchd run`.
 import { realpath, stat } from 'node:fs/promises';
 import { OrchdError } from './errors.js';
+import { BatchWriter } from './events/batch-writer.js';
 import { EventHub, type EventHubOptions } from './events/hub.js';
 import { repositoryRoot } from './git/repo.js';
 import type { Logger } from './log/logger.js';
@@ -22,6 +23,8 @@ export interface Engine {
   readonly logger: Logger;
   readonly store: Store;
   readonly hub: EventHub;
+  /** Group commit for agent output and the events derived from it (one synchronous transaction per turn). */
+  readonly writer: BatchWriter;
   readonly repositories: RepositoryResolver;
   /** Serializes worktree mutations per repository (keyed by the main checkout's path). */
   readonly locks: KeyedMutex;
@@ -57,6 +60,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     logger: options.logger,
     store,
     hub,
+    writer: new BatchWriter(store, hub, options.logger),
     repositories: gitRepositoryResolver,
     locks: new KeyedMutex(),
     running,

@@ -1,7 +1,5 @@
 // Event filters: match in memory (live path) and as SQL (catch-up path), with the same meaning.
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Event, EventFilter } from '../../protocol/events.js';
-import type { Database } from '../store/schema.js';
 
 const SCOPE_COLUMNS = {
   projectId: 'project_id',
@@ -30,23 +28,33 @@ export function kindMatches(kind: string, pattern: string): boolean {
   return kind === pattern;
 }
 
-/** The filter as a SQL condition on the events table. */
-export function filterCondition(eb: ExpressionBuilder<Database, 'events'>, filter: EventFilter): Expression<SqlBool> {
-  const parts: Expression<SqlBool>[] = [];
+/** The filter as a SQL condition on the events table (`1` when it selects everything) and its parameters. */
+export function filterSql(filter: EventFilter): { where: string; params: string[] } {
+  const parts: string[] = [];
+  const params: string[] = [];
   for (const key of SCOPE_KEYS) {
     const wanted = filter[key];
-    if (wanted !== undefined) parts.push(eb(SCOPE_COLUMNS[key], '=', wanted));
+    if (wanted !== undefined) {
+      parts.push(`${SCOPE_COLUMNS[key]} = ?`);
+      params.push(wanted);
+    }
   }
   if (filter.kinds) {
-    const exact = filter.kinds.filter((k) => !k.endsWith('/*'));
-    const prefixes = filter.kinds.filter((k) => k.endsWith('/*')).map((k) => k.slice(0, -1));
-    const kindParts: Expression<SqlBool>[] = [];
-    if (exact.length) kindParts.push(eb('kind', 'in', exact));
-    // substr comparison instead of LIKE: kinds may contain `_`, which LIKE treats as a wildcard.
-    for (const prefix of prefixes) kindParts.push(sql<SqlBool>`substr(kind, 1, ${prefix.length}) = ${prefix}`);
-    parts.push(eb.or(kindParts));
+    const kindParts: string[] = [];
+    for (const pattern of filter.kinds) {
+      // substr comparison instead of LIKE: kinds may contain `_`, which LIKE treats as a wildcard.
+      if (pattern.endsWith('/*')) {
+        const prefix = pattern.slice(0, -1);
+        kindParts.push(`substr(kind, 1, ${prefix.length}) = ?`);
+        params.push(prefix);
+      } else {
+        kindParts.push('kind = ?');
+        params.push(pattern);
+      }
+    }
+    parts.push(kindParts.length ? `(${kindParts.join(' or ')})` : '0');
   }
-  return eb.and(parts);
+  return { where: parts.length ? parts.join(' and ') : '1', params };
 }
 
 /** True when the filter selects everything. */

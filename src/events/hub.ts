@@ -1,13 +1,13 @@
 // The live side of the event log: a bounded ring of recent events, subscriptions that page through the log,
 // and a watch for commits by other orchd processes sharing the same database.
-import type { Event, EventFilter } from '../../protocol/events.js';
+import type { EventFilter } from '../../protocol/events.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/database.js';
 import { newId } from '../util/ids.js';
 import { matchesFilter } from './filter.js';
-import { approximateEventBytes } from './size.js';
 import { currentSeq, readEvents, type EventPage } from './log.js';
 import { Subscription, type EventSink } from './subscription.js';
+import type { WireEvent } from './wire.js';
 
 export interface EventHubOptions {
   /** Events kept in memory for live delivery without a database read. */
@@ -22,7 +22,7 @@ export interface EventHubOptions {
 
 export class EventHub {
   // The ring is a deque: `ring[ringHead..]` are live, oldest first; the dead prefix is compacted now and then.
-  private ring: Event[] = [];
+  private ring: WireEvent[] = [];
   private ringHead = 0;
   private ringSizes: number[] = [];
   private ringBytesUsed = 0;
@@ -50,7 +50,7 @@ export class EventHub {
   /** A hub over the store's event log, starting at its newest sequence number. */
   static async open(store: Store, logger: Logger, options: EventHubOptions = {}): Promise<EventHub> {
     const hub = new EventHub(store, logger, options);
-    hub.knownMax = await currentSeq(store.db);
+    hub.knownMax = currentSeq(store.sqlite);
     return hub;
   }
 
@@ -60,21 +60,21 @@ export class EventHub {
   }
 
   /** Record events just committed by this process and wake subscribers. */
-  published(events: readonly Event[]): void {
+  published(events: readonly WireEvent[]): void {
     for (const event of events) this.remember(event);
     this.wakeAll();
   }
 
-  private remember(event: Event): void {
+  private remember(event: WireEvent): void {
     // The ring must stay contiguous: a gap means another process committed in between, so start afresh.
     if (this.ringLength() > 0 && event.seq !== this.ringLastSeq() + 1) this.clearRing();
-    const size = approximateEventBytes(event);
+    const size = 256 + event.json.length;
     this.ring.push(event);
     this.ringSizes.push(size);
     this.ringBytesUsed += size;
     while (this.ringLength() > 1 && (this.ringLength() > this.ringCapacity || this.ringBytesUsed > this.ringBytes)) {
       this.ringBytesUsed -= this.ringSizes[this.ringHead]!;
-      this.ring[this.ringHead] = undefined as unknown as Event;
+      this.ring[this.ringHead] = undefined as unknown as WireEvent;
       this.ringHead++;
     }
     if (this.ringHead > 1024 && this.ringHead * 2 > this.ring.length) {
@@ -105,23 +105,23 @@ export class EventHub {
   }
 
   /** The next events after `afterSeq` passing `filter`: from memory when the ring covers them, else from the database. */
-  async read(afterSeq: number, filter: EventFilter, limit = this.pageSize): Promise<EventPage> {
+  read(afterSeq: number, filter: EventFilter, limit = this.pageSize): EventPage {
     const first = this.ringFirstSeq();
     const last = this.ringLastSeq();
     if (this.ringLength() && afterSeq + 1 >= first && (afterSeq < last || this.knownMax <= last)) {
-      const events: Event[] = [];
+      const events: WireEvent[] = [];
       let upTo = afterSeq;
       for (let seq = afterSeq + 1; seq <= last; seq++) {
         const event = this.ring[this.ringHead + (seq - first)]!;
         upTo = seq;
-        if (matchesFilter(event, filter)) {
+        if (matchesFilter(event.toEvent(), filter)) {
           events.push(event);
           if (events.length >= limit) break;
         }
       }
-      return { events, upTo };
+      return { events, upTo, more: upTo < this.knownMax };
     }
-    return readEvents(this.store.db, afterSeq, this.knownMax, filter, limit);
+    return readEvents(this.store.sqlite, afterSeq, this.knownMax, filter, limit);
   }
 
   /** Create a subscription; it delivers nothing until `start()`, so the caller can reply first. */
@@ -155,7 +155,7 @@ export class EventHub {
 
   private watchForeignWrites(): void {
     if (this.foreignTimer || this.closed) return;
-    this.foreignTimer = setInterval(() => void this.checkForeignWrites(), this.foreignPollMs);
+    this.foreignTimer = setInterval(() => this.checkForeignWrites(), this.foreignPollMs);
     this.foreignTimer.unref();
   }
 
@@ -165,12 +165,12 @@ export class EventHub {
   }
 
   /** `PRAGMA data_version` changes only when another connection commits: then refresh the known maximum. */
-  private async checkForeignWrites(): Promise<void> {
+  private checkForeignWrites(): void {
     try {
       const version = this.store.sqlite.pragma('data_version', { simple: true }) as number;
       if (version === this.lastDataVersion) return;
       this.lastDataVersion = version;
-      const max = await currentSeq(this.store.db);
+      const max = currentSeq(this.store.sqlite);
       if (max > this.knownMax) {
         this.knownMax = max;
         this.wakeAll();

@@ -1,16 +1,15 @@
 // The durable event log: append inside a transaction, read pages after a sequence number.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Kysely } from 'kysely';
 import type { Event, EventData, EventFilter, EventKind } from '../../protocol/events.js';
-import type { Database, EventsTable } from '../store/schema.js';
-import { filterCondition, isEmptyFilter } from './filter.js';
+import { filterSql } from './filter.js';
+import { eventJson, WireEvent } from './wire.js';
 
 export interface EventScope {
-  projectId?: string | undefined;
-  taskId?: string | undefined;
-  workspaceId?: string | undefined;
-  sessionId?: string | undefined;
-  executionId?: string | undefined;
+  projectId?: string | null | undefined;
+  taskId?: string | null | undefined;
+  workspaceId?: string | null | undefined;
+  sessionId?: string | null | undefined;
+  executionId?: string | null | undefined;
 }
 
 export interface NewEvent<K extends EventKind = EventKind> {
@@ -24,11 +23,12 @@ const INSERT_EVENT =
 const insertStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
 /**
- * Insert events inside the caller's open transaction; returns them with their sequence numbers.
+ * Insert events inside the caller's open transaction; returns them with their sequence numbers, ready to deliver.
  * Synchronous, on one prepared statement: this is the hottest write in orchd (every output batch), and building and
  * compiling a Kysely query per event cost more than the insert itself. `seq` is the rowid, so no RETURNING is needed.
+ * The data is serialized once, for the row and for the event's wire JSON.
  */
-export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly NewEvent[]): Event[] {
+export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly NewEvent[]): WireEvent[] {
   if (events.length === 0) return [];
   let insert = insertStatements.get(sqlite);
   if (!insert) {
@@ -36,11 +36,13 @@ export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly Ne
     insertStatements.set(sqlite, insert);
   }
   const at = new Date().toISOString();
-  const appended: Event[] = [];
+  const appended: WireEvent[] = [];
   for (const event of events) {
-    const { projectId, taskId, workspaceId, sessionId, executionId } = event.scope;
-    const info = insert.run(event.kind, at, projectId ?? null, taskId ?? null, workspaceId ?? null, sessionId ?? null, executionId ?? null, JSON.stringify(event.data));
-    appended.push(toEvent({ seq: Number(info.lastInsertRowid), kind: event.kind, at, data: event.data, scope: event.scope }));
+    const { scope } = event;
+    const data = JSON.stringify(event.data);
+    const info = insert.run(event.kind, at, scope.projectId ?? null, scope.taskId ?? null, scope.workspaceId ?? null, scope.sessionId ?? null, scope.executionId ?? null, data);
+    const seq = Number(info.lastInsertRowid);
+    appended.push(new WireEvent(seq, eventJson(seq, event.kind, at, data, scope), toEvent({ seq, kind: event.kind, at, data: event.data, scope })));
   }
   return appended;
 }
@@ -56,55 +58,67 @@ function toEvent(parts: { seq: number; kind: string; at: string; data: unknown; 
   return event;
 }
 
-/** Convert a stored row to the wire event. */
-export function rowToEvent(row: Omit<EventsTable, 'seq'> & { seq: number }): Event {
-  return toEvent({
-    seq: row.seq,
-    kind: row.kind,
-    at: row.at,
-    data: JSON.parse(row.data),
-    scope: {
-      projectId: row.project_id ?? undefined,
-      taskId: row.task_id ?? undefined,
-      workspaceId: row.workspace_id ?? undefined,
-      sessionId: row.session_id ?? undefined,
-      executionId: row.execution_id ?? undefined,
-    },
-  });
-}
-
 /** The newest sequence number in the log (0 when empty). */
-export async function currentSeq(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('events').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirst();
+export function currentSeq(sqlite: BetterSqlite3.Database): number {
+  const row = statement(sqlite, 'select max(seq) as max from events').get() as { max: number | null } | undefined;
   return Number(row?.max ?? 0);
 }
 
 export interface EventPage {
-  events: Event[];
+  events: WireEvent[];
   /** Every event with seq <= upTo has been considered; the next page starts after it. */
   upTo: number;
+  /** The page was cut (by count or bytes) before the newest known event: read again from `upTo`. */
+  more: boolean;
 }
 
 /** A page stops once it holds about this many bytes of event data, however small `limit` rows would be. */
 export const PAGE_BYTES = 4 * 1024 * 1024;
 
-/** Events after `afterSeq` and at most `maxSeq` that pass the filter: at most `limit` of them and about PAGE_BYTES. */
-export async function readEvents(db: Kysely<Database>, afterSeq: number, maxSeq: number, filter: EventFilter, limit: number): Promise<EventPage> {
-  if (maxSeq <= afterSeq) return { events: [], upTo: afterSeq };
-  let query = db.selectFrom('events').selectAll().where('seq', '>', afterSeq).where('seq', '<=', maxSeq);
-  if (!isEmptyFilter(filter)) query = query.where((eb) => filterCondition(eb, filter));
-  // Streamed row by row, so a page of large events (64 KB output chunks) is cut by size, not only by count.
-  const events: Event[] = [];
+type EventRow = [seq: number, kind: string, at: string, projectId: string | null, taskId: string | null, workspaceId: string | null, sessionId: string | null, executionId: string | null, data: string];
+
+/**
+ * Events after `afterSeq` and at most `maxSeq` that pass the filter: at most `limit` of them and about PAGE_BYTES.
+ * Synchronous and straight from the columns to wire JSON (rows as arrays, `data` spliced in as stored, never parsed):
+ * replay is bound by this loop. Kysely is bypassed here for that reason.
+ */
+export function readEvents(sqlite: BetterSqlite3.Database, afterSeq: number, maxSeq: number, filter: EventFilter, limit: number): EventPage {
+  if (maxSeq <= afterSeq) return { events: [], upTo: afterSeq, more: false };
+  const { where, params } = filterSql(filter);
+  const select = statement(
+    sqlite,
+    `select seq, kind, at, project_id, task_id, workspace_id, session_id, execution_id, data from events where seq > ? and seq <= ? and ${where} order by seq limit ?`,
+    true,
+  );
+  const events: WireEvent[] = [];
   let bytes = 0;
   let full = false;
-  for await (const row of query.orderBy('seq').limit(limit).stream(64)) {
-    events.push(rowToEvent(row));
-    bytes += row.data.length;
+  // Iterated, so a page of large events (64 KB output chunks) stops reading at PAGE_BYTES, not after `limit` rows.
+  for (const row of select.iterate(afterSeq, maxSeq, ...params, limit) as IterableIterator<EventRow>) {
+    const [seq, kind, at, projectId, taskId, workspaceId, sessionId, executionId, data] = row;
+    events.push(new WireEvent(seq, eventJson(seq, kind, at, data, { projectId, taskId, workspaceId, sessionId, executionId })));
+    bytes += data.length;
     if (events.length >= limit || bytes >= PAGE_BYTES) {
       full = true;
       break;
     }
   }
   const upTo = full ? events[events.length - 1]!.seq : maxSeq;
-  return { events, upTo };
+  return { events, upTo, more: full && upTo < maxSeq };
+}
+
+const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+/** A prepared statement for this SQL on this handle, compiled once (the filter shapes in use are few). */
+function statement(sqlite: BetterSqlite3.Database, source: string, raw = false): BetterSqlite3.Statement {
+  let cache = statements.get(sqlite);
+  if (!cache) statements.set(sqlite, (cache = new Map()));
+  let prepared = cache.get(source);
+  if (!prepared) {
+    prepared = sqlite.prepare(source);
+    if (raw) prepared.raw(true);
+    if (cache.size >= 200) cache.delete(cache.keys().next().value!);
+    cache.set(source, prepared);
+  }
+  return prepared;
 }

@@ -1,16 +1,18 @@
 // One subscriber's cursor over the event log. Delivery always reads "after my cursor", from the ring or the
 // database, so catch-up and live events join with no gap and no duplicate, and a slow reader costs one number.
-import type { Event, EventFilter } from '../../protocol/events.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { EventFilter } from '../../protocol/events.js';
 import type { Logger } from '../log/logger.js';
 import type { EventPage } from './log.js';
+import type { WireEvent } from './wire.js';
 
 export interface EventSink {
   /** Deliver one event. Return false when the consumer is saturated; call `resume()` once it drains. */
-  send(event: Event): boolean;
+  send(event: WireEvent): boolean;
 }
 
 export interface EventSource {
-  read(afterSeq: number, filter: EventFilter): Promise<EventPage>;
+  read(afterSeq: number, filter: EventFilter): EventPage;
 }
 
 export class Subscription {
@@ -64,8 +66,7 @@ export class Subscription {
       while (this.wanted && !this.paused && !this.closed) {
         this.wanted = false;
         for (;;) {
-          const page = await this.source.read(this.cursorSeq, this.filter);
-          if (this.closed) return;
+          const page = this.source.read(this.cursorSeq, this.filter);
           for (const event of page.events) {
             this.cursorSeq = event.seq;
             if (!this.sink.send(event)) {
@@ -78,8 +79,12 @@ export class Subscription {
             return;
           }
           if (page.upTo > this.cursorSeq) this.cursorSeq = page.upTo;
-          // An empty page means everything up to the newest known seq was considered.
-          if (page.events.length === 0) break;
+          // Everything up to the newest known seq was considered. Live events are delivered in the same turn as
+          // their commit, so a client sees the events of a change before the reply to the request that made it.
+          if (!page.more) break;
+          // A catch-up reads page after page: let requests and other subscribers run in between.
+          await nextTurn();
+          if (this.closed) return;
         }
       }
     } catch (error) {

@@ -143,7 +143,7 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
   const capture = createOutputCapture({
     cutBatch: () => spec.onBatch?.() ?? null,
     persist: (chunks, derived) =>
-      transact(engine, async (_trx, emit) => {
+      engine.writer.write((emit) => {
         for (const chunk of chunks) emit('execution/output', { executionId: id, seq: chunk.seq, stream: chunk.stream, text: chunk.text }, scope);
         (derived as ((emit: Emit) => void) | null)?.(emit);
       }),

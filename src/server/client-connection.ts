@@ -5,20 +5,19 @@ import { ApprovalRequestResult, type Approval } from '../../protocol/approvals.j
 import { respondToApproval } from '../approvals/service.js';
 import { OrchdError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { Event } from '../../protocol/events.js';
 import type { InitializeParams } from '../../protocol/lifecycle.js';
 import type { EventSink, Subscription } from '../events/subscription.js';
 import type { Engine } from '../engine.js';
-import { approximateEventBytes } from '../events/size.js';
+import type { WireEvent } from '../events/wire.js';
+import type { RawFrameOutput } from './frame-writer.js';
 
 export type Phase = 'new' | 'initializing' | 'ready' | 'shutdown';
 
-/** Notifications (and their approximate bytes) written but not yet flushed before subscriptions pause. */
-const HIGH_WATER = 1024;
+/** Bytes written to the transport but not yet taken by the client, at which subscriptions pause... */
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
-/** ...and the levels at which they resume. */
+/** ...and (transports without a byte count) notifications in flight at which they pause, and resume. */
+const HIGH_WATER = 1024;
 const LOW_WATER = 256;
-const LOW_WATER_BYTES = 1024 * 1024;
 
 export class ClientConnection {
   phase: Phase = 'new';
@@ -27,7 +26,6 @@ export class ClientConnection {
   shutdownReceived = false;
   private readonly subscriptions = new Map<string, Subscription>();
   private inFlight = 0;
-  private inFlightBytes = 0;
   private readonly paused = new Set<Subscription>();
   private closed = false;
   private stopAsking: (() => void) | null = null;
@@ -35,7 +33,11 @@ export class ClientConnection {
   constructor(
     readonly id: string,
     private readonly connection: MessageConnection,
-  ) {}
+    /** Set when the transport takes ready-made frames (stdio, in-process): events then go out as shared bytes. */
+    private readonly raw?: RawFrameOutput,
+  ) {
+    raw?.onDrain(() => this.resumePaused());
+  }
 
   /** Send a notification to this client. */
   notify(method: string, params: unknown): Promise<void> {
@@ -43,36 +45,57 @@ export class ClientConnection {
     return this.connection.sendNotification(method, params);
   }
 
-  /** A sink that writes `events/event` and pauses the subscription while too many frames wait to be flushed. */
+  /**
+   * A sink that writes `events/event` and pauses the subscription while the client lags: more than HIGH_WATER_BYTES
+   * written and not yet taken. On a raw transport the event's encoded bytes are copied into the frame as they are.
+   */
   eventSink(subscriptionId: string): EventSink {
+    const raw = this.raw;
+    if (raw) {
+      const prefix = Buffer.from(`{"jsonrpc":"2.0","method":"events/event","params":{"subscriptionId":${JSON.stringify(subscriptionId)},"event":`, 'utf8');
+      return {
+        send: (event: WireEvent) => {
+          if (this.closed) return false;
+          const body = event.bytes;
+          const length = prefix.length + body.length + 2;
+          const header = `Content-Length: ${length}\r\n\r\n`;
+          const frame = Buffer.allocUnsafe(header.length + length);
+          let at = frame.write(header, 0, 'latin1');
+          at += prefix.copy(frame, at);
+          at += body.copy(frame, at);
+          frame.write('}}', at, 'latin1');
+          raw.writeFrame(frame);
+          return this.pauseIfLagging(subscriptionId, raw.bufferedBytes >= HIGH_WATER_BYTES);
+        },
+      };
+    }
     return {
-      send: (event: Event) => {
+      send: (event: WireEvent) => {
         if (this.closed) return false;
-        const bytes = approximateEventBytes(event);
         this.inFlight++;
-        this.inFlightBytes += bytes;
-        this.connection.sendNotification('events/event', { subscriptionId, event }).then(
-          () => this.flushed(bytes),
-          () => this.flushed(bytes),
-        );
-        if (this.inFlight >= HIGH_WATER || this.inFlightBytes >= HIGH_WATER_BYTES) {
-          const subscription = this.subscriptions.get(subscriptionId);
-          if (subscription) this.paused.add(subscription);
-          return false;
-        }
-        return true;
+        const flushed = () => {
+          this.inFlight--;
+          if (this.inFlight <= LOW_WATER) this.resumePaused();
+        };
+        this.connection.sendNotification('events/event', { subscriptionId, event: event.toEvent() }).then(flushed, flushed);
+        return this.pauseIfLagging(subscriptionId, this.inFlight >= HIGH_WATER);
       },
     };
   }
 
-  private flushed(bytes: number): void {
-    this.inFlight--;
-    this.inFlightBytes -= bytes;
-    if (this.inFlight <= LOW_WATER && this.inFlightBytes <= LOW_WATER_BYTES && this.paused.size) {
-      const resumed = [...this.paused];
-      this.paused.clear();
-      for (const subscription of resumed) subscription.resume();
-    }
+  /** True to carry on; false (and remembered, to resume on drain) when the client lags. */
+  private pauseIfLagging(subscriptionId: string, lagging: boolean): boolean {
+    if (!lagging) return true;
+    const subscription = this.subscriptions.get(subscriptionId);
+    if (subscription) this.paused.add(subscription);
+    return false;
+  }
+
+  private resumePaused(): void {
+    if (!this.paused.size) return;
+    const resumed = [...this.paused];
+    this.paused.clear();
+    for (const subscription of resumed) subscription.resume();
   }
 
   /** Remember a subscription owned by this client. */

@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { newId } from '../util/ids.js';
 import { ClientConnection } from './client-connection.js';
 import type { HandlerContext } from './context.js';
+import { FrameWriter } from './frame-writer.js';
 import type { BadFrame } from './framing.js';
 import { HANDLERS } from './handlers/index.js';
 import type { ServerHost } from './host.js';
@@ -32,7 +33,7 @@ export interface AttachedConnection {
 export function attachConnection(host: ServerHost, reader: MessageReader, writer: MessageWriter, options: AttachOptions = {}): AttachedConnection {
   const logger = host.logger.child({ connection: newId('sub').slice(4, 12) });
   const connection = createMessageConnection(reader, writer, jsonRpcLogger(logger));
-  const client = new ClientConnection(newId('sub'), connection);
+  const client = new ClientConnection(newId('sub'), connection, writer instanceof FrameWriter ? writer : undefined);
 
   connection.onRequest((method, params, token) => dispatchRequest({ host, client, logger, options }, method, params, token));
   connection.onNotification((method, params) => handleNotification(host, client, logger, method, params));

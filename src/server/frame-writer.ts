@@ -16,7 +16,17 @@ export function encodeFrame(message: unknown): Buffer {
   return frame;
 }
 
-export class FrameWriter extends AbstractMessageWriter implements MessageWriter {
+/** A transport that takes ready-made frames: shared event bytes skip the message object and its serialization. */
+export interface RawFrameOutput {
+  /** Write one complete frame (header included), in order with every other message on this writer. */
+  writeFrame(frame: Buffer): void;
+  /** Bytes written but not yet taken by the other side. */
+  readonly bufferedBytes: number;
+  /** Call `listener` each time the buffered bytes drain. */
+  onDrain(listener: () => void): void;
+}
+
+export class FrameWriter extends AbstractMessageWriter implements MessageWriter, RawFrameOutput {
   private corked = false;
   private errorCount = 0;
 
@@ -37,14 +47,7 @@ export class FrameWriter extends AbstractMessageWriter implements MessageWriter 
       return Promise.reject(error);
     }
     if (this.writable.destroyed || !this.writable.writable) return Promise.reject(new Error('the output stream is closed'));
-    if (!this.corked) {
-      this.corked = true;
-      this.writable.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.writable.uncork();
-      });
-    }
+    this.corkForThisTick();
     return new Promise<void>((resolve, reject) => {
       this.writable.write(frame, (error) => {
         if (!error) return resolve();
@@ -52,6 +55,31 @@ export class FrameWriter extends AbstractMessageWriter implements MessageWriter 
         this.fireError(error, message, this.errorCount);
         reject(error);
       });
+    });
+  }
+
+  writeFrame(frame: Buffer): void {
+    if (this.writable.destroyed || !this.writable.writable) return;
+    this.corkForThisTick();
+    // Errors reach the 'error' listener (fireError); a frame needs no callback of its own.
+    this.writable.write(frame);
+  }
+
+  get bufferedBytes(): number {
+    return this.writable.writableLength;
+  }
+
+  onDrain(listener: () => void): void {
+    this.writable.on('drain', listener);
+  }
+
+  private corkForThisTick(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.writable.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.writable.uncork();
     });
   }
 

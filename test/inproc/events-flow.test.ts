@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { realpathSync, rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { Event } from '../../protocol/events.js';
 import { openEngine } from '../../src/engine.js';
 import type { Subscription } from '../../src/events/subscription.js';
+import type { WireEvent } from '../../src/events/wire.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createProject } from '../../src/projects/service.js';
 import { createTask } from '../../src/tasks/service.js';
@@ -19,7 +19,7 @@ describe('event delivery flow control', () => {
     try {
       const project = await createProject(engine, { name: 'p', repositories: [{ path: repo }] });
       for (let i = 0; i < 300; i++) await createTask(engine, { projectId: project.id, title: `t${i}`, description: '' });
-      const received: Event[] = [];
+      const received: WireEvent[] = [];
       let capacity = 25;
       let subscription: Subscription | undefined;
       subscription = engine.hub.subscribe({}, 0, {
@@ -58,7 +58,7 @@ describe('event delivery flow control', () => {
     const reader = await openEngine({ dataDir, logger: silentLogger, events: { foreignPollMs: 20 } });
     const writer = await openEngine({ dataDir, logger: silentLogger });
     try {
-      const received: Event[] = [];
+      const received: WireEvent[] = [];
       const subscription = reader.hub.subscribe({}, 0, { send: (e) => (received.push(e), true) });
       subscription.start();
       const project = await createProject(writer, { name: 'p', repositories: [{ path: repo }] });

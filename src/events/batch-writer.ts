@@ -1,0 +1,111 @@
+// Group commit for the hot write path (agent output and what is derived from it). Work queued during one turn of the
+// event loop is written on the next, all of it in one transaction, synchronously: BEGIN IMMEDIATE, each piece of work
+// in its own savepoint, COMMIT, then publish. The transaction never spans an await, so a host's read waits at most
+// for one batch's CPU time, and no other query can land inside it.
+import type { Logger } from '../log/logger.js';
+import type { Store } from '../store/database.js';
+import type { EventHub } from './hub.js';
+import { appendEvents, type NewEvent } from './log.js';
+import type { Emit } from './unit-of-work.js';
+import type { WireEvent } from './wire.js';
+
+interface Pending {
+  work: (emit: Emit) => void;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class BatchWriter {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private readonly statements: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', { run(): unknown }>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly hub: EventHub,
+    private readonly logger: Logger,
+  ) {
+    const sqlite = store.sqlite;
+    this.statements = {
+      begin: sqlite.prepare('begin immediate'),
+      commit: sqlite.prepare('commit'),
+      rollback: sqlite.prepare('rollback'),
+      savepoint: sqlite.prepare('savepoint batch_item'),
+      release: sqlite.prepare('release batch_item'),
+      rollbackTo: sqlite.prepare('rollback to batch_item'),
+    };
+  }
+
+  /** Queue `work` (it only emits events) for the next group commit; resolves once committed and published. */
+  write(work: (emit: Emit) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ work, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Pieces of work waiting for the next commit. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.queue.length === 0) return;
+    // Kysely transactions finish within microtasks (their work awaits only the database), so this never happens
+    // in practice; if one is open after all, joining it would tie this batch to its fate: wait a turn instead.
+    if (this.store.sqlite.inTransaction) {
+      this.logger.debug('batch writer found a transaction open; retrying next turn');
+      this.schedule();
+      return;
+    }
+    const batch = this.queue;
+    this.queue = [];
+    const failed = new Map<Pending, unknown>();
+    const published: WireEvent[] = [];
+    const s = this.statements;
+    try {
+      s.begin.run();
+      try {
+        for (const item of batch) {
+          const events: NewEvent[] = [];
+          const emit: Emit = (kind, data, scope) => {
+            events.push({ kind, data, scope } as NewEvent);
+          };
+          s.savepoint.run();
+          try {
+            item.work(emit);
+            const appended = appendEvents(this.store.sqlite, events);
+            s.release.run();
+            for (const event of appended) published.push(event);
+          } catch (error) {
+            s.rollbackTo.run();
+            s.release.run();
+            failed.set(item, error);
+          }
+        }
+        s.commit.run();
+      } catch (error) {
+        if (this.store.sqlite.inTransaction) s.rollback.run();
+        throw error;
+      }
+    } catch (error) {
+      // The whole batch is lost to the database (disk full, database closed): every writer hears of it.
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    this.hub.published(published);
+    for (const item of batch) {
+      if (failed.has(item)) item.reject(failed.get(item));
+      else item.resolve();
+    }
+  }
+}

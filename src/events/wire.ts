@@ -1,0 +1,41 @@
+// An event as it travels: its JSON text built once (from the data JSON already made for the INSERT, or straight from a
+// row's columns on replay, never by parsing and re-serializing), and its UTF-8 bytes encoded once on first delivery
+// and shared by every subscriber whose filter it passes.
+import type { Event } from '../../protocol/events.js';
+import type { EventScope } from './log.js';
+
+export class WireEvent {
+  private encoded: Buffer | undefined;
+
+  constructor(
+    readonly seq: number,
+    /** The event exactly as `JSON.stringify(event)` would write it. */
+    readonly json: string,
+    /** The event object, when this process made it (live events); replayed rows carry only their JSON. */
+    readonly event?: Event,
+  ) {}
+
+  /** The JSON as UTF-8, encoded on first use and then shared. */
+  get bytes(): Buffer {
+    return (this.encoded ??= Buffer.from(this.json, 'utf8'));
+  }
+
+  /** The event object: the live one, or parsed from the JSON (slow path, for transports that need objects). */
+  toEvent(): Event {
+    return this.event ?? (JSON.parse(this.json) as Event);
+  }
+}
+
+/**
+ * The JSON of an event from its parts, key order as in `Event` (seq, kind, at, data, then the scope ids that are set),
+ * so it equals `JSON.stringify` of the event object. `dataJson` must itself be JSON text.
+ */
+export function eventJson(seq: number, kind: string, at: string, dataJson: string, scope: EventScope): string {
+  let json = `{"seq":${seq},"kind":${JSON.stringify(kind)},"at":${JSON.stringify(at)},"data":${dataJson}`;
+  if (scope.projectId) json += `,"projectId":${JSON.stringify(scope.projectId)}`;
+  if (scope.taskId) json += `,"taskId":${JSON.stringify(scope.taskId)}`;
+  if (scope.workspaceId) json += `,"workspaceId":${JSON.stringify(scope.workspaceId)}`;
+  if (scope.sessionId) json += `,"sessionId":${JSON.stringify(scope.sessionId)}`;
+  if (scope.executionId) json += `,"executionId":${JSON.stringify(scope.executionId)}`;
+  return `${json}}`;
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Event, EventFilter } from '../../protocol/events.js';
+import { matchesFilter } from '../../src/events/filter.js';
+import { appendEvents, readEvents, type NewEvent } from '../../src/events/log.js';
+import { eventJson } from '../../src/events/wire.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { tempDir } from '../support/client.js';
+
+// Strings that JSON escapes, multi-byte text, and an id-like value with a quote.
+const awkward = ['plain', 'quote " and backslash \\', 'line\nbreak\ttab', 'ünïcødé ✓ 🚀', '\u0000\u001f control', 'x'.repeat(5000)];
+
+function sample(i: number): NewEvent {
+  const kinds = ['task/updated', 'execution/output', 'session/entryUpserted', 'task_x/created', 'workspace/created'];
+  const scope: NewEvent['scope'] = { projectId: `prj_${i % 2}` };
+  if (i % 3 !== 0) scope.taskId = `tsk_${i % 4}`;
+  if (i % 5 === 1) scope.workspaceId = `ws_${i % 2}`;
+  if (i % 7 === 2) scope.sessionId = 'ses_"odd"';
+  if (i % 2 === 1) scope.executionId = `exe_${i % 3}`;
+  return { kind: kinds[i % kinds.length]!, data: { text: awkward[i % awkward.length], n: i, nested: { list: [1, null, true] } }, scope } as unknown as NewEvent;
+}
+
+describe('events on the wire', () => {
+  let dataDir: string;
+  let store: Store;
+  const written: Event[] = [];
+
+  before(async () => {
+    dataDir = tempDir();
+    store = await openStore(dataDir, silentLogger);
+    const events = Array.from({ length: 60 }, (_, i) => sample(i));
+    store.sqlite.exec('begin immediate');
+    const appended = appendEvents(store.sqlite, events);
+    store.sqlite.exec('commit');
+    for (const wire of appended) written.push(wire.event!);
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('an appended event carries the JSON that JSON.stringify would write, and its bytes', () => {
+    for (const event of written) {
+      const json = eventJson(event.seq, event.kind, event.at, JSON.stringify(event.data), event);
+      assert.equal(json, JSON.stringify(event));
+      assert.deepEqual(JSON.parse(json), event);
+    }
+  });
+
+  const filters: EventFilter[] = [
+    {},
+    { projectId: 'prj_1' },
+    { projectId: 'prj_0', taskId: 'tsk_2' },
+    { workspaceId: 'ws_1' },
+    { sessionId: 'ses_"odd"' },
+    { executionId: 'exe_2' },
+    { kinds: ['task/*'] },
+    { kinds: ['task_x/*'] },
+    { kinds: ['execution/output', 'workspace/*'] },
+    { kinds: ['session/entryUpserted'], projectId: 'prj_0' },
+    { kinds: ['nothing/here'] },
+  ];
+  for (const filter of filters) {
+    it(`a page read from the database equals the events the in-memory filter passes: ${JSON.stringify(filter)}`, () => {
+      const expected = written.filter((e) => matchesFilter(e, filter));
+      const page = readEvents(store.sqlite, 0, written.length, filter, 1000);
+      assert.deepEqual(
+        page.events.map((e) => e.json),
+        expected.map((e) => JSON.stringify(e)),
+      );
+      assert.equal(page.upTo, written.length);
+    });
+  }
+
+  it('a page stops at the limit and says how far it got', () => {
+    const page = readEvents(store.sqlite, 10, written.length, {}, 7);
+    assert.deepEqual(
+      page.events.map((e) => e.seq),
+      [11, 12, 13, 14, 15, 16, 17],
+    );
+    assert.equal(page.upTo, 17);
+    assert.equal(page.events[0]!.bytes.toString('utf8'), JSON.stringify(written[10]));
+  });
+});
