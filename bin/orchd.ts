@@ -36,6 +36,11 @@ switch (cli.command) {
     exitSoon(await mergeCommand({ ...cli, version }));
     break;
   }
+  case 'gc': {
+    const { gcCommand } = await import('../src/cli/gc.js');
+    exitSoon(await gcCommand({ ...cli, version }));
+    break;
+  }
 }
 
 /** Set the exit code; if a stray handle keeps the process alive after the command, exit anyway. */

@@ -7,6 +7,7 @@ import { RepositoryConflicts, Workspace, WorkspaceState } from './workspace.js';
 import { Execution, Session } from './execution.js';
 import { NormalizedEntry } from './entries.js';
 import { Approval } from './approvals.js';
+import { OutputCompaction } from './maintenance.js';
 
 /** Every kind of event, with the schema of its `data` and what it means. Past tense: something happened. */
 export const EVENT_KINDS = {
@@ -77,6 +78,11 @@ export const EVENT_KINDS = {
   'workspace/reconciled': {
     data: v.strictObject({ workspaceId: v.nullable(Id), action: v.string(), detail: v.string() }),
     summary: 'Start-up reconciliation repaired something: a vanished worktree, an orphan directory, a stale registration',
+  },
+  'events/compacted': {
+    data: OutputCompaction,
+    summary:
+      "A tombstone: retention dropped an execution's raw output (`maintenance/compact`); it stands at the seq of the first dropped event, and the seqs of the others (up to `toSeq`) are gone from the log. Not emitted live: it replaces events already in the log",
   },
 } as const;
 

@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { Id, Timestamp } from './common.js';
 import { AgentCommand, ResolvedProfile } from './executors.js';
+import { OutputCompaction } from './maintenance.js';
 
 export const RUN_REASONS = ['setupScript', 'codingAgent', 'cleanupScript', 'archiveScript', 'devServer'] as const;
 export const RunReason = v.picklist(RUN_REASONS);
@@ -115,7 +116,12 @@ export const ExecutionLogsParams = v.strictObject({
   sinceSeq: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
   limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)), 1000),
 });
-export const ExecutionLogsResult = v.strictObject({ chunks: v.array(LogChunk), nextSeq: v.number(), done: v.boolean() });
+export const ExecutionLogsResult = v.strictObject({
+  chunks: v.array(LogChunk),
+  nextSeq: v.number(),
+  done: v.boolean(),
+  compacted: v.optional(v.pipe(OutputCompaction, v.description("Present when retention dropped this execution's output (`maintenance/compact`): `chunks` is then empty; the entries derived from it are kept"))),
+});
 
 export const WorkspaceStopParams = v.strictObject({ workspaceId: Id, includeDevServers: v.optional(v.boolean(), false) });
 export const WorkspaceRunScriptParams = v.strictObject({ workspaceId: Id, kind: v.picklist(['setupScript', 'cleanupScript', 'archiveScript', 'devServer']) });

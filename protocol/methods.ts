@@ -83,6 +83,7 @@ import {
 import { SessionEntriesParams, SessionEntriesResult } from './entries.js';
 import { ApprovalListParams, ApprovalListResult, ApprovalRequestParams, ApprovalRequestResult, ApprovalRespondParams, ApprovalRespondResult } from './approvals.js';
 import { ExecutorListParams, ExecutorListResult } from './executors.js';
+import { MaintenanceCompactParams, MaintenanceCompactResult } from './maintenance.js';
 import { TaskResult, TaskCreateParams, TaskDeleteParams, TaskDeleteResult, TaskGetParams, TaskListParams, TaskListResult, TaskUpdateParams } from './task.js';
 
 type AnySchema = v.GenericSchema;
@@ -321,6 +322,14 @@ export const METHODS = {
   'git/branches': request({ params: GitBranchesParams, result: GitBranchesResult, summary: 'Local and remote-tracking branches', errors: ['notFound'] }),
   'git/show': request({ params: GitShowParams, result: GitShowResult, summary: 'One commit with its changed files', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
   'git/diff': request({ params: GitDiffParams, result: GitDiffResult, summary: 'Changed files between two revisions, or a revision and the work tree', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
+
+  'maintenance/compact': request({
+    params: MaintenanceCompactParams,
+    result: MaintenanceCompactResult,
+    summary:
+      "Apply each project's `retention`: drop the raw output (`execution/output` events) of finished executions whose session is idle, keeping their normalized entries and leaving one `events/compacted` tombstone per execution in place of the first dropped event; then return the freed pages to the file system (incremental vacuum). With `dryRun`, only report what would be dropped",
+    errors: ['notFound'],
+  }),
 
   'events/subscribe': request({
     params: EventsSubscribeParams,

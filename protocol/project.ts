@@ -27,6 +27,31 @@ export const ProjectSettings = v.strictObject({
   profiles: v.optional(v.pipe(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]+$/), v.maxLength(64)), Profile), v.description('Named ways to run an agent, chosen with `session/start {profile}`')), {}),
 });
 
+/** How long a project's raw output stays in the event log; `maintenance/compact` (and `orchd gc`) apply it. */
+export const ProjectRetention = v.pipe(
+  v.strictObject({
+    maxAgeDays: v.optional(
+      v.pipe(
+        v.number(),
+        v.minValue(0),
+        v.maxValue(36_500),
+        v.description('Drop the raw output of executions that ended more than this many days ago (fractions allowed; 0: as soon as the session is idle)'),
+      ),
+    ),
+    maxBytes: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(0),
+        v.description("Keep at most this many bytes of the project's raw output: the output of the executions that ended first is dropped first"),
+      ),
+    ),
+  }),
+  v.description(
+    'Retention of raw output (`execution/output` events) of finished executions whose session is idle; normalized entries (`session/entryUpserted`) are always kept, and an `events/compacted` tombstone marks what was dropped. `{}` (the default): keep everything',
+  ),
+);
+
 export const Repository = v.strictObject({
   id: Id,
   name: v.string(),
@@ -40,6 +65,7 @@ export const Project = v.strictObject({
   scripts: ProjectScripts,
   copyFiles: v.pipe(v.array(v.string()), v.description('Paths or glob patterns copied from the main checkout into each new worktree, e.g. `.env`')),
   settings: ProjectSettings,
+  retention: ProjectRetention,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -64,6 +90,7 @@ export const ProjectCreateParams = v.strictObject({
   scripts: v.optional(ProjectScripts),
   copyFiles: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
   settings: v.optional(ProjectSettings),
+  retention: v.optional(ProjectRetention),
 });
 
 export const ProjectUpdateParams = v.strictObject({
@@ -74,6 +101,7 @@ export const ProjectUpdateParams = v.strictObject({
   scripts: v.optional(ProjectScripts),
   copyFiles: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
   settings: v.optional(ProjectSettings),
+  retention: v.optional(v.pipe(ProjectRetention, v.description('Replaces the retention; `{}` keeps everything'))),
 });
 
 export const ProjectGetParams = v.strictObject({ projectId: Id });
@@ -95,6 +123,7 @@ export type Project = v.InferOutput<typeof Project>;
 export type Repository = v.InferOutput<typeof Repository>;
 export type ProjectScripts = v.InferOutput<typeof ProjectScripts>;
 export type ProjectSettings = v.InferOutput<typeof ProjectSettings>;
+export type ProjectRetention = v.InferOutput<typeof ProjectRetention>;
 export type RepositoryInput = v.InferOutput<typeof RepositoryInput>;
 export type ProjectCreateParams = v.InferOutput<typeof ProjectCreateParams>;
 export type ProjectUpdateParams = v.InferOutput<typeof ProjectUpdateParams>;

@@ -29,6 +29,15 @@ export interface MergeArgs {
   logLevel: LogLevel;
 }
 
+/** What `orchd gc` was asked to do. */
+export interface GcArgs {
+  projectId: string | undefined;
+  dryRun: boolean;
+  json: boolean;
+  dataDir: string | undefined;
+  logLevel: LogLevel;
+}
+
 export type Cli =
   | { command: 'help' }
   | { command: 'version' }
@@ -36,7 +45,8 @@ export type Cli =
   | { command: 'stdio'; logLevel: LogLevel; dataDir: string | undefined }
   | { command: 'doctor'; json: boolean; dataDir: string | undefined }
   | ({ command: 'run' } & RunArgs)
-  | ({ command: 'merge' } & MergeArgs);
+  | ({ command: 'merge' } & MergeArgs)
+  | ({ command: 'gc' } & GcArgs);
 
 /** Usage text for `orchd --help`. */
 export function usage(): string {
@@ -47,6 +57,7 @@ Usage:
   orchd run --agent ID [options] "PROMPT"                run an agent in a new worktree and watch it work
   orchd merge WORKSPACE_ID [--strategy S]                merge a workspace's branch into its base branch
   orchd doctor [--json] [--data-dir DIR]                 check git, SQLite, the data directory and agent CLIs
+  orchd gc [--project ID] [--dry-run] [--json]           apply the projects' retention to the event log, then vacuum
   orchd --help | --version
 
 With no command, orchd serves on stdio when stdin is not a terminal.
@@ -72,6 +83,11 @@ run (PROMPT is the remaining arguments joined with spaces, or \`-\` to read it f
 
 merge:
   --strategy S         ${MERGE_STRATEGIES.join(' | ')} (default: merge)
+
+gc (the same as the protocol method maintenance/compact; a project's retention is set with project/update):
+  --project ID         only this project (default: every project that has a retention)
+  --dry-run            say what would be dropped, change nothing
+  --json               print the result as JSON
 `;
 }
 
@@ -97,6 +113,15 @@ const MERGE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const GC_OPTIONS = {
+  project: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** The global options that take a value: their value is not the command word. */
 const GLOBAL_VALUE_OPTIONS = new Set(['--data-dir', '--log-level']);
 
@@ -104,9 +129,9 @@ const GLOBAL_VALUE_OPTIONS = new Set(['--data-dir', '--log-level']);
 export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; logLevelEnv?: string | undefined } = { stdinIsTty: false }): Cli {
   const commandIndex = findCommand(argv);
   const command = commandIndex === -1 ? undefined : argv[commandIndex];
-  if (command === 'run' || command === 'merge') {
+  if (command === 'run' || command === 'merge' || command === 'gc') {
     const rest = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
-    return command === 'run' ? parseRun(rest) : parseMerge(rest);
+    return command === 'run' ? parseRun(rest) : command === 'merge' ? parseMerge(rest) : parseGc(rest);
   }
   return parseGlobal(argv, env);
 }
@@ -220,6 +245,22 @@ function parseMerge(argv: string[]): Cli {
     return { command: 'error', message: `merge: Expected \`--strategy\` to be one of ${MERGE_STRATEGIES.join(', ')}, got \`${strategy}\`` };
   }
   return { command: 'merge', workspaceId, strategy, dataDir: values['data-dir'], logLevel };
+}
+
+function parseGc(argv: string[]): Cli {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: GC_OPTIONS });
+  } catch (error) {
+    return { command: 'error', message: `gc: ${(error as Error).message}` };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
+  if (positionals.length) return { command: 'error', message: `gc: Unexpected argument \`${positionals[0]}\`` };
+  if (values.project !== undefined && values.project.trim() === '') return { command: 'error', message: 'gc: Expected `--project` to be a project id, got ``' };
+  return { command: 'gc', projectId: values.project, dryRun: Boolean(values['dry-run']), json: Boolean(values.json), dataDir: values['data-dir'], logLevel };
 }
 
 function isMergeStrategy(value: string): value is MergeStrategy {

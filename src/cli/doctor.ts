@@ -1,9 +1,11 @@
 // `orchd doctor`: what this machine offers orchd — Node, git, SQLite, the data directory — as text or JSON.
 import { accessSync, constants, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { ExecutorInfo } from '../../protocol/executors.js';
 import { resolveDataDir } from '../config/data-dir.js';
 import { describeExecutors } from '../executors/registry.js';
+import { databaseUsage, formatBytes, type DatabaseUsage } from '../maintenance/usage.js';
 import { DATABASE_FILE } from '../store/database.js';
 import { databaseFiles, looselyProtected } from '../store/private-files.js';
 
@@ -26,9 +28,11 @@ export interface DoctorOptions {
 /** Run every check; the exit code is 0 when all passed, 1 otherwise. */
 export async function runDoctor(options: DoctorOptions): Promise<number> {
   const [checks, executors] = await Promise.all([collectChecks(options), describeExecutors()]);
+  const database = readDatabaseUsage(options.dataDir);
+  if (database.check) checks.push(database.check);
   const write = options.write ?? ((text: string) => process.stdout.write(text));
-  if (options.json) write(`${JSON.stringify({ version: options.version, checks, executors }, null, 2)}\n`);
-  else write(renderChecks(options.version, checks) + renderExecutors(executors));
+  if (options.json) write(`${JSON.stringify({ version: options.version, checks, database: database.usage, executors }, null, 2)}\n`);
+  else write(renderChecks(options.version, checks) + (database.usage ? renderDatabase(database.usage) : '') + renderExecutors(executors));
   // A missing agent CLI is not a broken orchd: only the checks above decide the exit code.
   return checks.every((c) => c.ok) ? 0 : 1;
 }
@@ -83,6 +87,43 @@ function dataDirCheck(flag: string | undefined): Check {
   } catch {
     return { name: 'data directory', ok: false, detail: `${dataDir} is not writable`, hint: 'fix its permissions or pass --data-dir' };
   }
+}
+
+/** The database's size and each project's share of the event log, read without writing (null when there is none yet). */
+export function readDatabaseUsage(flag: string | undefined): { check: Check | null; usage: DatabaseUsage | null } {
+  const { dataDir } = resolveDataDir({ fromFlag: flag, fromEnv: process.env.ORCHD_DATA_DIR });
+  const path = join(dataDir, DATABASE_FILE);
+  if (!existsSync(path)) return { check: null, usage: null };
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    const usage = databaseUsage(db);
+    const detail = `${formatBytes(usage.bytes)} (${formatBytes(usage.freeBytes)} free, auto-vacuum ${usage.autoVacuum})`;
+    if (usage.freeBytes > 0 && usage.freeBytes * 4 >= usage.bytes) {
+      return { check: { name: 'database', ok: true, warning: true, detail, hint: 'orchd gc returns the free pages to the file system' }, usage };
+    }
+    return { check: { name: 'database', ok: true, detail }, usage };
+  } catch (error) {
+    return { check: { name: 'database', ok: false, detail: `${path}: ${(error as Error).message}`, hint: 'check that orchd can read it (orchd doctor --data-dir DIR)' }, usage: null };
+  } finally {
+    db?.close();
+  }
+}
+
+/** The event log by project, largest first: events, bytes of event data, of which raw output, and compactions. */
+export function renderDatabase(usage: DatabaseUsage): string {
+  const lines = ['', 'database by project (event data)'];
+  if (usage.projects.length === 0) lines.push('      no events yet');
+  const label = (p: DatabaseUsage['projects'][number]) => (p.projectId === null ? '(no project)' : `${p.name ?? '(deleted)'} ${p.projectId}`);
+  const width = Math.max(0, ...usage.projects.map((p) => label(p).length));
+  for (const project of usage.projects) {
+    const compacted = project.compactedExecutions ? `; output of ${project.compactedExecutions} execution${project.compactedExecutions === 1 ? '' : 's'} dropped` : '';
+    lines.push(
+      `      ${label(project).padEnd(width)}  ${formatBytes(project.bytes).padStart(9)} in ${project.events.toLocaleString('en-US')} events (raw output ${formatBytes(project.outputBytes)}${compacted})`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Human-readable report. */

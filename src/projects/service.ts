@@ -43,6 +43,7 @@ export async function createProject(engine: Engine, params: ProjectCreateParams)
     scripts: params.scripts ?? v.parse(ProjectScripts, {}),
     copyFiles: params.copyFiles ?? [],
     settings: settingsToStore(params.settings ?? v.parse(ProjectSettings, {}), {}),
+    retention: params.retention ?? {},
     createdAt: now,
     updatedAt: now,
   };
@@ -92,6 +93,7 @@ export async function updateProject(engine: Engine, params: ProjectUpdateParams)
     scripts: params.scripts ?? before.scripts,
     copyFiles: params.copyFiles ?? before.copyFiles,
     settings: settingsToStore(params.settings ?? before.settings, await loadProjectProfiles(engine.store.db, before.id)),
+    retention: params.retention ?? before.retention,
     updatedAt: new Date().toISOString(),
   };
   return transact(engine, async (trx, emit) => {

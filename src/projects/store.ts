@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import * as v from 'valibot';
 import type { Profile } from '../../protocol/executors.js';
-import { ProjectScripts, ProjectSettings, type Project, type Repository } from '../../protocol/project.js';
+import { ProjectRetention, ProjectScripts, ProjectSettings, type Project, type Repository } from '../../protocol/project.js';
 import { keepStoredSecrets, maskProfiles } from '../executors/secrets.js';
 import { validateProfiles } from '../executors/validate-profile.js';
 import type { Database, ProjectsTable, RepositoriesTable } from '../store/schema.js';
@@ -48,6 +48,7 @@ function projectWithSecretsFromRows(row: ProjectsTable, repositoryRows: readonly
     scripts: parseColumn(ProjectScripts, row.scripts),
     copyFiles: JSON.parse(row.copy_files) as string[],
     settings: parseColumn(ProjectSettings, row.settings),
+    retention: row.retention === null ? {} : parseColumn(ProjectRetention, row.retention),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -82,6 +83,7 @@ export function projectRow(project: Project): ProjectsTable {
     scripts: JSON.stringify(project.scripts),
     copy_files: JSON.stringify(project.copyFiles),
     settings: JSON.stringify(project.settings),
+    retention: Object.keys(project.retention).length ? JSON.stringify(project.retention) : null,
     created_at: project.createdAt,
     updated_at: project.updatedAt,
   };

@@ -1,15 +1,25 @@
 // session/entries: the conversation, derived by replaying each agent execution's raw output through its executor's
-// normalizer. Raw output is the source of truth, so the same output always yields the same entries.
+// normalizer. Raw output is the source of truth, so the same output always yields the same entries. Where retention
+// dropped an execution's raw output (maintenance/compact), its entries come from the `session/entryUpserted` events
+// written live from that same output: the latest state of each entry, in order of first appearance.
 import { sql } from 'kysely';
 import type { NormalizedEntry } from '../../protocol/entries.js';
 import type { Engine } from '../engine.js';
+import { OrchdError } from '../errors.js';
 import { loadExecutions } from '../executions/store.js';
 import { getExecutor } from '../executors/registry.js';
 import type { EntryDraft, RawStream } from '../normalizers/types.js';
 import { getSession } from './service.js';
 
-/** Feed one execution's stored output, line by line per stream, to `onLine`. */
+/** Feed one execution's stored output, line by line per stream, to `onLine`; invalidState when retention dropped it. */
 export async function replayLines(engine: Engine, executionId: string, onLine: (line: string, stream: RawStream) => void): Promise<void> {
+  const marked = await engine.store.db.selectFrom('executions').select('output_compacted_at').where('id', '=', executionId).executeTakeFirst();
+  if (marked?.output_compacted_at) {
+    throw OrchdError.invalidState(
+      `Expected execution \`${executionId}\` to still have its raw output, but retention dropped it at ${marked.output_compacted_at} (maintenance/compact)`,
+      { executionId, outputCompactedAt: marked.output_compacted_at },
+    );
+  }
   const partial: Record<RawStream, string> = { stdout: '', stderr: '', stdin: '' };
   const rows = engine.store.db
     .selectFrom('events')
@@ -43,11 +53,16 @@ export async function sessionEntries(
   const session = await getSession(engine, params.sessionId);
   const executor = getExecutor(session.executor);
   const executions = (await loadExecutions(engine.store.db, { sessionId: session.id })).filter((e) => e.runReason === 'codingAgent');
+  const compacted = await compactedExecutions(engine, session.id);
   const byId = new Map<string, NormalizedEntry>();
   let unknownLines = 0;
   for (const execution of executions) {
     const stamp = (draft: EntryDraft): NormalizedEntry => stampEntry(draft, execution.id);
     if (execution.action.type === 'agent') byId.set(`${execution.id}/prompt`, stamp({ id: 'prompt', type: 'userMessage', text: execution.action.prompt }));
+    if (compacted.has(execution.id)) {
+      unknownLines += await upsertedEntries(engine, execution.id, byId);
+      continue;
+    }
     const normalizer = executor.createNormalizer();
     await replayLines(engine, execution.id, (line, stream) => {
       for (const draft of normalizer.push(line, stream)) {
@@ -60,6 +75,31 @@ export async function sessionEntries(
   const entries = [...byId.values()].map((entry, position) => ({ index: position + 1, entry }));
   const changed = params.sinceSeq === undefined ? null : await entriesChangedSince(engine, executions.map((e) => e.id), params.sinceSeq);
   return { entries: entries.filter((e) => e.index > params.sinceIndex && (!changed || changed.has(e.entry.id))), unknownLines, seq };
+}
+
+/** The session's executions whose raw output retention dropped. */
+async function compactedExecutions(engine: Engine, sessionId: string): Promise<Set<string>> {
+  const rows = await engine.store.db.selectFrom('executions').select('id').where('session_id', '=', sessionId).where('output_compacted_at', 'is not', null).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Set each entry of the execution to its latest `session/entryUpserted` state (a new id takes the next position);
+ * returns how many are `raw` entries, each one line the normalizer did not understand. */
+async function upsertedEntries(engine: Engine, executionId: string, byId: Map<string, NormalizedEntry>): Promise<number> {
+  const rows = engine.store.db
+    .selectFrom('events')
+    .select('data')
+    .where('execution_id', '=', executionId)
+    .where('kind', '=', 'session/entryUpserted')
+    .orderBy('seq')
+    .stream(256);
+  const raw = new Set<string>();
+  for await (const row of rows) {
+    const { entry } = JSON.parse(row.data) as { entry: NormalizedEntry };
+    byId.set(entry.id, entry);
+    if (entry.type === 'raw') raw.add(entry.id);
+  }
+  return raw.size;
 }
 
 /** Ids of the entries a `session/entryUpserted` event after `sinceSeq` touched (the prompt entry counts with its execution). */

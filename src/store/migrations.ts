@@ -213,4 +213,19 @@ export const MIGRATIONS: Record<string, Migration> = {
       }
     },
   },
+  '0006_retention': {
+    // Retention (maintenance/compact): a project's limits, and the mark on an execution whose raw output was dropped.
+    // Incremental auto-vacuum lets compaction hand freed pages back to the file system; switching an existing
+    // database from NONE needs one VACUUM. Kysely runs SQLite migrations outside a transaction, so VACUUM may run
+    // here; if it fails (another process holds the database), maintenance/compact switches the mode later.
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('projects').addColumn('retention', 'text').execute();
+      await db.schema.alterTable('executions').addColumn('output_compacted_at', 'text').execute();
+      const { rows } = await sql<{ auto_vacuum: number }>`pragma auto_vacuum`.execute(db);
+      if (rows[0]?.auto_vacuum === 0) {
+        await sql`pragma auto_vacuum = incremental`.execute(db);
+        await sql`vacuum`.execute(db).catch(() => {});
+      }
+    },
+  },
 };

@@ -19,6 +19,8 @@ export interface ProjectsTable {
   scripts: string;
   copy_files: string;
   settings: string;
+  /** JSON: the project's retention limits; null keeps everything (protocol/project.ts ProjectRetention). */
+  retention: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -100,6 +102,8 @@ export interface ExecutionsTable {
   reason: string | null;
   started_at: string;
   ended_at: string | null;
+  /** When retention dropped this execution's raw output (an `events/compacted` tombstone marks the place). */
+  output_compacted_at: string | null;
 }
 
 export interface ApprovalsTable {

@@ -4,6 +4,7 @@ import { approvalHandlers } from './approval.js';
 import { eventHandlers } from './events.js';
 import { gitHandlers } from './git.js';
 import { lifecycleHandlers } from './lifecycle.js';
+import { maintenanceHandlers } from './maintenance.js';
 import { projectHandlers } from './project.js';
 import { taskHandlers } from './task.js';
 import { sessionHandlers } from './session.js';
@@ -19,4 +20,5 @@ export const HANDLERS: Handlers = {
   ...gitHandlers,
   ...eventHandlers,
   ...approvalHandlers,
+  ...maintenanceHandlers,
 };
