@@ -14,11 +14,16 @@ const SCOPE_KEYS = Object.keys(SCOPE_COLUMNS) as ScopeKey[];
 
 /** True when the event passes the filter: every given scope equal, and the kind listed or under a listed `prefix/*`. */
 export function matchesFilter(event: Event, filter: EventFilter): boolean {
+  return scopeMatches(event.kind, event, filter);
+}
+
+/** `matchesFilter` for an event known by its kind and scope ids (a live event before it is an object). */
+export function scopeMatches(kind: string, scope: { readonly [K in ScopeKey]?: string | null | undefined }, filter: EventFilter): boolean {
   for (const key of SCOPE_KEYS) {
     const wanted = filter[key];
-    if (wanted !== undefined && event[key] !== wanted) return false;
+    if (wanted !== undefined && (scope[key] ?? undefined) !== wanted) return false;
   }
-  if (filter.kinds) return filter.kinds.some((pattern) => kindMatches(event.kind, pattern));
+  if (filter.kinds) return filter.kinds.some((pattern) => kindMatches(kind, pattern));
   return true;
 }
 

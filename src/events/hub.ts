@@ -4,7 +4,7 @@ import type { EventFilter } from '../../protocol/events.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/database.js';
 import { newId } from '../util/ids.js';
-import { matchesFilter } from './filter.js';
+import { scopeMatches } from './filter.js';
 import { currentSeq, readEvents, type EventPage } from './log.js';
 import { Subscription, type EventSink } from './subscription.js';
 import type { WireEvent } from './wire.js';
@@ -41,7 +41,7 @@ export class EventHub {
     private readonly logger: Logger,
     options: EventHubOptions,
   ) {
-    this.ringCapacity = options.ringCapacity ?? 4096;
+    this.ringCapacity = options.ringCapacity ?? 65_536;
     this.ringBytes = options.ringBytes ?? 16 * 1024 * 1024;
     this.pageSize = options.pageSize ?? 1000;
     this.foreignPollMs = options.foreignPollMs ?? 500;
@@ -85,6 +85,14 @@ export class EventHub {
     if (event.seq > this.knownMax) this.knownMax = event.seq;
   }
 
+  /**
+   * Stored events were rewritten in place (maintenance/compact turns dropped output into tombstones): forget the
+   * in-memory copies, so every later read sees the log as it now is.
+   */
+  forgetCached(): void {
+    this.clearRing();
+  }
+
   private clearRing(): void {
     this.ring = [];
     this.ringSizes = [];
@@ -114,7 +122,7 @@ export class EventHub {
       for (let seq = afterSeq + 1; seq <= last; seq++) {
         const event = this.ring[this.ringHead + (seq - first)]!;
         upTo = seq;
-        if (matchesFilter(event.toEvent(), filter)) {
+        if (scopeMatches(event.kind, event.scope, filter)) {
           events.push(event);
           if (events.length >= limit) break;
         }
@@ -169,6 +177,8 @@ export class EventHub {
     try {
       const version = this.store.sqlite.pragma('data_version', { simple: true }) as number;
       if (version === this.lastDataVersion) return;
+      // Another process committed: it may have compacted rows this ring still holds (orchd gc), so drop the copies.
+      if (this.lastDataVersion !== -1) this.clearRing();
       this.lastDataVersion = version;
       const max = currentSeq(this.store.sqlite);
       if (max > this.knownMax) {

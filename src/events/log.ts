@@ -1,6 +1,6 @@
 // The durable event log: append inside a transaction, read pages after a sequence number.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Event, EventData, EventFilter, EventKind } from '../../protocol/events.js';
+import type { EventData, EventFilter, EventKind } from '../../protocol/events.js';
 import { filterSql } from './filter.js';
 import { eventJson, WireEvent } from './wire.js';
 
@@ -42,20 +42,9 @@ export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly Ne
     const data = JSON.stringify(event.data);
     const info = insert.run(event.kind, at, scope.projectId ?? null, scope.taskId ?? null, scope.workspaceId ?? null, scope.sessionId ?? null, scope.executionId ?? null, data);
     const seq = Number(info.lastInsertRowid);
-    appended.push(new WireEvent(seq, eventJson(seq, event.kind, at, data, scope), toEvent({ seq, kind: event.kind, at, data: event.data, scope })));
+    appended.push(new WireEvent(seq, event.kind, scope, eventJson(seq, event.kind, at, data, scope)));
   }
   return appended;
-}
-
-function toEvent(parts: { seq: number; kind: string; at: string; data: unknown; scope: EventScope }): Event {
-  const event: Event = { seq: parts.seq, kind: parts.kind, at: parts.at, data: parts.data };
-  const { projectId, taskId, workspaceId, sessionId, executionId } = parts.scope;
-  if (projectId) event.projectId = projectId;
-  if (taskId) event.taskId = taskId;
-  if (workspaceId) event.workspaceId = workspaceId;
-  if (sessionId) event.sessionId = sessionId;
-  if (executionId) event.executionId = executionId;
-  return event;
 }
 
 /** The newest sequence number in the log (0 when empty). */
@@ -96,7 +85,8 @@ export function readEvents(sqlite: BetterSqlite3.Database, afterSeq: number, max
   // Iterated, so a page of large events (64 KB output chunks) stops reading at PAGE_BYTES, not after `limit` rows.
   for (const row of select.iterate(afterSeq, maxSeq, ...params, limit) as IterableIterator<EventRow>) {
     const [seq, kind, at, projectId, taskId, workspaceId, sessionId, executionId, data] = row;
-    events.push(new WireEvent(seq, eventJson(seq, kind, at, data, { projectId, taskId, workspaceId, sessionId, executionId })));
+    const scope = { projectId, taskId, workspaceId, sessionId, executionId };
+    events.push(new WireEvent(seq, kind, scope, eventJson(seq, kind, at, data, scope)));
     bytes += data.length;
     if (events.length >= limit || bytes >= PAGE_BYTES) {
       full = true;

@@ -9,10 +9,11 @@ export class WireEvent {
 
   constructor(
     readonly seq: number,
+    readonly kind: string,
+    /** The ids the event is scoped to, for filtering in memory (shared by the events of one execution). */
+    readonly scope: EventScope,
     /** The event exactly as `JSON.stringify(event)` would write it. */
     readonly json: string,
-    /** The event object, when this process made it (live events); replayed rows carry only their JSON. */
-    readonly event?: Event,
   ) {}
 
   /** The JSON as UTF-8, encoded on first use and then shared. */
@@ -20,9 +21,9 @@ export class WireEvent {
     return (this.encoded ??= Buffer.from(this.json, 'utf8'));
   }
 
-  /** The event object: the live one, or parsed from the JSON (slow path, for transports that need objects). */
+  /** The event as an object, parsed from its JSON: for transports that need objects, never on the hot path. */
   toEvent(): Event {
-    return this.event ?? (JSON.parse(this.json) as Event);
+    return JSON.parse(this.json) as Event;
   }
 }
 

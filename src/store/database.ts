@@ -1,5 +1,5 @@
 // Open the SQLite database (WAL, foreign keys, busy timeout) behind Kysely and bring its schema up to date.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
@@ -26,11 +26,14 @@ export async function openStore(dataDir: string, logger: Logger): Promise<Store>
   let sqlite: BetterSqlite3.Database;
   try {
     const tightened = [ensurePrivateDirectory(dataDir) ? dataDir : undefined];
+    const fresh = !existsSync(path) || statSync(path).size === 0;
     // Create the database file 0600 before SQLite does (it would use 0644 & ~umask); the WAL and SHM files follow it.
     for (const file of databaseFiles(dataDir, DATABASE_FILE)) if (file === path || existsSync(file)) tightened.push(ensurePrivateFile(file) ? file : undefined);
     const loosened = tightened.filter(Boolean);
     if (loosened.length > 0) logger.warn('data directory files were readable by others; made them private', { paths: loosened });
     sqlite = new BetterSqlite3(path);
+    // Before the first table: freed pages can then go back to the file system (maintenance/compact) without a VACUUM.
+    if (fresh) sqlite.pragma('auto_vacuum = incremental');
     sqlite.pragma('journal_mode = WAL');
     // NORMAL is durable across a process crash in WAL mode (only power loss can drop the last commits).
     sqlite.pragma('synchronous = NORMAL');
@@ -40,7 +43,7 @@ export async function openStore(dataDir: string, logger: Logger): Promise<Store>
     throw new OrchdError('dataDirUnavailable', `Expected the data directory ${'`'}${dataDir}${'`'} to hold a usable database, but opening it failed: ${(error as Error).message}`, { dataDir }, { cause: error });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  await migrate(db, logger, dataDir);
+  if (!upToDate(sqlite)) await migrate(db, logger, dataDir);
   let closed = false;
   return {
     db,
@@ -52,6 +55,20 @@ export async function openStore(dataDir: string, logger: Logger): Promise<Store>
       await db.destroy();
     },
   };
+}
+
+/**
+ * Every migration this build knows is recorded as applied (and none it does not know): skip Kysely's Migrator, which
+ * takes its lock table and reads the history on every start. Any doubt (no table yet, another set) runs it.
+ */
+function upToDate(sqlite: BetterSqlite3.Database): boolean {
+  try {
+    const applied = (sqlite.prepare('select name from orchd_migrations order by name').all() as { name: string }[]).map((row) => row.name);
+    const known = Object.keys(MIGRATIONS).sort();
+    return applied.length === known.length && applied.every((name, i) => name === known[i]);
+  } catch {
+    return false;
+  }
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

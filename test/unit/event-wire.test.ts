@@ -34,14 +34,23 @@ describe('events on the wire', () => {
     store.sqlite.exec('begin immediate');
     const appended = appendEvents(store.sqlite, events);
     store.sqlite.exec('commit');
-    for (const wire of appended) written.push(wire.event!);
+    appended.forEach((wire, i) => {
+      // The event object as the protocol defines it (scope ids only when set), in the key order of `Event`.
+      const { kind, data, scope } = events[i]!;
+      const at = (JSON.parse(wire.json) as Event).at;
+      const event: Event = { seq: wire.seq, kind, at, data };
+      for (const key of ['projectId', 'taskId', 'workspaceId', 'sessionId', 'executionId'] as const) if (scope[key]) event[key] = scope[key];
+      written.push(event);
+      assert.equal(wire.json, JSON.stringify(event));
+      assert.equal(wire.kind, kind);
+    });
   });
   after(async () => {
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('an appended event carries the JSON that JSON.stringify would write, and its bytes', () => {
+  it('the JSON built from parts equals JSON.stringify of the event object', () => {
     for (const event of written) {
       const json = eventJson(event.seq, event.kind, event.at, JSON.stringify(event.data), event);
       assert.equal(json, JSON.stringify(event));
