@@ -9,6 +9,12 @@ import { appendEvents, type NewEvent } from './log.js';
 import type { Emit } from './unit-of-work.js';
 import type { WireEvent } from './wire.js';
 
+/**
+ * A batch stops taking more work after this long; the rest commits on the next turn. A host request waits at most
+ * about this much (plus the delivery of what it committed) behind agent output, however many agents flood.
+ */
+const TURN_BUDGET_MS = 4;
+
 interface Pending {
   work: (emit: Emit) => void;
   resolve: () => void;
@@ -67,15 +73,17 @@ export class BatchWriter {
       this.schedule();
       return;
     }
-    const batch = this.queue;
-    this.queue = [];
+    const started = performance.now();
+    const batch: Pending[] = [];
     const failed = new Map<Pending, unknown>();
     const published: WireEvent[] = [];
     const s = this.statements;
     try {
       s.begin.run();
       try {
-        for (const item of batch) {
+        while (this.queue.length > 0 && (batch.length === 0 || performance.now() - started < TURN_BUDGET_MS)) {
+          const item = this.queue.shift()!;
+          batch.push(item);
           const events: NewEvent[] = [];
           const emit: Emit = (kind, data, scope) => {
             events.push({ kind, data, scope } as NewEvent);
@@ -100,8 +108,10 @@ export class BatchWriter {
     } catch (error) {
       // The whole batch is lost to the database (disk full, database closed): every writer hears of it.
       for (const item of batch) item.reject(error);
+      if (this.queue.length > 0) this.schedule();
       return;
     }
+    if (this.queue.length > 0) this.schedule();
     this.hub.published(published);
     for (const item of batch) {
       if (failed.has(item)) item.reject(failed.get(item));

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { BatchWriter } from '../../src/events/batch-writer.js';
+import { EventHub } from '../../src/events/hub.js';
+import type { WireEvent } from '../../src/events/wire.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { tempDir } from '../support/client.js';
+
+describe('the batch writer (group commit of agent output)', () => {
+  let dataDir: string;
+  let store: Store;
+  let hub: EventHub;
+  let writer: BatchWriter;
+  const delivered: WireEvent[] = [];
+
+  before(async () => {
+    dataDir = tempDir();
+    store = await openStore(dataDir, silentLogger);
+    hub = await EventHub.open(store, silentLogger);
+    writer = new BatchWriter(store, hub, silentLogger);
+    const subscription = hub.subscribe({}, 0, { send: (event) => (delivered.push(event), true) });
+    subscription.start();
+  });
+  after(async () => {
+    hub.close();
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const note = (text: string, body = '') => ({ level: 'info', title: text, body, sessionId: null }) as never;
+  const storedTitles = () => (store.sqlite.prepare("select data from events where kind = 'notification' order by seq").all() as { data: string }[]).map((r) => (JSON.parse(r.data) as { title: string }).title);
+
+  it('commits work queued in one turn together, in order, and publishes it once committed', async () => {
+    const writes = Array.from({ length: 50 }, (_, i) => writer.write((emit) => emit('notification', note(`n${i}`), { projectId: 'prj_a' })));
+    assert.equal(writer.pending, 50, 'nothing is written before the next turn');
+    await Promise.all(writes);
+    const titles = Array.from({ length: 50 }, (_, i) => `n${i}`);
+    assert.deepEqual(storedTitles(), titles);
+    assert.deepEqual(
+      delivered.map((e) => (e.toEvent().data as { title: string }).title),
+      titles,
+    );
+  });
+
+  it('a piece of work that throws loses only its own events; the others commit', async () => {
+    const good1 = writer.write((emit) => emit('notification', note('kept 1'), {}));
+    const bad = writer.write((emit) => {
+      emit('notification', note('rolled back'), {});
+      throw new Error('broken normalizer');
+    });
+    const good2 = writer.write((emit) => emit('notification', note('kept 2'), {}));
+    await assert.rejects(bad, /broken normalizer/);
+    await Promise.all([good1, good2]);
+    const titles = storedTitles();
+    assert.ok(titles.includes('kept 1') && titles.includes('kept 2'));
+    assert.ok(!titles.includes('rolled back'));
+    assert.equal(store.sqlite.inTransaction, false);
+  });
+
+  it('more work than one turn may take is spread over several commits, still in order', async () => {
+    const before = storedTitles().length;
+    let commits = 0;
+    const published = hub.published.bind(hub);
+    hub.published = (events) => (commits++, published(events));
+    const big = 'x'.repeat(4096);
+    const writes = Array.from({ length: 400 }, (_, i) =>
+      writer.write((emit) => {
+        for (let j = 0; j < 20; j++) emit('notification', note(`m${i}.${j}`, big), {});
+      }),
+    );
+    await Promise.all(writes);
+    const titles = storedTitles().slice(before);
+    assert.equal(titles.length, 8000);
+    assert.deepEqual(titles.slice(0, 3), ['m0.0', 'm0.1', 'm0.2']);
+    assert.equal(titles.at(-1), 'm399.19');
+    // 32 MB cannot be written within one turn's budget: a host request would have been served in between.
+    assert.ok(commits > 1, `expected several commits, got ${commits}`);
+    const seqs = delivered.map((e) => e.seq);
+    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'delivered gap-free, in commit order');
+  });
+});
