@@ -6,6 +6,7 @@ import type { EventScope } from './log.js';
 
 export class WireEvent {
   private encoded: Buffer | undefined;
+  private uses = 0;
 
   constructor(
     readonly seq: number,
@@ -19,6 +20,16 @@ export class WireEvent {
   /** The JSON as UTF-8, encoded on first use and then shared. */
   get bytes(): Buffer {
     return (this.encoded ??= Buffer.from(this.json, 'utf8'));
+  }
+
+  /**
+   * What a frame's body should be made from: the text the first time (encoded straight into the frame, no copy in
+   * between), the shared bytes from the second subscriber on (encoded once, then only copied).
+   */
+  frameBody(): string | Buffer {
+    if (this.encoded) return this.encoded;
+    if (this.uses++ === 0) return this.json;
+    return this.bytes;
   }
 
   /** The event as an object, parsed from its JSON: for transports that need objects, never on the hot path. */

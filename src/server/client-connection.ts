@@ -13,7 +13,8 @@ import type { RawFrameOutput } from './frame-writer.js';
 
 export type Phase = 'new' | 'initializing' | 'ready' | 'shutdown';
 
-/** Bytes written to the transport but not yet taken by the client, at which subscriptions pause... */
+/** Bytes written to the transport but not yet taken by the client, at which subscriptions pause (they resume at the
+ * transport's low-water mark, 1 MB, so the pipe keeps flowing while they read the next pages)... */
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 /** ...and (transports without a byte count) notifications in flight at which they pause, and resume. */
 const HIGH_WATER = 1024;
@@ -36,7 +37,7 @@ export class ClientConnection {
     /** Set when the transport takes ready-made frames (stdio, in-process): events then go out as shared bytes. */
     private readonly raw?: RawFrameOutput,
   ) {
-    raw?.onDrain(() => this.resumePaused());
+    raw?.onLowWater(() => this.resumePaused());
   }
 
   /** Send a notification to this client. */
@@ -47,7 +48,8 @@ export class ClientConnection {
 
   /**
    * A sink that writes `events/event` and pauses the subscription while the client lags: more than HIGH_WATER_BYTES
-   * written and not yet taken. On a raw transport the event's encoded bytes are copied into the frame as they are.
+   * written and not yet taken. On a raw transport the event's JSON goes into the frame as it is (its bytes, once
+   * encoded, shared by every subscriber).
    */
   eventSink(subscriptionId: string): EventSink {
     const raw = this.raw;
@@ -56,15 +58,7 @@ export class ClientConnection {
       return {
         send: (event: WireEvent) => {
           if (this.closed) return false;
-          const body = event.bytes;
-          const length = prefix.length + body.length + 2;
-          const header = `Content-Length: ${length}\r\n\r\n`;
-          const frame = Buffer.allocUnsafe(header.length + length);
-          let at = frame.write(header, 0, 'latin1');
-          at += prefix.copy(frame, at);
-          at += body.copy(frame, at);
-          frame.write('}}', at, 'latin1');
-          raw.writeFrame(frame);
+          raw.writeFrameParts(prefix, event.frameBody(), '}}');
           return this.pauseIfLagging(subscriptionId, raw.bufferedBytes >= HIGH_WATER_BYTES);
         },
       };
@@ -83,7 +77,7 @@ export class ClientConnection {
     };
   }
 
-  /** True to carry on; false (and remembered, to resume on drain) when the client lags. */
+  /** True to carry on; false (and remembered, to resume at the low-water mark) when the client lags. */
   private pauseIfLagging(subscriptionId: string, lagging: boolean): boolean {
     if (!lagging) return true;
     const subscription = this.subscriptions.get(subscriptionId);
