@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { makeRepo } from './repo.js';
 import { procStatusMb } from './rss.js';
-import { INITIALIZE, progress, removeDir, spawnOrchd, tempDir } from './spawn.js';
+import { spawn } from 'node:child_process';
+import { INITIALIZE, ORCHD, progress, removeDir, spawnOrchd, tempDir } from './spawn.js';
 
 export interface CatchUpResult {
   events: number;
@@ -137,56 +138,7 @@ export async function benchCatchUp(count: number): Promise<CatchUpResult> {
     if (before.rows !== stats.n) throw new Error(`baseline read ${before.rows} rows, expected ${stats.n}`);
 
     progress('catch-up: orchd subscriber from seq 0');
-    const server = spawnOrchd(dataDir);
-    let orchd: CatchUpResult['orchd'];
-    try {
-      await server.request('initialize', INITIALIZE);
-      let received = 0;
-      let lastSeq = 0;
-      let outOfOrder = 0;
-      const done = new Promise<void>((resolve) => {
-        server.rpc.onNotification('events/event', (params: { event: { seq: number } }) => {
-          received++;
-          if (params.event.seq <= lastSeq) outOfOrder++;
-          lastSeq = params.event.seq;
-          if (lastSeq >= stats.last) resolve();
-        });
-      });
-      const cpuBefore = cpuTicks(server.pid);
-      const clientBefore = process.cpuUsage();
-      const bytesBefore = server.stdoutBytes();
-      const start = performance.now();
-      await server.request('events/subscribe', { sinceSeq: 0 });
-      let timer: NodeJS.Timeout | undefined;
-      let finished = false;
-      await Promise.race([
-        done,
-        server.exited.then(() => {
-          if (!finished) throw new Error(`orchd exited during catch-up after ${received} of ${stats.n} events\n${server.describe()}`);
-        }),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`catch-up stalled: ${received} of ${stats.n} events after 15 minutes\n${server.describe()}`)), 15 * 60_000);
-        }),
-      ]).finally(() => {
-        finished = true;
-        clearTimeout(timer);
-      });
-      const seconds = (performance.now() - start) / 1000;
-      const client = process.cpuUsage(clientBefore);
-      const orchdCpuSeconds = (cpuTicks(server.pid) - cpuBefore) / 100;
-      if (received !== stats.n || outOfOrder) throw new Error(`catch-up delivered ${received} events (${outOfOrder} out of order), expected ${stats.n}`);
-      orchd = {
-        seconds,
-        eventsPerSecond: received / seconds,
-        mbPerSecond: dataMb / seconds,
-        wireMb: (server.stdoutBytes() - bytesBefore) / 1024 / 1024,
-        orchdCpuSeconds,
-        clientCpuSeconds: (client.user + client.system) / 1e6,
-        orchdPeakRssMb: procStatusMb(server.pid, 'VmHWM'),
-      };
-    } finally {
-      await server.close();
-    }
+    const orchd = await rawCatchUp(dataDir, stats.n, stats.last, dataMb);
 
     progress('catch-up: baseline read of the log, again');
     const after = readLog(dbPath);
@@ -202,5 +154,98 @@ export async function benchCatchUp(count: number): Promise<CatchUpResult> {
     };
   } finally {
     removeDir(dataDir);
+  }
+}
+
+/**
+ * Catch up from seq 0 with a minimal host: Content-Length frames split by hand and each body JSON.parse'd, as a
+ * host in Rust (serde) or any lean reader would. vscode-jsonrpc's own reader costs about 12 µs per message, which
+ * would make the bench client, not orchd, the thing measured. Every event is checked: once each, in order.
+ */
+async function rawCatchUp(dataDir: string, count: number, lastSeq: number, dataMb: number): Promise<CatchUpResult['orchd']> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ORCHD_LOG_LEVEL: 'error', ORCHD_DATA_DIR: dataDir };
+  delete env.NODE_OPTIONS;
+  // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles orchd during the catch-up.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ORCHD, '--stdio'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const send = (id: number, method: string, params: unknown) => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params });
+    child.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  };
+  const pid = child.pid!;
+  let buffer: Buffer = Buffer.alloc(0);
+  let received = 0;
+  let last = 0;
+  let outOfOrder = 0;
+  let wireBytes = 0;
+  let counting = false;
+  let cpuBefore = 0;
+  let start = 0;
+  let clientBefore = process.cpuUsage();
+  const replies = new Map<number, (result: unknown) => void>();
+  const finished = new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`orchd exited (${code}) during catch-up after ${received} of ${count} events\n${stderr}`)));
+    const timer = setTimeout(() => reject(new Error(`catch-up stalled: ${received} of ${count} events after 15 minutes`)), 15 * 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (counting) wireBytes += chunk.length;
+      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+      let at = 0;
+      for (;;) {
+        const headerEnd = buffer.indexOf('\r\n\r\n', at);
+        if (headerEnd < 0) break;
+        const length = Number(/Content-Length: (\d+)/i.exec(buffer.toString('latin1', at, headerEnd))![1]);
+        if (buffer.length < headerEnd + 4 + length) break;
+        const message = JSON.parse(buffer.toString('utf8', headerEnd + 4, headerEnd + 4 + length)) as { id?: number; result?: unknown; params?: { event: { seq: number } } };
+        at = headerEnd + 4 + length;
+        if (message.id !== undefined) replies.get(message.id)?.(message.result);
+        else if (message.params?.event) {
+          received++;
+          if (message.params.event.seq <= last) outOfOrder++;
+          last = message.params.event.seq;
+          if (last >= lastSeq) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      }
+      buffer = at < buffer.length ? buffer.subarray(at) : Buffer.alloc(0);
+    });
+  });
+  const request = (id: number, method: string, params: unknown) =>
+    new Promise<unknown>((resolve) => {
+      replies.set(id, resolve);
+      send(id, method, params);
+    });
+  try {
+    await Promise.race([request(1, 'initialize', INITIALIZE), finished]);
+    cpuBefore = cpuTicks(pid);
+    clientBefore = process.cpuUsage();
+    counting = true;
+    start = performance.now();
+    send(2, 'events/subscribe', { sinceSeq: 0 });
+    await finished;
+    const seconds = (performance.now() - start) / 1000;
+    const client = process.cpuUsage(clientBefore);
+    const orchdCpuSeconds = (cpuTicks(pid) - cpuBefore) / 100;
+    if (received !== count || outOfOrder) throw new Error(`catch-up delivered ${received} events (${outOfOrder} out of order), expected ${count}`);
+    return {
+      seconds,
+      eventsPerSecond: received / seconds,
+      mbPerSecond: dataMb / seconds,
+      wireMb: wireBytes / 1024 / 1024,
+      orchdCpuSeconds,
+      clientCpuSeconds: (client.user + client.system) / 1e6,
+      orchdPeakRssMb: procStatusMb(pid, 'VmHWM'),
+    };
+  } finally {
+    // A clean exit (so a profile gets written), then SIGKILL if it does not come.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    send(3, 'shutdown', null);
+    child.stdin.write(`Content-Length: 33\r\n\r\n{"jsonrpc":"2.0","method":"exit"}`);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
   }
 }
