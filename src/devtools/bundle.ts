@@ -10,7 +10,13 @@ const { root } = packageInfo();
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const result = await build({
   entryPoints: [join(root, 'bin', 'orchd.ts')],
-  outfile: join(root, 'dist', 'orchd.mjs'),
+  outdir: join(root, 'dist'),
+  entryNames: 'orchd',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  // Code behind a dynamic import (each CLI command, the stdio server, the ACP SDK with zod) goes to its own chunk,
+  // so `orchd --stdio` neither reads nor compiles the code of commands and agents it has not used yet.
+  splitting: true,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -23,4 +29,4 @@ const result = await build({
   metafile: true,
 });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-process.stderr.write(`built dist/orchd.mjs (${Math.round(bytes / 1024)} KB)\n`);
+process.stderr.write(`built dist/orchd.mjs and ${Object.keys(result.metafile.outputs).filter((f) => f.includes('/chunks/') && f.endsWith('.mjs')).length} chunks (${Math.round(bytes / 1024)} KB with source maps)\n`);
