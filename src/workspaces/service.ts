@@ -85,6 +85,8 @@ export async function createWorkspace(engine: Engine, params: { taskId: string; 
   const now = new Date().toISOString();
   let workspace: Workspace = { id, projectId: project.id, taskId: task.id, state: 'creating', path: dir, branch, repositories, createdAt: now, updatedAt: now, mergedAt: null, archivedAt: null };
   await transact(engine, async (trx, emit) => {
+    // git was asked about branches since the task was read: a task/delete (or project/delete) may have won meanwhile.
+    await getTaskIn(trx, task.id);
     await insertWorkspace(trx, workspace);
     emit('workspace/created', { workspace }, scopeOf(workspace));
   });
@@ -142,8 +144,10 @@ export async function localBranchOid(path: string, branch: string, field: string
   }
 }
 
+/** The task as of this transaction; notFound when it was deleted since the caller first read it. */
 async function getTaskIn(trx: Parameters<typeof saveWorkspace>[0], taskId: string): Promise<{ status: Parameters<typeof canTransition>[0] }> {
-  const row = await trx.selectFrom('tasks').select('status').where('id', '=', taskId).executeTakeFirstOrThrow();
+  const row = await trx.selectFrom('tasks').select('status').where('id', '=', taskId).executeTakeFirst();
+  if (!row) throw OrchdError.notFound('task', taskId);
   return { status: row.status as Parameters<typeof canTransition>[0] };
 }
 

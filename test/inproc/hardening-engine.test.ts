@@ -166,6 +166,21 @@ describe('hardening: engine semantics (in-process)', () => {
       assert.equal((await orchd.client.failure('workspace/get', { workspaceId: ws.id })).data.kind, 'notFound');
     });
 
+    it('a task deleted while workspace/create asks git about branches fails the create with notFound, not an internal error', async () => {
+      const p = await project('Raced');
+      const task = (await orchd.client.request('task/create', { projectId: p.id, title: 'raced' })).task;
+      // Both at once: the create reads the task, then awaits git; the delete (database only) lands in between.
+      const [create, removal] = await Promise.allSettled([orchd.client.request('workspace/create', { taskId: task.id }), orchd.client.request('task/delete', { taskId: task.id })]);
+      assert.equal(removal.status, 'fulfilled');
+      if (create.status === 'rejected') {
+        assert.equal((create.reason as { data?: { kind?: string } }).data?.kind, 'notFound', String(create.reason));
+      } else {
+        // The create won the race after all: then the delete took its workspace with it.
+        assert.equal((await orchd.client.failure('workspace/get', { workspaceId: create.value.workspace.id })).data.kind, 'notFound');
+      }
+      assert.equal((await orchd.client.failure('task/get', { taskId: task.id })).data.kind, 'notFound');
+    });
+
     it('task/delete keeps the branch unless `deleteBranches`', async () => {
       const ws = await workspace('Keep my branch');
       await orchd.client.request('task/delete', { taskId: ws.taskId });
