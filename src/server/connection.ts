@@ -10,7 +10,8 @@ import { ClientConnection } from './client-connection.js';
 import type { HandlerContext } from './context.js';
 import { FrameWriter } from './frame-writer.js';
 import type { BadFrame } from './framing.js';
-import { HANDLERS } from './handlers/index.js';
+import type { Handlers } from './context.js';
+import { lifecycleHandlers } from './handlers/lifecycle.js';
 import type { ServerHost } from './host.js';
 import { invalidParamsError, rpcError, toResponseError } from './rpc-errors.js';
 
@@ -57,6 +58,17 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
       connection.dispose();
     },
   };
+}
+
+let handlers: Promise<Handlers> | undefined;
+
+/**
+ * The handler table, and through it the engine code behind every method but `initialize` and `shutdown`: imported on
+ * first use (and fetched in the background once `initialize` has replied), so a host's spawn → `initialize` reply
+ * does not wait for code it has not asked for yet.
+ */
+export function loadHandlers(): Promise<Handlers> {
+  return (handlers ??= import('./handlers/index.js').then((module) => module.HANDLERS));
 }
 
 interface DispatchScope {
@@ -114,8 +126,13 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
     },
   };
   try {
-    const handler = HANDLERS[method] as (params: unknown, ctx: HandlerContext) => unknown;
+    const lifecycle = Object.hasOwn(lifecycleHandlers, method);
+    if (!lifecycle) await host.whenRepaired();
+    const table: Partial<Handlers> = lifecycle ? lifecycleHandlers : await loadHandlers();
+    const handler = table[method] as (params: unknown, ctx: HandlerContext) => unknown;
     const result = await handler(parsed.output, ctx);
+    // The other methods' code, fetched once the reply to `initialize` is on its way (see loadHandlers).
+    if (method === 'initialize') setImmediate(() => void loadHandlers().catch((error: unknown) => logger.error('could not load the request handlers', { error })));
     if (token.isCancellationRequested) throw rpcError('cancelled', `Request \`${method}\` was cancelled`);
     if (scope.options.checkResults) {
       const checked = v.safeParse(spec.result, result);

@@ -1,8 +1,6 @@
 // The process-wide side of the server: one engine per process, shared by every connection, and the exit path.
 import { resolveDataDir } from '../config/data-dir.js';
 import { openEngine, type Engine } from '../engine.js';
-import { recoverExecutions } from '../executions/recovery.js';
-import { reconcileWorkspaces } from '../workspaces/reconcile.js';
 import { OrchdError } from '../errors.js';
 import type { EventHubOptions } from '../events/hub.js';
 import type { Logger } from '../log/logger.js';
@@ -29,6 +27,7 @@ export interface HostOptions {
 export class ServerHost {
   private engineValue: Engine | undefined;
   private opening: Promise<Engine> | undefined;
+  private repaired: Promise<void> | undefined;
   private shuttingDown: Promise<void> | undefined;
   private exited = false;
   private parentTimer: NodeJS.Timeout | undefined;
@@ -63,10 +62,8 @@ export class ServerHost {
       return engine;
     }
     this.logger.info('opening data directory', { dataDir, source });
-    this.opening = openEngine({ dataDir, logger: this.logger, ...(this.options.events ? { events: this.options.events } : {}) }).then(async (engine) => {
-      // Repair what a crash left behind before serving requests that could trip over it.
-      await recoverExecutions(engine).catch((error) => this.logger.error('execution recovery failed', { error }));
-      await reconcileWorkspaces(engine).catch((error) => this.logger.error('reconciliation failed', { error }));
+    this.opening = openEngine({ dataDir, logger: this.logger, ...(this.options.events ? { events: this.options.events } : {}) }).then((engine) => {
+      this.repaired = this.repair(engine);
       return engine;
     });
     try {
@@ -76,6 +73,22 @@ export class ServerHost {
       throw error;
     }
     return this.engineValue;
+  }
+
+  /**
+   * Resolves once start-up repair is done. `initialize` replies as soon as the database is open; every other request
+   * waits for this, so none can trip over what a crash left behind.
+   */
+  whenRepaired(): Promise<void> {
+    return this.repaired ?? Promise.resolve();
+  }
+
+  /** Repair what a crash left behind: orphaned processes, interrupted executions, vanished or half-made worktrees. */
+  private async repair(engine: Engine): Promise<void> {
+    // Imported here, off the spawn → `initialize` path: they pull in the git and worktree code.
+    const [{ recoverExecutions }, { reconcileWorkspaces }] = await Promise.all([import('../executions/recovery.js'), import('../workspaces/reconcile.js')]);
+    await recoverExecutions(engine).catch((error) => this.logger.error('execution recovery failed', { error }));
+    await reconcileWorkspaces(engine).catch((error) => this.logger.error('reconciliation failed', { error }));
   }
 
   /** Stop everything this process started and close the database, within the deadline. Idempotent. */
@@ -89,7 +102,12 @@ export class ServerHost {
         timer = setTimeout(() => resolve('timeout'), deadline);
         timer.unref();
       });
-      const outcome = await Promise.race([engine.close().then(() => 'closed' as const), timeout]);
+      const close = async () => {
+        await this.repaired?.catch(() => {});
+        await engine.close();
+        return 'closed' as const;
+      };
+      const outcome = await Promise.race([close(), timeout]);
       clearTimeout(timer);
       if (outcome === 'timeout') this.logger.warn('shutdown deadline passed', { deadlineMs: deadline });
       else this.logger.info('shutdown complete');

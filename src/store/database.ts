@@ -24,9 +24,10 @@ export const DATABASE_FILE = 'orchd.sqlite';
 export async function openStore(dataDir: string, logger: Logger): Promise<Store> {
   const path = join(dataDir, DATABASE_FILE);
   let sqlite: BetterSqlite3.Database;
+  let fresh: boolean;
   try {
     const tightened = [ensurePrivateDirectory(dataDir) ? dataDir : undefined];
-    const fresh = !existsSync(path) || statSync(path).size === 0;
+    fresh = !existsSync(path) || statSync(path).size === 0;
     // Create the database file 0600 before SQLite does (it would use 0644 & ~umask); the WAL and SHM files follow it.
     for (const file of databaseFiles(dataDir, DATABASE_FILE)) if (file === path || existsSync(file)) tightened.push(ensurePrivateFile(file) ? file : undefined);
     const loosened = tightened.filter(Boolean);
@@ -43,7 +44,16 @@ export async function openStore(dataDir: string, logger: Logger): Promise<Store>
     throw new OrchdError('dataDirUnavailable', `Expected the data directory ${'`'}${dataDir}${'`'} to hold a usable database, but opening it failed: ${(error as Error).message}`, { dataDir }, { cause: error });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  if (!upToDate(sqlite)) await migrate(db, logger, dataDir);
+  if (fresh) {
+    // A new database gets its whole schema in one transaction: one commit instead of one per statement.
+    sqlite.exec('begin immediate');
+    try {
+      await migrate(db, logger, dataDir);
+      sqlite.exec('commit');
+    } finally {
+      if (sqlite.open && sqlite.inTransaction) sqlite.exec('rollback');
+    }
+  } else if (!upToDate(sqlite)) await migrate(db, logger, dataDir);
   let closed = false;
   return {
     db,
