@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/database.js';
 import { newId } from '../util/ids.js';
 import { scopeMatches } from './filter.js';
-import { currentSeq, readEvents, type EventPage } from './log.js';
+import { currentSeq, PAGE_BYTES, readEvents, type EventPage } from './log.js';
 import { Subscription, type EventSink } from './subscription.js';
 import type { WireEvent } from './wire.js';
 
@@ -42,7 +42,7 @@ export class EventHub {
     options: EventHubOptions,
   ) {
     this.ringCapacity = options.ringCapacity ?? 65_536;
-    this.ringBytes = options.ringBytes ?? 16 * 1024 * 1024;
+    this.ringBytes = options.ringBytes ?? 8 * 1024 * 1024;
     this.pageSize = options.pageSize ?? 1000;
     this.foreignPollMs = options.foreignPollMs ?? 500;
   }
@@ -112,24 +112,29 @@ export class EventHub {
     return this.ringLength() ? this.ring[this.ring.length - 1]!.seq : 0;
   }
 
-  /** The next events after `afterSeq` passing `filter`: from memory when the ring covers them, else from the database. */
-  read(afterSeq: number, filter: EventFilter, limit = this.pageSize): EventPage {
+  /**
+   * The next events after `afterSeq` passing `filter` (about `maxBytes` of them, at least one): from memory when the ring
+   * covers them, else from the database.
+   */
+  read(afterSeq: number, filter: EventFilter, maxBytes = PAGE_BYTES, limit = this.pageSize): EventPage {
     const first = this.ringFirstSeq();
     const last = this.ringLastSeq();
     if (this.ringLength() && afterSeq + 1 >= first && (afterSeq < last || this.knownMax <= last)) {
       const events: WireEvent[] = [];
       let upTo = afterSeq;
+      let bytes = 0;
       for (let seq = afterSeq + 1; seq <= last; seq++) {
         const event = this.ring[this.ringHead + (seq - first)]!;
         upTo = seq;
         if (scopeMatches(event.kind, event.scope, filter)) {
           events.push(event);
-          if (events.length >= limit) break;
+          bytes += event.json.length;
+          if (events.length >= limit || bytes >= maxBytes) break;
         }
       }
       return { events, upTo, more: upTo < this.knownMax };
     }
-    return readEvents(this.store.sqlite, afterSeq, this.knownMax, filter, limit);
+    return readEvents(this.store.sqlite, afterSeq, this.knownMax, filter, limit, maxBytes);
   }
 
   /** Create a subscription; it delivers nothing until `start()`, so the caller can reply first. */

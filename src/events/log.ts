@@ -61,17 +61,18 @@ export interface EventPage {
   more: boolean;
 }
 
-/** A page stops once it holds about this many bytes of event data, however small `limit` rows would be. */
+/** A page stops once it holds about this many bytes of event JSON, however small `limit` rows would be. */
 export const PAGE_BYTES = 4 * 1024 * 1024;
 
 type EventRow = [seq: number, kind: string, at: string, projectId: string | null, taskId: string | null, workspaceId: string | null, sessionId: string | null, executionId: string | null, data: string];
 
 /**
- * Events after `afterSeq` and at most `maxSeq` that pass the filter: at most `limit` of them and about PAGE_BYTES.
+ * Events after `afterSeq` and at most `maxSeq` that pass the filter: at most `limit` of them and about `maxBytes` of
+ * JSON (at least one event).
  * Synchronous and straight from the columns to wire JSON (rows as arrays, `data` spliced in as stored, never parsed):
  * replay is bound by this loop. Kysely is bypassed here for that reason.
  */
-export function readEvents(sqlite: BetterSqlite3.Database, afterSeq: number, maxSeq: number, filter: EventFilter, limit: number): EventPage {
+export function readEvents(sqlite: BetterSqlite3.Database, afterSeq: number, maxSeq: number, filter: EventFilter, limit: number, maxBytes = PAGE_BYTES): EventPage {
   if (maxSeq <= afterSeq) return { events: [], upTo: afterSeq, more: false };
   const { where, params } = filterSql(filter);
   const select = statement(
@@ -82,13 +83,15 @@ export function readEvents(sqlite: BetterSqlite3.Database, afterSeq: number, max
   const events: WireEvent[] = [];
   let bytes = 0;
   let full = false;
-  // Iterated, so a page of large events (64 KB output chunks) stops reading at PAGE_BYTES, not after `limit` rows.
+  // Iterated, so a page stops reading at its byte budget (64 KB output chunks; a client that can take little now),
+  // not only after `limit` rows.
   for (const row of select.iterate(afterSeq, maxSeq, ...params, limit) as IterableIterator<EventRow>) {
     const [seq, kind, at, projectId, taskId, workspaceId, sessionId, executionId, data] = row;
     const scope = { projectId, taskId, workspaceId, sessionId, executionId };
-    events.push(new WireEvent(seq, kind, scope, eventJson(seq, kind, at, data, scope)));
-    bytes += data.length;
-    if (events.length >= limit || bytes >= PAGE_BYTES) {
+    const event = new WireEvent(seq, kind, scope, eventJson(seq, kind, at, data, scope));
+    events.push(event);
+    bytes += event.json.length;
+    if (events.length >= limit || bytes >= maxBytes) {
       full = true;
       break;
     }

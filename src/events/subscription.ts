@@ -9,10 +9,12 @@ import type { WireEvent } from './wire.js';
 export interface EventSink {
   /** Deliver one event. Return false when the consumer is saturated; call `resume()` once it drains. */
   send(event: WireEvent): boolean;
+  /** About how many bytes it can take before it is saturated: pages are read no larger, so none is read twice. */
+  room?(): number;
 }
 
 export interface EventSource {
-  read(afterSeq: number, filter: EventFilter): EventPage;
+  read(afterSeq: number, filter: EventFilter, maxBytes?: number): EventPage;
 }
 
 export class Subscription {
@@ -66,7 +68,7 @@ export class Subscription {
       while (this.wanted && !this.paused && !this.closed) {
         this.wanted = false;
         for (;;) {
-          const page = this.source.read(this.cursorSeq, this.filter);
+          const page = this.source.read(this.cursorSeq, this.filter, this.sink.room?.());
           for (const event of page.events) {
             this.cursorSeq = event.seq;
             if (!this.sink.send(event)) {

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.js';
 export const MAX_LINE_BYTES = 10 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
 /** Bytes decoded but not yet persisted before the child's streams are paused. */
-const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+const HIGH_WATER_BYTES = 1024 * 1024;
 
 export type OutputStream = 'stdout' | 'stderr' | 'stdin';
 
@@ -171,9 +171,20 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
       };
       ends.push(
         new Promise<void>((resolve) => {
+          // One chunk per stream per turn of the event loop: libuv reads a readable pipe up to 32 times (2 MB) in one
+          // go, and parsing all of it before anything else ran kept a host's request waiting 20-40 ms behind one
+          // flooding agent. Pausing after each chunk and resuming on the next turn lets requests in between.
+          let yielding = false;
           readable.on('data', (bytes: Buffer) => {
             stats.bytes += bytes.length;
             take(decoder.decode(bytes, { stream: true }));
+            if (yielding) return;
+            yielding = true;
+            readable.pause();
+            setImmediate(() => {
+              yielding = false;
+              if (pendingBytes + inFlightBytes <= HIGH_WATER_BYTES) readable.resume();
+            });
           });
           readable.once('close', () => {
             take(decoder.decode());

@@ -13,9 +13,13 @@ import type { RawFrameOutput } from './frame-writer.js';
 
 export type Phase = 'new' | 'initializing' | 'ready' | 'shutdown';
 
-/** Bytes written to the transport but not yet taken by the client, at which subscriptions pause (they resume at the
- * transport's low-water mark, 1 MB, so the pipe keeps flowing while they read the next pages)... */
-const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes written to the transport but not yet taken by the client, at which subscriptions pause (they resume at the
+ * transport's low-water mark). Small on purpose: a reply queues behind whatever notifications are already buffered,
+ * and the buffer drains only as fast as the pipe takes it, one pipe's worth per turn of a busy event loop. At 4 MB a
+ * no-op request waited 120 ms behind one flooding agent; paused subscriptions resume from the ring, which is cheap.
+ */
+export const HIGH_WATER_BYTES = 64 * 1024;
 /** ...and (transports without a byte count) notifications in flight at which they pause, and resume. */
 const HIGH_WATER = 1024;
 const LOW_WATER = 256;
@@ -61,6 +65,7 @@ export class ClientConnection {
           raw.writeFrameParts(prefix, event.frameBody(), '}}');
           return this.pauseIfLagging(subscriptionId, raw.bufferedBytes >= HIGH_WATER_BYTES);
         },
+        room: () => Math.max(HIGH_WATER_BYTES - raw.bufferedBytes, 1),
       };
     }
     return {

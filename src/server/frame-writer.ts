@@ -30,7 +30,7 @@ export interface RawFrameOutput {
 }
 
 /** Where a writer that paused on a full buffer is told to carry on: early enough that the pipe never runs dry. */
-export const LOW_WATER_BYTES = 1024 * 1024;
+export const LOW_WATER_BYTES = 16 * 1024;
 
 /** Frames built from parts are packed into blocks of this size: one allocation and one stream write per block. */
 const BLOCK_BYTES = 64 * 1024;

@@ -9,8 +9,10 @@ export const eventHandlers: Pick<Handlers, 'events/subscribe' | 'events/unsubscr
       throw OrchdError.invalidState(`Expected \`sinceSeq\` to be at most the current sequence ${currentSeq}, got \`${params.sinceSeq}\``, { currentSeq });
     }
     let subscriptionId = '';
+    // The sink needs the subscription's id, so it is made just after; these forward to it.
     const subscription = engine.hub.subscribe(params.filter, params.sinceSeq, {
       send: (event) => sink.send(event),
+      room: () => sink.room?.() ?? Number.POSITIVE_INFINITY,
     });
     subscriptionId = subscription.id;
     const sink = client.eventSink(subscriptionId);
