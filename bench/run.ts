@@ -4,7 +4,12 @@
 //
 // Knobs (environment):
 //   BENCH_QUICK=1          smaller run (fewer start-ups and requests, 100,000 events, small workspace and log runs)
-//   BENCH_ONLY=a,b         only these sections: startup, roundtrip, rss, catchup, workspaces, logs, entries, agents
+//   BENCH_ONLY=a,b         only these sections: startup, roundtrip, rss, catchup, workspaces, logs, entries, agents,
+//                          flood, subscribers, concurrent
+//   BENCH_ORCHD=path       the orchd entry script to run instead of bin/orchd.js (e.g. a frozen copy of a bundle)
+//   BENCH_FLOOD_AGENTS=a,b flooding agents per flood run (default 1,8,32, quick 1,8)
+//   BENCH_SUBSCRIBER_MESSAGES=n  assistant messages in each subscriber run (default 10,000, quick 4,000)
+//   BENCH_SESSIONS=n       concurrent session/start in the concurrent run (default 50, quick 20)
 //   BENCH_MESSAGES=n       assistant messages in the entries run (default 100,000, quick 20,000)
 //   BENCH_STARTUP_RUNS=n   measured start-up pairs (default 20, quick 8)
 //   BENCH_REQUESTS=n       measured round trips per server (default 3000, quick 1000)
@@ -15,16 +20,19 @@ import { join } from 'node:path';
 import { benchFirstEntry, benchNormalizer, type FirstEntryResult, type NormalizerThroughputResult } from './agents.js';
 import { realClaudeEnvironment } from './real-agents.js';
 import { benchCatchUp, type CatchUpResult } from './catchup.js';
+import { benchConcurrentSessions, type ConcurrentSessionsResult } from './concurrent.js';
 import { benchEntryThroughput, type EntryThroughputResult } from './entries.js';
+import { benchFlood, type FloodResult } from './flood.js';
 import { benchLogThroughput, type LogThroughputResult } from './logs.js';
 import { benchRoundTrip, type RoundTripResult } from './roundtrip.js';
 import { benchIdleRss, type RssResult } from './rss.js';
-import { progress, ROOT } from './spawn.js';
+import { ORCHD, progress, ROOT } from './spawn.js';
+import { benchSubscribers, type SubscribersResult } from './subscribers.js';
 import { benchStartup, startupBreakdown, type PhaseBreakdown, type StartupBreakdownResult, type StartupResult } from './startup.js';
 import { mb, ms, ratio, round, thousands } from './stats.js';
 import { benchWorkspaces, type WorkspaceBenchResult } from './workspaces.js';
 
-const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents'] as const;
+const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -60,10 +68,33 @@ const config = {
   messages: intFromEnv('BENCH_MESSAGES', quick ? 20_000 : 100_000),
   agentRuns: intFromEnv('BENCH_AGENT_RUNS', quick ? 5 : 15),
   normalizerLines: quick ? 100_000 : 500_000,
+  flood: { agents: intListFromEnv('BENCH_FLOOD_AGENTS', quick ? [1, 8] : [1, 8, 32]), windowMs: quick ? 2000 : 4000, idleRequests: quick ? 1000 : 2000 },
+  subscribers: { counts: [1, 4, 16], messages: intFromEnv('BENCH_SUBSCRIBER_MESSAGES', quick ? 4_000 : 10_000) },
+  sessions: intFromEnv('BENCH_SESSIONS', quick ? 20 : 50),
+  orchd: ORCHD,
 };
 
-/** The bundle must exist, and should be newer than the sources it is built from. */
+function intListFromEnv(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((s) => Number(s.trim()));
+  if (!values.length || values.some((v) => !Number.isInteger(v) || v <= 0)) {
+    process.stderr.write(`bench: ${name} must be a comma-separated list of positive integers, got \`${raw}\`\n`);
+    process.exit(2);
+  }
+  return values;
+}
+
+/** The bundle must exist, and should be newer than the sources it is built from (not checked for BENCH_ORCHD). */
 function checkBuild(): void {
+  if (process.env.BENCH_ORCHD) {
+    if (!existsSync(ORCHD)) {
+      process.stderr.write(`bench: BENCH_ORCHD names \`${ORCHD}\`, which does not exist\n`);
+      process.exit(2);
+    }
+    progress(`orchd under test: ${ORCHD} (BENCH_ORCHD)`);
+    return;
+  }
   const bundle = join(ROOT, 'dist', 'orchd.mjs');
   if (!existsSync(bundle)) {
     process.stderr.write('bench: dist/orchd.mjs is missing; run `npm run build` (or `npm run bench`, which builds first)\n');
@@ -94,6 +125,9 @@ const results: {
   entries?: EntryThroughputResult;
   firstEntry?: FirstEntryResult[];
   normalizer?: NormalizerThroughputResult;
+  flood?: FloodResult;
+  subscribers?: SubscribersResult;
+  concurrent?: ConcurrentSessionsResult;
 } = {};
 const errors: { section: Section; error: string }[] = [];
 const timings: Partial<Record<Section, number>> = {};
@@ -220,6 +254,75 @@ await section('agents', async () => {
     ratio(n.ratio),
     'report',
     '',
+  ]);
+});
+
+await section('flood', async () => {
+  const r = (results.flood = await benchFlood(config.flood.agents, config.flood.windowMs, config.flood.idleRequests));
+  const i = r.idle;
+  rows.push([
+    `no-op request, idle (${thousands(i.requests)} each)`,
+    `project/list p50 ${ms(i.orchdMs.p50)}, p99 ${ms(i.orchdMs.p99)}`,
+    `echo p50 ${ms(i.echoMs.p50)}, p99 ${ms(i.echoMs.p99)}`,
+    `${ratio(i.orchdMs.p99 / i.echoMs.p99)} p99`,
+    `orchd p99 <= ${i.targetP99Ms} ms`,
+    verdict(i.pass),
+  ]);
+  for (const p of r.points) {
+    rows.push([
+      `no-op request, ${p.agents} agent${p.agents === 1 ? '' : 's'} flooding (${r.windowMs / 1000} s: ${thousands(p.orchd.ms.n)} / ${thousands(p.echo.ms.n)} requests)`,
+      `project/list p50 ${ms(p.orchd.ms.p50)}, p99 ${ms(p.orchd.ms.p99)}`,
+      `echo under ${p.agents} plain flood${p.agents === 1 ? '' : 's'}: p50 ${ms(p.echo.ms.p50)}, p99 ${ms(p.echo.ms.p99)}`,
+      `${ratio(p.ratioP99)} p99`,
+      `p99 <= ${r.targets.ratioP99}x`,
+      verdict(p.pass),
+    ]);
+    rows.push([
+      `  meanwhile: events to the host, CPU, RSS`,
+      `${thousands(p.orchd.eventsPerSecond)} events/s, orchd CPU ${Math.round(p.orchd.cpuShare * 100)}%, bench client ${Math.round(p.orchd.clientCpuShare * 100)}%, peak RSS ${mb(p.orchd.peakRssMb)}`,
+      '',
+      '',
+      '',
+      '',
+    ]);
+  }
+  if (r.rss) rows.push([`daemon peak RSS, ${r.rss.agents} agents flooding`, mb(r.rss.peakMb), '', '', `<= ${r.rss.targetMb} MB`, verdict(r.rss.pass)]);
+});
+
+await section('subscribers', async () => {
+  const r = (results.subscribers = await benchSubscribers(config.subscribers.counts, config.subscribers.messages));
+  const b = r.baseline;
+  for (const run of r.runs) {
+    const m = r.marginal.find((x) => x.subscribers === run.subscribers);
+    rows.push([
+      `orchd CPU per event, ${run.subscribers} subscriber${run.subscribers === 1 ? '' : 's'} (${thousands(run.events)} events, @chatter ${thousands(r.messages)})`,
+      `${run.cpuMicrosPerEvent.toFixed(1)} µs/event (${run.cpuSeconds.toFixed(2)} s CPU in ${run.seconds.toFixed(1)} s)`,
+      m ? `${b.subscribers} subscriber: ${b.cpuMicrosPerEvent.toFixed(1)} µs/event` : '',
+      m ? ratio(m.ratio) : '',
+      m ? 'report' : '',
+      '',
+    ]);
+    if (m) rows.push([`  each subscriber beyond the first`, `+${m.cpuMicrosPerEventPerSubscriber.toFixed(2)} µs/event`, '', '', 'report', '']);
+  }
+});
+
+await section('concurrent', async () => {
+  const r = (results.concurrent = await benchConcurrentSessions(config.sessions));
+  rows.push([
+    `${r.sessions} concurrent session/start → all finished and committed`,
+    ms(r.orchd.finishedMs),
+    `${r.sessions} bare agents + git commit at once: ${ms(r.bare.meanMs)} (mean of ${r.bare.runsMs.map(ms).join(', ')})`,
+    ratio(r.ratio),
+    `<= ${r.targets.ratio}x`,
+    verdict(r.pass.ratio),
+  ]);
+  rows.push([
+    `  replies to the ${r.sessions} session/start`,
+    `first ${ms(r.orchd.firstReplyMs)}, median ${ms(r.orchd.medianReplyMs)}, last ${ms(r.orchd.lastReplyMs)}`,
+    '',
+    '',
+    `last <= ${r.targets.lastReplyMs / 1000} s`,
+    verdict(r.pass.lastReply),
   ]);
 });
 

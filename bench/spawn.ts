@@ -3,12 +3,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const ORCHD = join(ROOT, 'bin', 'orchd.js');
+/** The orchd entry script: bin/orchd.js, or `BENCH_ORCHD` (e.g. a frozen copy of a bundle, to measure a build side by side). */
+export const ORCHD = process.env.BENCH_ORCHD ? resolve(process.env.BENCH_ORCHD) : join(ROOT, 'bin', 'orchd.js');
 export const ECHO = join(ROOT, 'bench', 'echo-server.mjs');
 
 export const INITIALIZE = { processId: null, protocolVersion: 1, clientInfo: { name: 'bench' } };

@@ -2,7 +2,7 @@
 // the database) against the bare vscode-jsonrpc echo server, interleaved so both see the same machine.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ECHO, INITIALIZE, removeDir, ROOT, spawnEcho, spawnOrchd, spawnServer, tempDir, type Server } from './spawn.js';
+import { ECHO, INITIALIZE, ORCHD, removeDir, ROOT, spawnEcho, spawnOrchd, spawnServer, tempDir, type Server } from './spawn.js';
 import { median, summarise, type Summary } from './stats.js';
 
 export interface StartupResult {
@@ -94,7 +94,8 @@ export interface StartupBreakdownResult {
 }
 
 const MARKS = join(ROOT, 'bench', 'startup-marks.mjs');
-const BUNDLE = join(ROOT, 'dist', 'orchd.mjs');
+/** The bundle itself (not the bin/orchd.js launcher), or what BENCH_ORCHD names. */
+const BUNDLE = process.env.BENCH_ORCHD ? ORCHD : join(ROOT, 'dist', 'orchd.mjs');
 
 /** One start-up under bench/startup-marks.mjs, split into phases on the shared wall clock. */
 async function phasesOnce(server: Server): Promise<PhaseBreakdown> {
