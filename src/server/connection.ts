@@ -61,6 +61,7 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
 }
 
 let handlers: Promise<Handlers> | undefined;
+let loaded: Handlers | undefined;
 
 /**
  * The handler table, and through it the engine code behind every method but `initialize` and `shutdown`: imported on
@@ -68,7 +69,7 @@ let handlers: Promise<Handlers> | undefined;
  * does not wait for code it has not asked for yet.
  */
 export function loadHandlers(): Promise<Handlers> {
-  return (handlers ??= import('./handlers/index.js').then((module) => module.HANDLERS));
+  return (handlers ??= import('./handlers/index.js').then((module) => (loaded = module.HANDLERS)));
 }
 
 interface DispatchScope {
@@ -127,8 +128,9 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
   };
   try {
     const lifecycle = Object.hasOwn(lifecycleHandlers, method);
-    if (!lifecycle) await host.whenRepaired();
-    const table: Partial<Handlers> = lifecycle ? lifecycleHandlers : await loadHandlers();
+    // Awaited only until repair is done and the table is loaded: after that a request takes no extra turn.
+    if (!lifecycle && !host.repairDone) await host.whenRepaired();
+    const table: Partial<Handlers> = lifecycle ? lifecycleHandlers : (loaded ?? (await loadHandlers()));
     const handler = table[method] as (params: unknown, ctx: HandlerContext) => unknown;
     const result = await handler(parsed.output, ctx);
     // The other methods' code, fetched once the reply to `initialize` is on its way (see loadHandlers).

@@ -28,6 +28,8 @@ export class ServerHost {
   private engineValue: Engine | undefined;
   private opening: Promise<Engine> | undefined;
   private repaired: Promise<void> | undefined;
+  /** True once start-up repair has finished (see whenRepaired). */
+  repairDone = false;
   private shuttingDown: Promise<void> | undefined;
   private exited = false;
   private parentTimer: NodeJS.Timeout | undefined;
@@ -85,10 +87,16 @@ export class ServerHost {
 
   /** Repair what a crash left behind: orphaned processes, interrupted executions, vanished or half-made worktrees. */
   private async repair(engine: Engine): Promise<void> {
-    // Imported here, off the spawn → `initialize` path: they pull in the git and worktree code.
-    const [{ recoverExecutions }, { reconcileWorkspaces }] = await Promise.all([import('../executions/recovery.js'), import('../workspaces/reconcile.js')]);
-    await recoverExecutions(engine).catch((error) => this.logger.error('execution recovery failed', { error }));
-    await reconcileWorkspaces(engine).catch((error) => this.logger.error('reconciliation failed', { error }));
+    try {
+      // Imported here, off the spawn → `initialize` path: they pull in the git and worktree code.
+      const [{ recoverExecutions }, { reconcileWorkspaces }] = await Promise.all([import('../executions/recovery.js'), import('../workspaces/reconcile.js')]);
+      await recoverExecutions(engine).catch((error) => this.logger.error('execution recovery failed', { error }));
+      await reconcileWorkspaces(engine).catch((error) => this.logger.error('reconciliation failed', { error }));
+    } catch (error) {
+      this.logger.error('start-up repair could not run', { error });
+    } finally {
+      this.repairDone = true;
+    }
   }
 
   /** Stop everything this process started and close the database, within the deadline. Idempotent. */
