@@ -1,18 +1,11 @@
 // End-to-end: `orchd gc` and `orchd doctor` with the built binary, on a data directory where `orchd run` left a
 // finished session and a host set the project's retention over the protocol.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { BIN, ROOT, spawnOrchd, tempDir } from '../support/client.js';
-import { CLI_MS } from '../support/bounds.js';
+import { spawnOrchd, tempDir } from '../support/client.js';
+import { cliEnvironment, runCli, type CliResult } from '../support/cli.js';
 import { makeRepo } from '../support/repo.js';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('orchd gc and orchd doctor (built binary)', () => {
   let dataDir: string;
@@ -21,24 +14,7 @@ describe('orchd gc and orchd doctor (built binary)', () => {
   let projectId: string;
 
   /** Run the built CLI with no ORCHD_* variables from this process. */
-  const orchd = (args: string[]): Promise<CliResult> =>
-    new Promise((resolve, reject) => {
-      const env: Record<string, string> = {};
-      for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('ORCHD_')) env[key] = value;
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...env, FAKE_AGENT_HOME: agentHome }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`\`orchd ${args.join(' ')}\` did not exit within ${CLI_MS} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
-      }, CLI_MS);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  const orchd = (args: string[]): Promise<CliResult> => runCli(args, cliEnvironment({ FAKE_AGENT_HOME: agentHome }));
 
   before(async () => {
     dataDir = tempDir();

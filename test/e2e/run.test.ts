@@ -2,7 +2,6 @@
 // scripted agent. Plain child processes (not a terminal), --json, and a pseudo-terminal where approvals are asked
 // and answered and Ctrl-C stops the agent.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,40 +10,19 @@ import { stripAnsi } from '../../src/cli/run/style.js';
 import { BIN, ROOT, tempDir } from '../support/client.js';
 import { git, makeRepo } from '../support/repo.js';
 import { CLI_MS, EVENT_MS } from '../support/bounds.js';
+import { cliEnvironment, runCli, type CliResult } from '../support/cli.js';
 import { waitUntil, within } from '../support/wait.js';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let agentHome: string;
 const cleanup: string[] = [];
 
 function environment(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('ORCHD_')) env[key] = value;
-  return { ...env, FAKE_AGENT_HOME: agentHome };
+  return cliEnvironment({ FAKE_AGENT_HOME: agentHome });
 }
 
 /** Run the built CLI as a plain child process (stdin, stdout and stderr are pipes). */
 function orchd(args: string[], timeoutMs = CLI_MS): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`\`orchd ${args.join(' ')}\` did not exit within ${timeoutMs} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, environment(), timeoutMs);
 }
 
 /** The CLI in a pseudo-terminal: read what it shows, type into it. */
