@@ -7,6 +7,7 @@ import { EventHub, type EventHubOptions } from './events/hub.js';
 import { repositoryRoot } from './git/repo.js';
 import type { Logger } from './log/logger.js';
 import { openStore, type Store } from './store/database.js';
+import { DeferredStarts } from './util/deferred-starts.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
 import type { RunningExecution } from './executions/runner.js';
 import type { SessionRuntime } from './sessions/chain.js';
@@ -36,6 +37,8 @@ export interface Engine {
   readonly approvals: ApprovalBroker;
   /** The block of ports each workspace's processes get (ORCHD_PORT); released when the workspace is deleted or archived. */
   readonly ports: PortBlocks;
+  /** Session chains wait here for the requests already sent to be answered (see src/util/deferred-starts.ts). */
+  readonly starts: DeferredStarts;
   /** Workspaces under an operation no session may overlap (merge, rebase, reset, delete, archive), with its name. */
   readonly workspaceOperations: Map<string, string>;
   /** Stop every process this engine owns, then close; bounded by the host's shutdown deadline. */
@@ -68,6 +71,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     approvals: new ApprovalBroker(),
     ports: new PortBlocks(),
     workspaceOperations: new Map(),
+    starts: new DeferredStarts(),
     close() {
       closing ??= (async () => {
         for (const runtime of sessions.values()) {

@@ -89,6 +89,7 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
   const { host, client, logger } = scope;
   if (!isClientRequest(method)) throw rpcError('methodNotFound', `Unknown method \`${method}\``, { method });
   const spec = METHODS[method] as RequestSpec;
+  host.engine?.starts.noteRequest();
   if (client.phase === 'shutdown') throw rpcError('shuttingDown', `Expected only \`exit\` after \`shutdown\`, got \`${method}\``, { method });
   if (client.phase !== 'ready' && !spec.beforeInitialize) {
     throw rpcError('notInitialized', `Expected \`initialize\` before \`${method}\``, { method });

@@ -121,7 +121,10 @@ async function cleanupSteps(engine: Engine, workspace: Workspace): Promise<Chain
 export function driveSession(engine: Engine, sessionId: string): void {
   const runtime = runtimeOf(engine, sessionId);
   if (runtime.loop) return;
-  runtime.loop = loop(engine, sessionId, runtime)
+  // The session counts as running from now (runtime.loop is set), but its first step waits for queued requests.
+  const started = new Promise<void>((resolve) => engine.starts.defer(resolve));
+  runtime.loop = started
+    .then(() => loop(engine, sessionId, runtime))
     .catch(async (error) => {
       engine.logger.error('session chain failed', { sessionId, error });
       await notify(engine, sessionId, 'error', 'Session failed', `orchd could not continue the session: ${(error as Error).message}`).catch(() => {});
