@@ -7,7 +7,7 @@ import type { Store } from '../store/database.js';
 import type { EventHub } from './hub.js';
 import { appendEvents, type NewEvent } from './log.js';
 import type { Emit } from './unit-of-work.js';
-import type { WireEvent } from './wire.js';
+import type { LiveEvent } from './wire.js';
 
 /**
  * A batch stops taking more work after this long; the rest commits on the next turn. A host request waits at most
@@ -76,7 +76,7 @@ export class BatchWriter {
     const started = performance.now();
     const batch: Pending[] = [];
     const failed = new Map<Pending, unknown>();
-    const published: WireEvent[] = [];
+    const published: LiveEvent[] = [];
     const s = this.statements;
     try {
       s.begin.run();

@@ -7,7 +7,7 @@ import { newId } from '../util/ids.js';
 import { scopeMatches } from './filter.js';
 import { currentSeq, PAGE_BYTES, readEvents, type EventPage } from './log.js';
 import { Subscription, type EventSink } from './subscription.js';
-import type { WireEvent } from './wire.js';
+import type { LiveEvent, WireEvent } from './wire.js';
 
 export interface EventHubOptions {
   /** Events kept in memory for live delivery without a database read. */
@@ -22,7 +22,7 @@ export interface EventHubOptions {
 
 export class EventHub {
   // The ring is a deque: `ring[ringHead..]` are live, oldest first; the dead prefix is compacted now and then.
-  private ring: WireEvent[] = [];
+  private ring: LiveEvent[] = [];
   private ringHead = 0;
   private ringSizes: number[] = [];
   private ringBytesUsed = 0;
@@ -60,12 +60,12 @@ export class EventHub {
   }
 
   /** Record events just committed by this process and wake subscribers. */
-  published(events: readonly WireEvent[]): void {
+  published(events: readonly LiveEvent[]): void {
     for (const event of events) this.remember(event);
     this.wakeAll();
   }
 
-  private remember(event: WireEvent): void {
+  private remember(event: LiveEvent): void {
     // The ring must stay contiguous: a gap means another process committed in between, so start afresh.
     if (this.ringLength() > 0 && event.seq !== this.ringLastSeq() + 1) this.clearRing();
     const size = 256 + event.json.length;
@@ -74,7 +74,7 @@ export class EventHub {
     this.ringBytesUsed += size;
     while (this.ringLength() > 1 && (this.ringLength() > this.ringCapacity || this.ringBytesUsed > this.ringBytes)) {
       this.ringBytesUsed -= this.ringSizes[this.ringHead]!;
-      this.ring[this.ringHead] = undefined as unknown as WireEvent;
+      this.ring[this.ringHead] = undefined as unknown as LiveEvent;
       this.ringHead++;
     }
     if (this.ringHead > 1024 && this.ringHead * 2 > this.ring.length) {

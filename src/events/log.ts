@@ -2,7 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { EventData, EventFilter, EventKind } from '../../protocol/events.js';
 import { filterSql } from './filter.js';
-import { eventJson, WireEvent } from './wire.js';
+import { eventJson, LiveEvent, WireEvent } from './wire.js';
 
 export interface EventScope {
   projectId?: string | null | undefined;
@@ -28,7 +28,7 @@ const insertStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.State
  * compiling a Kysely query per event cost more than the insert itself. `seq` is the rowid, so no RETURNING is needed.
  * The data is serialized once, for the row and for the event's wire JSON.
  */
-export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly NewEvent[]): WireEvent[] {
+export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly NewEvent[]): LiveEvent[] {
   if (events.length === 0) return [];
   let insert = insertStatements.get(sqlite);
   if (!insert) {
@@ -36,13 +36,13 @@ export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly Ne
     insertStatements.set(sqlite, insert);
   }
   const at = new Date().toISOString();
-  const appended: WireEvent[] = [];
+  const appended: LiveEvent[] = [];
   for (const event of events) {
     const { scope } = event;
     const data = JSON.stringify(event.data);
     const info = insert.run(event.kind, at, scope.projectId ?? null, scope.taskId ?? null, scope.workspaceId ?? null, scope.sessionId ?? null, scope.executionId ?? null, data);
     const seq = Number(info.lastInsertRowid);
-    appended.push(new WireEvent(seq, event.kind, scope, eventJson(seq, event.kind, at, data, scope)));
+    appended.push(new LiveEvent(seq, event.kind, scope, eventJson(seq, event.kind, at, data, scope)));
   }
   return appended;
 }
@@ -64,33 +64,41 @@ export interface EventPage {
 /** A page stops once it holds about this many bytes of event JSON, however small `limit` rows would be. */
 export const PAGE_BYTES = 4 * 1024 * 1024;
 
-type EventRow = [seq: number, kind: string, at: string, projectId: string | null, taskId: string | null, workspaceId: string | null, sessionId: string | null, executionId: string | null, data: string];
+/** A scope column as `,"<key>":<JSON string>`, or nothing when it is null (as `eventJson` leaves unset ids out). */
+const scopeJson = (column: string, key: string) => `case when ${column} is not null then ',"${key}":' || json_quote(${column}) else '' end`;
+
+/**
+ * The event's wire JSON, built by SQLite from the columns: the same text `eventJson` makes (held equal by
+ * test/unit/event-wire.test.ts), about 40% cheaper per row than building it in JS from a row array.
+ */
+const EVENT_JSON_SQL = [
+  `'{"seq":' || seq || ',"kind":' || json_quote(kind) || ',"at":' || json_quote(at) || ',"data":' || data`,
+  scopeJson('project_id', 'projectId'),
+  scopeJson('task_id', 'taskId'),
+  scopeJson('workspace_id', 'workspaceId'),
+  scopeJson('session_id', 'sessionId'),
+  scopeJson('execution_id', 'executionId'),
+  `'}'`,
+].join(' || ');
 
 /**
  * Events after `afterSeq` and at most `maxSeq` that pass the filter: at most `limit` of them and about `maxBytes` of
  * JSON (at least one event).
- * Synchronous and straight from the columns to wire JSON (rows as arrays, `data` spliced in as stored, never parsed):
+ * Synchronous and straight from the columns to wire JSON (built by SQLite, `data` spliced in as stored, never parsed):
  * replay is bound by this loop. Kysely is bypassed here for that reason.
  */
 export function readEvents(sqlite: BetterSqlite3.Database, afterSeq: number, maxSeq: number, filter: EventFilter, limit: number, maxBytes = PAGE_BYTES): EventPage {
   if (maxSeq <= afterSeq) return { events: [], upTo: afterSeq, more: false };
   const { where, params } = filterSql(filter);
-  const select = statement(
-    sqlite,
-    `select seq, kind, at, project_id, task_id, workspace_id, session_id, execution_id, data from events where seq > ? and seq <= ? and ${where} order by seq limit ?`,
-    true,
-  );
+  const select = statement(sqlite, `select seq, ${EVENT_JSON_SQL} from events where seq > ? and seq <= ? and ${where} order by seq limit ?`, true);
   const events: WireEvent[] = [];
   let bytes = 0;
   let full = false;
   // Iterated, so a page stops reading at its byte budget (64 KB output chunks; a client that can take little now),
   // not only after `limit` rows.
-  for (const row of select.iterate(afterSeq, maxSeq, ...params, limit) as IterableIterator<EventRow>) {
-    const [seq, kind, at, projectId, taskId, workspaceId, sessionId, executionId, data] = row;
-    const scope = { projectId, taskId, workspaceId, sessionId, executionId };
-    const event = new WireEvent(seq, kind, scope, eventJson(seq, kind, at, data, scope));
-    events.push(event);
-    bytes += event.json.length;
+  for (const [seq, json] of select.iterate(afterSeq, maxSeq, ...params, limit) as IterableIterator<[number, string]>) {
+    events.push(new WireEvent(seq, json));
+    bytes += json.length;
     if (events.length >= limit || bytes >= maxBytes) {
       full = true;
       break;

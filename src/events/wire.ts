@@ -1,4 +1,4 @@
-// An event as it travels: its JSON text built once (from the data JSON already made for the INSERT, or straight from a
+// An event as it travels: its JSON text built once (from the data JSON already made for the INSERT, or by SQLite from a
 // row's columns on replay, never by parsing and re-serializing), and its UTF-8 bytes encoded once on first delivery
 // and shared by every subscriber whose filter it passes.
 import type { Event } from '../../protocol/events.js';
@@ -10,9 +10,6 @@ export class WireEvent {
 
   constructor(
     readonly seq: number,
-    readonly kind: string,
-    /** The ids the event is scoped to, for filtering in memory (shared by the events of one execution). */
-    readonly scope: EventScope,
     /** The event exactly as `JSON.stringify(event)` would write it. */
     readonly json: string,
   ) {}
@@ -35,6 +32,19 @@ export class WireEvent {
   /** The event as an object, parsed from its JSON: for transports that need objects, never on the hot path. */
   toEvent(): Event {
     return JSON.parse(this.json) as Event;
+  }
+}
+
+/** An event this process just committed: it also carries what the in-memory filter reads (the ring holds these). */
+export class LiveEvent extends WireEvent {
+  constructor(
+    seq: number,
+    readonly kind: string,
+    /** The ids the event is scoped to (shared by the events of one execution). */
+    readonly scope: EventScope,
+    json: string,
+  ) {
+    super(seq, json);
   }
 }
 

@@ -19,6 +19,8 @@ function sample(i: number): NewEvent {
   if (i % 5 === 1) scope.workspaceId = `ws_${i % 2}`;
   if (i % 7 === 2) scope.sessionId = 'ses_"odd"';
   if (i % 2 === 1) scope.executionId = `exe_${i % 3}`;
+  // Ids are generated and plain, but the wire JSON is built by SQLite on replay: escaping must match JSON.stringify.
+  if (i === 11) scope.taskId = 'tsk_\\back\tslash\nline\u0001é🚀';
   return { kind: kinds[i % kinds.length]!, data: { text: awkward[i % awkward.length], n: i, nested: { list: [1, null, true] } }, scope } as unknown as NewEvent;
 }
 
@@ -70,6 +72,7 @@ describe('events on the wire', () => {
     { kinds: ['execution/output', 'workspace/*'] },
     { kinds: ['session/entryUpserted'], projectId: 'prj_0' },
     { kinds: ['nothing/here'] },
+    { taskId: 'tsk_\\back\tslash\nline\u0001é🚀' },
   ];
   for (const filter of filters) {
     it(`a page read from the database equals the events the in-memory filter passes: ${JSON.stringify(filter)}`, () => {
