@@ -61,8 +61,3 @@ export function filterSql(filter: EventFilter): { where: string; params: string[
   }
   return { where: parts.length ? parts.join(' and ') : '1', params };
 }
-
-/** True when the filter selects everything. */
-export function isEmptyFilter(filter: EventFilter): boolean {
-  return filter.kinds === undefined && SCOPE_KEYS.every((key) => filter[key] === undefined);
-}
