@@ -7,7 +7,7 @@ import { EventHub, type EventHubOptions } from './events/hub.js';
 import { repositoryRoot } from './git/repo.js';
 import type { Logger } from './log/logger.js';
 import { openStore, type Store } from './store/database.js';
-import { DeferredStarts } from './util/deferred-starts.js';
+import { Foreground } from './util/foreground.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
 import type { RunningExecution } from './executions/runner.js';
 import type { SessionRuntime } from './sessions/chain.js';
@@ -37,8 +37,9 @@ export interface Engine {
   readonly approvals: ApprovalBroker;
   /** The block of ports each workspace's processes get (ORCHD_PORT); released when the workspace is deleted or archived. */
   readonly ports: PortBlocks;
-  /** Session chains wait here for the requests already sent to be answered (see src/util/deferred-starts.ts). */
-  readonly starts: DeferredStarts;
+  /** Requests hosts have sent and not yet had dispatched: session starts and group commits yield to them
+   * (src/util/foreground.ts). */
+  readonly foreground: Foreground;
   /** Workspaces under an operation no session may overlap (merge, rebase, reset, delete, archive), with its name. */
   readonly workspaceOperations: Map<string, string>;
   /** Stop every process this engine owns, then close; bounded by the host's shutdown deadline. */
@@ -49,6 +50,8 @@ export interface EngineOptions {
   dataDir: string;
   logger: Logger;
   events?: EventHubOptions;
+  /** The server's request counter (one per process); a fresh one otherwise. */
+  foreground?: Foreground;
 }
 
 /** Open the data directory and start the engine. */
@@ -58,12 +61,13 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   let closing: Promise<void> | undefined;
   const running = new Map<string, RunningExecution>();
   const sessions = new Map<string, SessionRuntime>();
+  const foreground = options.foreground ?? new Foreground();
   return {
     dataDir: options.dataDir,
     logger: options.logger,
     store,
     hub,
-    writer: new BatchWriter(store, hub, options.logger),
+    writer: new BatchWriter(store, hub, options.logger, foreground),
     repositories: gitRepositoryResolver,
     locks: new KeyedMutex(),
     running,
@@ -71,7 +75,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     approvals: new ApprovalBroker(),
     ports: new PortBlocks(),
     workspaceOperations: new Map(),
-    starts: new DeferredStarts(),
+    foreground,
     close() {
       closing ??= (async () => {
         for (const runtime of sessions.values()) {

@@ -6,6 +6,12 @@ import type { Logger } from '../log/logger.js';
 
 export const MAX_LINE_BYTES = 10 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
+/**
+ * Output waiting this long while an earlier batch is still being written is cut into a batch of its own. A batch
+ * commits whole, so this bounds one piece of the group commit (a chunk of chat lines and the entries made from them);
+ * at 256 KB one piece took about 20 ms, and a host request arriving then waited for all of it.
+ */
+const FLUSH_BYTES = CHUNK_BYTES;
 /** Bytes decoded but not yet persisted before the child's streams are paused. */
 const HIGH_WATER_BYTES = 1024 * 1024;
 
@@ -127,7 +133,7 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
     if (last && last.stream === stream && Buffer.byteLength(last.text) < CHUNK_BYTES) last.text += text;
     else pending.push({ seq: ++seq, stream, text });
     pendingBytes += Buffer.byteLength(text);
-    if (pendingBytes >= CHUNK_BYTES * 4) void flush();
+    if (pendingBytes >= FLUSH_BYTES) void flush();
     else if (writing === 0) schedule();
     if (pendingBytes + inFlightBytes > HIGH_WATER_BYTES) for (const s of streams) s.pause();
   };

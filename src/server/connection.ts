@@ -1,7 +1,7 @@
 // Attach one transport (a MessageReader and MessageWriter pair) to the host: lifecycle gating, validation, dispatch
 // to the handler table, error mapping. Transport-independent: stdio today, WebSocket in service mode later.
 import * as v from 'valibot';
-import { createMessageConnection, type CancellationToken, type MessageConnection, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, Message, type CancellationToken, type MessageConnection, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
 import { ERRORS } from '../../protocol/errors.js';
 import { METHODS, type ClientRequestName, type MethodName, type RequestSpec } from '../../protocol/methods.js';
 import type { Logger } from '../log/logger.js';
@@ -33,13 +33,26 @@ export interface AttachedConnection {
 /** Wire a transport to the host and start listening. */
 export function attachConnection(host: ServerHost, reader: MessageReader, writer: MessageWriter, options: AttachOptions = {}): AttachedConnection {
   const logger = host.logger.child({ connection: newId('sub').slice(4, 12) });
-  const connection = createMessageConnection(reader, writer, jsonRpcLogger(logger));
+  // Requests read but not yet dispatched: vscode-jsonrpc dispatches each on a later turn, and the engine's group
+  // commits step aside until then (src/util/foreground.ts).
+  const undispatched = { count: 0 };
+  const counted = countRequests(reader, () => {
+    undispatched.count++;
+    host.foreground.requestArrived();
+  });
+  const connection = createMessageConnection(counted, writer, jsonRpcLogger(logger));
   const client = new ClientConnection(newId('sub'), connection, writer instanceof FrameWriter ? writer : undefined);
+  const scope: DispatchScope = { host, client, logger, options, undispatched };
+  const dropUndispatched = () => {
+    host.foreground.requestsDropped(undispatched.count);
+    undispatched.count = 0;
+  };
 
-  connection.onRequest((method, params, token) => dispatchRequest({ host, client, logger, options }, method, params, token));
+  connection.onRequest((method, params, token) => dispatchRequest(scope, method, params, token));
   connection.onNotification((method, params) => handleNotification(host, client, logger, method, params));
   connection.onError(([error]) => logger.warn('transport error', { error }));
   connection.onClose(() => {
+    dropUndispatched();
     client.close(host.engine);
     options.onClose?.();
   });
@@ -54,6 +67,7 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
       void writer.write({ jsonrpc: '2.0', id: bad.id, error: { code: ERRORS[bad.kind].code, message: bad.message, data: { kind: bad.kind } } } as never);
     },
     dispose() {
+      dropUndispatched();
       client.close(host.engine);
       connection.dispose();
     },
@@ -77,6 +91,29 @@ interface DispatchScope {
   client: ClientConnection;
   logger: Logger;
   options: AttachOptions;
+  /** Requests this connection read that have not reached dispatchRequest yet. */
+  undispatched: { count: number };
+}
+
+/** The same reader, calling `onRequest` as each request is read (before vscode-jsonrpc queues it). */
+function countRequests(reader: MessageReader, onRequest: () => void): MessageReader {
+  return {
+    get onError() {
+      return reader.onError;
+    },
+    get onClose() {
+      return reader.onClose;
+    },
+    get onPartialMessage() {
+      return reader.onPartialMessage;
+    },
+    listen: (callback) =>
+      reader.listen((message) => {
+        if (Message.isRequest(message)) onRequest();
+        callback(message);
+      }),
+    dispose: () => reader.dispose(),
+  };
 }
 
 function isClientRequest(method: string): method is ClientRequestName {
@@ -87,9 +124,10 @@ function isClientRequest(method: string): method is ClientRequestName {
 /** Gate by lifecycle phase, validate params, run the handler, map failures. */
 async function dispatchRequest(scope: DispatchScope, method: string, rawParams: unknown, token: CancellationToken): Promise<unknown> {
   const { host, client, logger } = scope;
+  if (scope.undispatched.count > 0) scope.undispatched.count--;
+  host.foreground.requestDispatched();
   if (!isClientRequest(method)) throw rpcError('methodNotFound', `Unknown method \`${method}\``, { method });
   const spec = METHODS[method] as RequestSpec;
-  host.engine?.starts.noteRequest();
   if (client.phase === 'shutdown') throw rpcError('shuttingDown', `Expected only \`exit\` after \`shutdown\`, got \`${method}\``, { method });
   if (client.phase !== 'ready' && !spec.beforeInitialize) {
     throw rpcError('notInitialized', `Expected \`initialize\` before \`${method}\``, { method });

@@ -4,6 +4,7 @@ import { openEngine, type Engine } from '../engine.js';
 import { OrchdError } from '../errors.js';
 import type { EventHubOptions } from '../events/hub.js';
 import type { Logger } from '../log/logger.js';
+import { Foreground } from '../util/foreground.js';
 
 /** How long after the shutdown deadline the process is ended regardless. */
 const EXIT_GRACE_MS = 2000;
@@ -35,6 +36,8 @@ export class ServerHost {
   private parentTimer: NodeJS.Timeout | undefined;
   readonly logger: Logger;
   readonly version: string;
+  /** Requests read from every connection and not yet dispatched; the engine's background work yields to them. */
+  readonly foreground = new Foreground();
 
   constructor(private readonly options: HostOptions) {
     this.logger = options.logger;
@@ -64,7 +67,7 @@ export class ServerHost {
       return engine;
     }
     this.logger.info('opening data directory', { dataDir, source });
-    this.opening = openEngine({ dataDir, logger: this.logger, ...(this.options.events ? { events: this.options.events } : {}) }).then((engine) => {
+    this.opening = openEngine({ dataDir, logger: this.logger, foreground: this.foreground, ...(this.options.events ? { events: this.options.events } : {}) }).then((engine) => {
       this.repaired = this.repair(engine);
       return engine;
     });

@@ -122,7 +122,7 @@ export function driveSession(engine: Engine, sessionId: string): void {
   const runtime = runtimeOf(engine, sessionId);
   if (runtime.loop) return;
   // The session counts as running from now (runtime.loop is set), but its first step waits for queued requests.
-  const started = new Promise<void>((resolve) => engine.starts.defer(resolve));
+  const started = new Promise<void>((resolve) => engine.foreground.defer(resolve));
   runtime.loop = started
     .then(() => loop(engine, sessionId, runtime))
     .catch(async (error) => {
