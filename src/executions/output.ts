@@ -12,6 +12,20 @@ const CHUNK_BYTES = 64 * 1024;
  * at 256 KB one piece took about 20 ms, and a host request arriving then waited for all of it.
  */
 const FLUSH_BYTES = CHUNK_BYTES;
+/** Line work (cutting, observers, batching) one stream may do per turn of the event loop before it yields. */
+const SLICE_MS = 1;
+/** Text is taken in slices of about this many characters, cut after a newline. */
+const SLICE_CHARS = 8 * 1024;
+
+/** Where the next slice of `text` ends: after the last newline within SLICE_CHARS, else after the first one. */
+function sliceEnd(text: string): number {
+  if (text.length <= SLICE_CHARS) return text.length;
+  const last = text.lastIndexOf('\n', SLICE_CHARS);
+  if (last >= 0) return last + 1;
+  const first = text.indexOf('\n', SLICE_CHARS);
+  return first >= 0 ? first + 1 : text.length;
+}
+
 /** Bytes decoded but not yet persisted before the child's streams are paused. */
 const HIGH_WATER_BYTES = 1024 * 1024;
 
@@ -177,26 +191,49 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
       };
       ends.push(
         new Promise<void>((resolve) => {
-          // One chunk per stream per turn of the event loop: libuv reads a readable pipe up to 32 times (2 MB) in one
-          // go, and parsing all of it before anything else ran kept a host's request waiting 20-40 ms behind one
-          // flooding agent. Pausing after each chunk and resuming on the next turn lets requests in between.
-          let yielding = false;
-          readable.on('data', (bytes: Buffer) => {
-            stats.bytes += bytes.length;
-            take(decoder.decode(bytes, { stream: true }));
-            if (yielding) return;
-            yielding = true;
-            readable.pause();
-            setImmediate(() => {
-              yielding = false;
-              if (pendingBytes + inFlightBytes <= HIGH_WATER_BYTES) readable.resume();
-            });
-          });
-          readable.once('close', () => {
+          // At most SLICE_MS of line work per stream per turn of the event loop. libuv reads a readable pipe up to 32
+          // times (2 MB) in one go, and parsing all of it before anything else ran kept a host's request waiting
+          // 20-40 ms behind one flooding agent; one 64 KB chunk of chat lines is still a few ms of parsing. So the
+          // stream pauses at each chunk, its text is taken a slice (whole lines) at a time, one slice budget per
+          // turn, and reading resumes once the chunk is done.
+          const backlog: string[] = [];
+          let draining = false;
+          let closed = false;
+          const finish = () => {
             take(decoder.decode());
             if (lineBuffer) notify(lineBuffer, name);
             streams.delete(readable);
             resolve();
+          };
+          const drain = () => {
+            const started = performance.now();
+            while (backlog.length > 0 && performance.now() - started < SLICE_MS) {
+              const text = backlog[0]!;
+              const end = sliceEnd(text);
+              take(end === text.length ? text : text.slice(0, end));
+              if (end === text.length) backlog.shift();
+              else backlog[0] = text.slice(end);
+            }
+            if (backlog.length > 0) {
+              setImmediate(drain);
+              return;
+            }
+            draining = false;
+            if (closed) finish();
+            else if (pendingBytes + inFlightBytes <= HIGH_WATER_BYTES) readable.resume();
+          };
+          readable.on('data', (bytes: Buffer) => {
+            stats.bytes += bytes.length;
+            const text = decoder.decode(bytes, { stream: true });
+            if (text) backlog.push(text);
+            readable.pause();
+            if (draining) return;
+            draining = true;
+            setImmediate(drain);
+          });
+          readable.once('close', () => {
+            closed = true;
+            if (!draining) finish();
           });
         }),
       );

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { createLineCutter, createOutputCapture, type OutputChunk } from '../../src/executions/output.js';
 import { parseStat } from '../../src/executions/process-group.js';
@@ -47,6 +48,29 @@ describe('output capture', () => {
       ],
     );
     assert.deepEqual(lines, ['a', 'bc']);
+  });
+
+  it('takes a big chunk of lines a slice at a time, with other work running between slices', async () => {
+    const lines: string[] = [];
+    const chunks: OutputChunk[] = [];
+    const out = createOutputCapture({ persist: async (batch) => void chunks.push(...batch), onLine: (line) => void lines.push(line), logger: silentLogger });
+    const stream = new PassThrough({ highWaterMark: 8 * 1024 * 1024 });
+    out.attach(stream, 'stdout');
+    const text = `${Array.from({ length: 50_000 }, (_, i) => `line ${i} ${'x'.repeat(30)}`).join('\n')}\n`;
+    stream.end(text); // one 2 MB chunk
+    let done = false;
+    const closed = out.closed().then(() => (done = true));
+    let turns = 0;
+    while (!done) {
+      turns++;
+      await nextTurn();
+    }
+    await closed;
+    assert.ok(turns > 1, 'the chunk was not taken in one turn');
+    assert.equal(lines.length, 50_000);
+    assert.equal(lines[0], `line 0 ${'x'.repeat(30)}`);
+    assert.equal(lines[49_999], `line 49999 ${'x'.repeat(30)}`);
+    assert.equal(chunks.map((c) => c.text).join(''), text, 'every byte persisted, in order');
   });
 
   it('cuts a line longer than the limit, keeping its start and a marker, with memory bounded', async () => {
