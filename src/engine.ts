@@ -8,6 +8,7 @@ import { repositoryRoot } from './git/repo.js';
 import type { Logger } from './log/logger.js';
 import { openStore, type Store } from './store/database.js';
 import { Foreground } from './util/foreground.js';
+import { TurnSlicer } from './util/turn-slicer.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
 import type { RunningExecution } from './executions/runner.js';
 import type { SessionRuntime } from './sessions/chain.js';
@@ -40,6 +41,8 @@ export interface Engine {
   /** Requests hosts have sent and not yet had dispatched: session starts and group commits yield to them
    * (src/util/foreground.ts). */
   readonly foreground: Foreground;
+  /** Line work of every running process's output capture, a time budget per turn shared by all of them. */
+  readonly lineWork: TurnSlicer;
   /** Workspaces under an operation no session may overlap (merge, rebase, reset, delete, archive), with its name. */
   readonly workspaceOperations: Map<string, string>;
   /** Stop every process this engine owns, then close; bounded by the host's shutdown deadline. */
@@ -76,6 +79,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     ports: new PortBlocks(),
     workspaceOperations: new Map(),
     foreground,
+    lineWork: new TurnSlicer(undefined, (error) => options.logger.error('output line work failed', { error })),
     close() {
       closing ??= (async () => {
         for (const runtime of sessions.values()) {

@@ -3,6 +3,7 @@
 // a flood of output cannot grow the daemon's memory without bound.
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log/logger.js';
+import { TurnSlicer } from '../util/turn-slicer.js';
 
 export const MAX_LINE_BYTES = 10 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
@@ -12,8 +13,6 @@ const CHUNK_BYTES = 64 * 1024;
  * at 256 KB one piece took about 20 ms, and a host request arriving then waited for all of it.
  */
 const FLUSH_BYTES = CHUNK_BYTES;
-/** Line work (cutting, observers, batching) one stream may do per turn of the event loop before it yields. */
-const SLICE_MS = 1;
 /** Text is taken in slices of about this many characters, cut after a newline. */
 const SLICE_CHARS = 8 * 1024;
 
@@ -47,6 +46,8 @@ export interface OutputCaptureOptions {
   onLine?: ((line: string, stream: OutputStream) => void) | undefined;
   logger: Logger;
   maxLineBytes?: number;
+  /** Where line work is sliced, shared by every capture of the engine (a capture of its own otherwise). */
+  slicer?: TurnSlicer;
 }
 
 export interface OutputCapture {
@@ -95,6 +96,7 @@ export function createLineCutter(max: number): (text: string) => { text: string;
 /** Create a capture; attach the child's streams to it. */
 export function createOutputCapture(options: OutputCaptureOptions): OutputCapture {
   const maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
+  const slicer = options.slicer ?? new TurnSlicer();
   let seq = 0;
   let pending: OutputChunk[] = [];
   let pendingBytes = 0;
@@ -191,11 +193,11 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
       };
       ends.push(
         new Promise<void>((resolve) => {
-          // At most SLICE_MS of line work per stream per turn of the event loop. libuv reads a readable pipe up to 32
-          // times (2 MB) in one go, and parsing all of it before anything else ran kept a host's request waiting
-          // 20-40 ms behind one flooding agent; one 64 KB chunk of chat lines is still a few ms of parsing. So the
-          // stream pauses at each chunk, its text is taken a slice (whole lines) at a time, one slice budget per
-          // turn, and reading resumes once the chunk is done.
+          // Line work is sliced. libuv reads a readable pipe up to 32 times (2 MB) in one go, and parsing all of it
+          // before anything else ran kept a host's request waiting 20-40 ms behind one flooding agent; one 64 KB
+          // chunk of chat lines is still a few ms of parsing. So the stream pauses at each chunk, its text is taken a
+          // slice (whole lines) at a time through the slicer (a time budget per turn shared by every stream), and
+          // reading resumes once the chunk is done.
           const backlog: string[] = [];
           let draining = false;
           let closed = false;
@@ -205,22 +207,22 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
             streams.delete(readable);
             resolve();
           };
-          const drain = () => {
-            const started = performance.now();
-            while (backlog.length > 0 && performance.now() - started < SLICE_MS) {
-              const text = backlog[0]!;
-              const end = sliceEnd(text);
+          const slice = (): boolean => {
+            const text = backlog[0]!;
+            const end = sliceEnd(text);
+            try {
               take(end === text.length ? text : text.slice(0, end));
-              if (end === text.length) backlog.shift();
-              else backlog[0] = text.slice(end);
+            } catch (error) {
+              // A bug, never input: the stream must still end, or its execution never finishes.
+              options.logger.error('output slice failed', { error, stream: name });
             }
-            if (backlog.length > 0) {
-              setImmediate(drain);
-              return;
-            }
+            if (end === text.length) backlog.shift();
+            else backlog[0] = text.slice(end);
+            if (backlog.length > 0) return true;
             draining = false;
             if (closed) finish();
             else if (pendingBytes + inFlightBytes <= HIGH_WATER_BYTES) readable.resume();
+            return false;
           };
           readable.on('data', (bytes: Buffer) => {
             stats.bytes += bytes.length;
@@ -229,7 +231,7 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
             readable.pause();
             if (draining) return;
             draining = true;
-            setImmediate(drain);
+            slicer.add(slice);
           });
           readable.once('close', () => {
             closed = true;

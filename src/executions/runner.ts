@@ -152,6 +152,7 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
       if (stream === 'stdout') driver?.onStdoutLine(line);
     },
     logger: engine.logger,
+    slicer: engine.lineWork,
   });
   if (child.stdin) child.stdin.on('error', (error) => engine.logger.debug('stdin closed early', { executionId: id, error }));
   const input: AgentInput = {
