@@ -1,5 +1,6 @@
 // The wire contract: schemas, the method table, error codes and the protocol version.
 export * from './common.js';
+export * from './daemon.js';
 export * from './entries.js';
 export * from './errors.js';
 export * from './events.js';

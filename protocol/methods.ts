@@ -84,6 +84,7 @@ import { SessionEntriesParams, SessionEntriesResult } from './entries.js';
 import { ApprovalListParams, ApprovalListResult, ApprovalRequestParams, ApprovalRequestResult, ApprovalRespondParams, ApprovalRespondResult } from './approvals.js';
 import { ExecutorListParams, ExecutorListResult } from './executors.js';
 import { MaintenanceCompactParams, MaintenanceCompactResult } from './maintenance.js';
+import { DaemonPingParams, DaemonPingResult, DaemonStatusParams, DaemonStatusResult } from './daemon.js';
 import { TaskResult, TaskCreateParams, TaskDeleteParams, TaskDeleteResult, TaskGetParams, TaskListParams, TaskListResult, TaskUpdateParams } from './task.js';
 
 type AnySchema = v.GenericSchema;
@@ -329,6 +330,17 @@ export const METHODS = {
     summary:
       "Apply each project's `retention`: drop the raw output (`execution/output` events) of finished executions whose session is idle, keeping their normalized entries and leaving one `events/compacted` tombstone per execution in place of the first dropped event; then return the freed pages to the file system (incremental vacuum). With `dryRun`, only report what would be dropped",
     errors: ['notFound'],
+  }),
+
+  'daemon/ping': request({
+    params: DaemonPingParams,
+    result: DaemonPingResult,
+    summary: 'Liveness: answers at once, touching neither the database nor git (for supervisors and health checks)',
+  }),
+  'daemon/status': request({
+    params: DaemonStatusParams,
+    result: DaemonStatusResult,
+    summary: 'The daemon as a diagnostics panel sees it: version, uptime, data directory, newest seq, database size, owned processes, RSS, and every connection with its client, traffic, send queue and subscriptions',
   }),
 
   'events/subscribe': request({

@@ -38,6 +38,11 @@ export class Subscription {
     return this.cursorSeq;
   }
 
+  /** True while it waits for the sink to drain. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /** Begin delivering (catch-up first, then live). */
   start(): void {
     this.started = true;

@@ -6,12 +6,30 @@ import { respondToApproval } from '../approvals/service.js';
 import { OrchdError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { InitializeParams } from '../../protocol/lifecycle.js';
+import type { ConnectionStatus, ConnectionTransport } from '../../protocol/daemon.js';
 import type { EventSink, Subscription } from '../events/subscription.js';
 import type { Engine } from '../engine.js';
 import type { WireEvent } from '../events/wire.js';
 import type { RawFrameOutput } from './frame-writer.js';
 
 export type Phase = 'new' | 'initializing' | 'ready' | 'shutdown';
+
+/** What the transport counted so far (daemon/status). */
+export interface Traffic {
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+  sendQueueBytes: number;
+}
+
+/** Which transport a connection came in on, since when, and its counters. */
+export interface TransportInfo {
+  transport: ConnectionTransport;
+  traffic(): Traffic;
+}
+
+const NO_TRAFFIC: Traffic = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0, sendQueueBytes: 0 };
 
 /**
  * Bytes written to the transport but not yet taken by the client, at which subscriptions pause (they resume at the
@@ -34,14 +52,31 @@ export class ClientConnection {
   private readonly paused = new Set<Subscription>();
   private closed = false;
   private stopAsking: (() => void) | null = null;
+  readonly connectedAt = new Date().toISOString();
 
   constructor(
     readonly id: string,
     private readonly connection: MessageConnection,
     /** Set when the transport takes ready-made frames (stdio, in-process): events then go out as shared bytes. */
     private readonly raw?: RawFrameOutput,
+    private readonly transport: TransportInfo = { transport: 'inProcess', traffic: () => NO_TRAFFIC },
   ) {
     raw?.onLowWater(() => this.resumePaused());
+  }
+
+  /** This connection as daemon/status shows it; `current` when the request came in on it. */
+  status(current: boolean): ConnectionStatus {
+    return {
+      connectionId: this.id,
+      transport: this.transport.transport,
+      current,
+      phase: this.phase,
+      clientName: this.clientInfo?.name ?? null,
+      clientVersion: this.clientInfo?.version ?? null,
+      connectedAt: this.connectedAt,
+      ...this.transport.traffic(),
+      subscriptions: [...this.subscriptions.values()].map((s) => ({ subscriptionId: s.id, filter: s.filter, cursor: s.cursor, paused: s.isPaused || this.paused.has(s) })),
+    };
   }
 
   /** Send a notification to this client. */

@@ -6,10 +6,11 @@ import { ERRORS } from '../../protocol/errors.js';
 import { METHODS, type ClientRequestName, type MethodName, type RequestSpec } from '../../protocol/methods.js';
 import type { Logger } from '../log/logger.js';
 import { newId } from '../util/ids.js';
-import { ClientConnection } from './client-connection.js';
+import type { ConnectionTransport } from '../../protocol/daemon.js';
+import { ClientConnection, type Traffic } from './client-connection.js';
 import type { HandlerContext } from './context.js';
 import { FrameWriter } from './frame-writer.js';
-import type { BadFrame } from './framing.js';
+import { FrameReader, type BadFrame } from './framing.js';
 import type { Handlers } from './context.js';
 import { lifecycleHandlers } from './handlers/lifecycle.js';
 import type { ServerHost } from './host.js';
@@ -20,6 +21,8 @@ export interface AttachOptions {
   checkResults?: boolean;
   /** Called when the transport closes (stdin ended, socket dropped). */
   onClose?: () => void;
+  /** What daemon/status calls this transport (default `inProcess`). */
+  transport?: ConnectionTransport;
 }
 
 export interface AttachedConnection {
@@ -32,7 +35,8 @@ export interface AttachedConnection {
 
 /** Wire a transport to the host and start listening. */
 export function attachConnection(host: ServerHost, reader: MessageReader, writer: MessageWriter, options: AttachOptions = {}): AttachedConnection {
-  const logger = host.logger.child({ connection: newId('sub').slice(4, 12) });
+  const connectionId = newId('con');
+  const logger = host.logger.child({ connection: connectionId.slice(4, 12) });
   // Requests read but not yet dispatched: vscode-jsonrpc dispatches each on a later turn, and the engine's group
   // commits step aside until then (src/util/foreground.ts).
   const undispatched = { count: 0 };
@@ -41,7 +45,16 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
     host.foreground.requestArrived();
   });
   const connection = createMessageConnection(counted, writer, jsonRpcLogger(logger));
-  const client = new ClientConnection(newId('sub'), connection, writer instanceof FrameWriter ? writer : undefined);
+  const frames = writer instanceof FrameWriter ? writer : undefined;
+  const traffic = (): Traffic => ({
+    bytesIn: reader instanceof FrameReader ? reader.bytesRead : 0,
+    bytesOut: frames?.bytesWritten ?? 0,
+    messagesIn: reader instanceof FrameReader ? reader.messagesRead : 0,
+    messagesOut: frames?.messagesWritten ?? 0,
+    sendQueueBytes: frames?.bufferedBytes ?? 0,
+  });
+  const client = new ClientConnection(connectionId, connection, frames, { transport: options.transport ?? 'inProcess', traffic });
+  host.connections.add(client);
   const scope: DispatchScope = { host, client, logger, options, undispatched };
   const dropUndispatched = () => {
     host.foreground.requestsDropped(undispatched.count);
@@ -52,6 +65,7 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
   connection.onNotification((method, params) => handleNotification(host, client, logger, method, params));
   connection.onError(([error]) => logger.warn('transport error', { error }));
   connection.onClose(() => {
+    host.connections.delete(client);
     dropUndispatched();
     client.close(host.engine);
     options.onClose?.();
@@ -67,6 +81,7 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
       void writer.write({ jsonrpc: '2.0', id: bad.id, error: { code: ERRORS[bad.kind].code, message: bad.message, data: { kind: bad.kind } } } as never);
     },
     dispose() {
+      host.connections.delete(client);
       dropUndispatched();
       client.close(host.engine);
       connection.dispose();

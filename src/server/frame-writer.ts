@@ -43,6 +43,10 @@ export class FrameWriter extends AbstractMessageWriter implements MessageWriter,
   private blockStart = 0;
   private blockEnd = 0;
   private readonly lowWaterListeners: (() => void)[] = [];
+  /** Bytes handed to the stream, frame headers included (daemon/status). */
+  bytesWritten = 0;
+  /** Messages written (daemon/status). */
+  messagesWritten = 0;
   // Called as the stream takes each chunk this writer gave it: the moment to tell paused writers to carry on.
   private readonly taken = (): void => {
     if (this.lowWaterListeners.length && this.bufferedBytes <= LOW_WATER_BYTES) for (const listener of this.lowWaterListeners) listener();
@@ -66,6 +70,8 @@ export class FrameWriter extends AbstractMessageWriter implements MessageWriter,
       return Promise.reject(error);
     }
     if (this.writable.destroyed || !this.writable.writable) return Promise.reject(new Error('the output stream is closed'));
+    this.bytesWritten += frame.length;
+    this.messagesWritten++;
     this.corkForThisTick();
     // Frames packed before this message go first.
     this.flushBlock();
@@ -86,6 +92,8 @@ export class FrameWriter extends AbstractMessageWriter implements MessageWriter,
     const length = prefix.length + bodyBytes + suffix.length;
     const header = `Content-Length: ${length}\r\n\r\n`;
     const total = header.length + length;
+    this.bytesWritten += total;
+    this.messagesWritten++;
     let target: Buffer;
     let at: number;
     if (total > BLOCK_BYTES / 4) {

@@ -74,6 +74,10 @@ export class FrameReader extends AbstractMessageReader {
   private skipRemaining = 0;
   private callback: DataCallback | undefined;
   private readonly maxMessageBytes: number;
+  /** Bytes read from the stream, frame headers included (daemon/status). */
+  bytesRead = 0;
+  /** Messages handed on (daemon/status). */
+  messagesRead = 0;
 
   constructor(
     private readonly readable: NodeJS.ReadableStream,
@@ -103,6 +107,7 @@ export class FrameReader extends AbstractMessageReader {
   }
 
   private onData(chunk: Buffer): void {
+    this.bytesRead += chunk.length;
     if (this.skipRemaining > 0) {
       const skipped = Math.min(this.skipRemaining, chunk.length);
       this.skipRemaining -= skipped;
@@ -210,6 +215,7 @@ export class FrameReader extends AbstractMessageReader {
     }
     // No input may stop the reader: whatever the connection throws on one message is that message's problem alone.
     try {
+      this.messagesRead++;
       this.callback?.(parsed as Message);
     } catch (error) {
       const request = typeof (parsed as { method?: unknown }).method === 'string' && id !== null;

@@ -5,6 +5,7 @@ import { OrchdError } from '../errors.js';
 import type { EventHubOptions } from '../events/hub.js';
 import type { Logger } from '../log/logger.js';
 import { Foreground } from '../util/foreground.js';
+import type { ClientConnection } from './client-connection.js';
 
 /** How long after the shutdown deadline the process is ended regardless. */
 const EXIT_GRACE_MS = 2000;
@@ -36,6 +37,9 @@ export class ServerHost {
   private parentTimer: NodeJS.Timeout | undefined;
   readonly logger: Logger;
   readonly version: string;
+  /** Every attached connection (daemon/status). */
+  readonly connections = new Set<ClientConnection>();
+  readonly startedAt = new Date();
   /** Requests read from every connection and not yet dispatched; the engine's background work yields to them. */
   readonly foreground = new Foreground();
 

@@ -31,6 +31,7 @@ export function runStdio(options: StdioOptions): void {
   const writer = new FrameWriter(out);
   attached = attachConnection(host, reader, writer, {
     checkResults: process.env.ORCHD_CHECK_RESULTS === '1',
+    transport: 'stdio',
     // stdin closing counts as shutdown: stop everything and exit cleanly.
     onClose: () => {
       logger.info('stdin closed');

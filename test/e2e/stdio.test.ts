@@ -30,6 +30,25 @@ describe('orchd --stdio', () => {
     }
   });
 
+  it('daemon/status over stdio names the transport and counts the bytes both ways', async () => {
+    const orchd = spawnOrchd();
+    try {
+      await orchd.client.initialize();
+      assert.equal((await orchd.client.request('daemon/ping', {})).pong, true);
+      const { daemon } = await orchd.client.request('daemon/status', {});
+      assert.notEqual(daemon.pid, process.pid, 'the daemon is its own process');
+      assert.equal(daemon.dataDir, realpathSync(orchd.dataDir));
+      assert.equal(daemon.connections.length, 1);
+      const [host] = daemon.connections;
+      assert.equal(host!.transport, 'stdio');
+      assert.equal(host!.current, true);
+      assert.ok(host!.messagesIn >= 3 && host!.bytesIn > 100, `in: ${host!.messagesIn} messages, ${host!.bytesIn} bytes`);
+      assert.ok(host!.messagesOut >= 2 && host!.bytesOut > 100, `out: ${host!.messagesOut} messages, ${host!.bytesOut} bytes`);
+    } finally {
+      await orchd.close();
+    }
+  });
+
   it('exits 1 on exit without shutdown', async () => {
     const orchd = spawnOrchd();
     try {

@@ -1,6 +1,7 @@
 // The one wiring table: every client request in protocol/methods.ts maps to exactly one handler here.
 import type { Handlers } from '../context.js';
 import { approvalHandlers } from './approval.js';
+import { daemonHandlers } from './daemon.js';
 import { eventHandlers } from './events.js';
 import { gitHandlers } from './git.js';
 import { lifecycleHandlers } from './lifecycle.js';
@@ -21,4 +22,5 @@ export const HANDLERS: Handlers = {
   ...eventHandlers,
   ...approvalHandlers,
   ...maintenanceHandlers,
+  ...daemonHandlers,
 };

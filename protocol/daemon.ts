@@ -1,0 +1,72 @@
+// daemon/*: the daemon itself, as a supervisor or a diagnostics panel sees it: liveness (`daemon/ping`) and status
+// (`daemon/status`: the process, the database, the processes it owns, and every connection with its traffic).
+import * as v from 'valibot';
+import { Id, NoParams, Seq, Timestamp } from './common.js';
+import { EventFilter } from './events.js';
+
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+export const DaemonPingParams = NoParams;
+export const DaemonPingResult = v.strictObject({
+  pong: v.literal(true),
+  uptimeMs: v.pipe(Count, v.description('Milliseconds since the daemon process started serving')),
+});
+
+export const DaemonStatusParams = NoParams;
+
+export const ConnectionTransport = v.pipe(
+  v.picklist(['stdio', 'inProcess']),
+  v.description('`stdio`: the host that spawned the daemon; `inProcess`: the CLI talking to an orchd in its own process'),
+);
+
+export const SubscriptionStatus = v.strictObject({
+  subscriptionId: Id,
+  filter: EventFilter,
+  cursor: v.pipe(Seq, v.description('The seq of the last event delivered to it or passed over')),
+  paused: v.pipe(v.boolean(), v.description('True while it waits for the client to read what was already sent')),
+});
+
+export const ConnectionStatus = v.strictObject({
+  connectionId: Id,
+  transport: ConnectionTransport,
+  current: v.pipe(v.boolean(), v.description('True for the connection this request came in on')),
+  phase: v.pipe(v.picklist(['new', 'initializing', 'ready', 'shutdown']), v.description('Its lifecycle phase')),
+  clientName: v.nullable(v.string()),
+  clientVersion: v.nullable(v.string()),
+  connectedAt: Timestamp,
+  bytesIn: v.pipe(Count, v.description('Bytes read from the client, frame headers included')),
+  bytesOut: v.pipe(Count, v.description('Bytes written to the client, frame headers included')),
+  messagesIn: Count,
+  messagesOut: Count,
+  sendQueueBytes: v.pipe(Count, v.description('Bytes written and not yet taken by the client')),
+  subscriptions: v.array(SubscriptionStatus),
+});
+
+export const DaemonStatus = v.strictObject({
+  version: v.string(),
+  protocolVersion: v.number(),
+  pid: v.number(),
+  startedAt: Timestamp,
+  uptimeMs: Count,
+  dataDir: v.nullable(v.pipe(v.string(), v.description('The open data directory; null before the first `initialize`'))),
+  currentSeq: v.nullable(v.pipe(Seq, v.description('The newest event this daemon knows of; null before the first `initialize`'))),
+  database: v.nullable(
+    v.strictObject({
+      bytes: v.pipe(Count, v.description('Page count × page size of the main database file')),
+      walBytes: v.pipe(Count, v.description('Size of the write-ahead log file')),
+    }),
+  ),
+  processes: v.strictObject({
+    executions: v.pipe(Count, v.description('Processes (scripts and agents) this daemon started and still owns')),
+    sessions: v.pipe(Count, v.description('Sessions whose action chain runs in this daemon')),
+  }),
+  rssBytes: Count,
+  connections: v.array(ConnectionStatus),
+});
+
+export const DaemonStatusResult = v.strictObject({ daemon: DaemonStatus });
+
+export type DaemonStatus = v.InferOutput<typeof DaemonStatus>;
+export type ConnectionStatus = v.InferOutput<typeof ConnectionStatus>;
+export type ConnectionTransport = v.InferOutput<typeof ConnectionTransport>;
+export type SubscriptionStatus = v.InferOutput<typeof SubscriptionStatus>;

@@ -1,0 +1,45 @@
+// daemon/* handlers: the daemon's own liveness and status. Nothing here touches git; status reads two pragmas.
+import { statSync } from 'node:fs';
+import { PROTOCOL_VERSION } from '../../../protocol/version.js';
+import type { DaemonStatus } from '../../../protocol/daemon.js';
+import type { Handlers, HandlerContext } from '../context.js';
+
+export const daemonHandlers: Pick<Handlers, 'daemon/ping' | 'daemon/status'> = {
+  'daemon/ping': (_params, { host }) => ({ pong: true, uptimeMs: uptimeMs(host.startedAt) }),
+  'daemon/status': (_params, ctx) => ({ daemon: daemonStatus(ctx) }),
+};
+
+function uptimeMs(startedAt: Date): number {
+  return Math.max(0, Math.round(Date.now() - startedAt.getTime()));
+}
+
+function daemonStatus({ host, client }: HandlerContext): DaemonStatus {
+  const engine = host.engine;
+  let database: DaemonStatus['database'] = null;
+  if (engine) {
+    const pages = engine.store.sqlite.pragma('page_count', { simple: true }) as number;
+    const pageSize = engine.store.sqlite.pragma('page_size', { simple: true }) as number;
+    database = { bytes: pages * pageSize, walBytes: fileSize(`${engine.store.path}-wal`) };
+  }
+  return {
+    version: host.version,
+    protocolVersion: PROTOCOL_VERSION,
+    pid: process.pid,
+    startedAt: host.startedAt.toISOString(),
+    uptimeMs: uptimeMs(host.startedAt),
+    dataDir: engine?.dataDir ?? null,
+    currentSeq: engine?.hub.currentSeq ?? null,
+    database,
+    processes: { executions: engine?.running.size ?? 0, sessions: engine?.sessions.size ?? 0 },
+    rssBytes: process.memoryUsage.rss(),
+    connections: [...host.connections].map((connection) => connection.status(connection === client)),
+  };
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
