@@ -9,6 +9,7 @@ import type { EventHub } from './hub.js';
 import { appendEvents, type NewEvent } from './log.js';
 import type { Emit } from './unit-of-work.js';
 import type { LiveEvent } from './wire.js';
+import { onNextTurn } from '../util/next-turn.js';
 
 /**
  * A batch stops taking more work after this long; the rest commits on the next turn. A host request waits at most
@@ -24,7 +25,7 @@ interface Pending {
 
 export class BatchWriter {
   private queue: Pending[] = [];
-  private scheduled = false;
+  private readonly schedule = onNextTurn(() => this.flush());
   /** When this commit began stepping aside for host requests waiting to be dispatched. */
   private yieldingSince: number | undefined;
   private readonly statements: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', { run(): unknown }>;
@@ -59,14 +60,6 @@ export class BatchWriter {
     return this.queue.length;
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
-  }
 
   private flush(): void {
     if (this.queue.length === 0) return;

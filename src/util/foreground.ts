@@ -9,6 +9,8 @@
 //   a request waits for dispatch, for at most MAX_YIELD_MS in a row.
 // Both bounds mean a host that never stops asking cannot starve agents.
 
+import { onNextTurn } from './next-turn.js';
+
 /** The longest a start waits for requests to stop arriving. */
 export const MAX_DEFER_MS = 250;
 /** The longest a group commit keeps stepping aside for waiting requests. */
@@ -22,7 +24,7 @@ export interface ForegroundBounds {
 export class Foreground {
   private readonly queue: { start: () => void; since: number }[] = [];
   private requestSeen = false;
-  private scheduled = false;
+  private readonly schedule = onNextTurn(() => this.tick());
   private waitingCount = 0;
   private readonly maxDeferMs: number;
   private readonly maxYieldMs: number;
@@ -64,14 +66,6 @@ export class Foreground {
     this.schedule();
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.tick();
-    });
-  }
 
   private tick(): void {
     const next = this.queue[0];

@@ -2,6 +2,8 @@
 // The output capture of every running process takes its lines through one of these (engine.lineWork): with a budget
 // per stream, eight flooding agents made a turn eight times as long, and a host request waited for all of it.
 
+import { onNextTurn } from './next-turn.js';
+
 /** Slice work all producers together may do in one turn of the event loop (at least one slice always runs). */
 export const TURN_SLICE_BUDGET_MS = 1;
 
@@ -10,7 +12,7 @@ export type Slice = () => boolean;
 
 export class TurnSlicer {
   private readonly tasks: Slice[] = [];
-  private scheduled = false;
+  private readonly schedule = onNextTurn(() => this.run());
   // Slices do not step aside for waiting host requests as group commits do (src/util/foreground.ts): with both
   // stepping aside, a host sending requests back to back held the agents to 40% of their throughput.
   constructor(
@@ -30,14 +32,6 @@ export class TurnSlicer {
     return this.tasks.length;
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.run();
-    });
-  }
 
   private run(): void {
     const started = performance.now();
