@@ -29,6 +29,7 @@ export const SubscriptionStatus = v.strictObject({
 export const ConnectionStatus = v.strictObject({
   connectionId: Id,
   transport: ConnectionTransport,
+  owner: v.pipe(v.boolean(), v.description("True for the connection whose `shutdown` stops the daemon (the host that spawned it); any other connection's `shutdown` ends only itself")),
   current: v.pipe(v.boolean(), v.description('True for the connection this request came in on')),
   phase: v.pipe(v.picklist(['new', 'initializing', 'ready', 'shutdown']), v.description('Its lifecycle phase')),
   clientName: v.nullable(v.string()),
@@ -65,6 +66,8 @@ export const DaemonStatus = v.strictObject({
 });
 
 export const DaemonStatusResult = v.strictObject({ daemon: DaemonStatus });
+
+export const DaemonStopParams = NoParams;
 
 export type DaemonStatus = v.InferOutput<typeof DaemonStatus>;
 export type ConnectionStatus = v.InferOutput<typeof ConnectionStatus>;

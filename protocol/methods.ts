@@ -84,7 +84,7 @@ import { SessionEntriesParams, SessionEntriesResult } from './entries.js';
 import { ApprovalListParams, ApprovalListResult, ApprovalRequestParams, ApprovalRequestResult, ApprovalRespondParams, ApprovalRespondResult } from './approvals.js';
 import { ExecutorListParams, ExecutorListResult } from './executors.js';
 import { MaintenanceCompactParams, MaintenanceCompactResult } from './maintenance.js';
-import { DaemonPingParams, DaemonPingResult, DaemonStatusParams, DaemonStatusResult } from './daemon.js';
+import { DaemonPingParams, DaemonPingResult, DaemonStatusParams, DaemonStatusResult, DaemonStopParams } from './daemon.js';
 import { TaskResult, TaskCreateParams, TaskDeleteParams, TaskDeleteResult, TaskGetParams, TaskListParams, TaskListResult, TaskUpdateParams } from './task.js';
 
 type AnySchema = v.GenericSchema;
@@ -132,7 +132,8 @@ export const METHODS = {
   shutdown: request({
     params: NoParams,
     result: v.null(),
-    summary: 'Stop everything orchd started and close the database; after it only `exit` is accepted',
+    summary:
+      "End this connection's session: after it only `exit` is accepted. From the owner (the host that spawned `orchd --stdio`, see `daemon/status`) it also stops everything orchd started and closes the database; from any other connection it drops that connection's subscriptions and approval requests and leaves the daemon running",
     beforeInitialize: true,
   }),
   exit: notification({ direction: 'clientToServer', params: NoParams, summary: 'Exit the process: code 0 after `shutdown`, 1 without it' }),
@@ -341,6 +342,12 @@ export const METHODS = {
     params: DaemonStatusParams,
     result: DaemonStatusResult,
     summary: 'The daemon as a diagnostics panel sees it: version, uptime, data directory, newest seq, database size, owned processes, RSS, and every connection with its client, traffic, send queue and subscriptions',
+  }),
+  'daemon/stop': request({
+    params: DaemonStopParams,
+    result: v.null(),
+    summary:
+      'Stop the daemon for every client: reply, then stop everything it started, close the database and exit with code 0. A connection that is not the owner ends only itself with `shutdown`; this is how it stops the daemon',
   }),
 
   'events/subscribe': request({

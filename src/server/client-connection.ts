@@ -26,6 +26,8 @@ export interface Traffic {
 /** Which transport a connection came in on, since when, and its counters. */
 export interface TransportInfo {
   transport: ConnectionTransport;
+  /** Its `shutdown` and `exit` are the daemon's (see AttachOptions.owner). */
+  owner: boolean;
   traffic(): Traffic;
 }
 
@@ -59,9 +61,14 @@ export class ClientConnection {
     private readonly connection: MessageConnection,
     /** Set when the transport takes ready-made frames (stdio, in-process): events then go out as shared bytes. */
     private readonly raw?: RawFrameOutput,
-    private readonly transport: TransportInfo = { transport: 'inProcess', traffic: () => NO_TRAFFIC },
+    private readonly transport: TransportInfo = { transport: 'inProcess', owner: true, traffic: () => NO_TRAFFIC },
   ) {
     raw?.onLowWater(() => this.resumePaused());
+  }
+
+  /** True when this connection's `shutdown` and `exit` stop the daemon. */
+  get owner(): boolean {
+    return this.transport.owner;
   }
 
   /** This connection as daemon/status shows it; `current` when the request came in on it. */
@@ -69,6 +76,7 @@ export class ClientConnection {
     return {
       connectionId: this.id,
       transport: this.transport.transport,
+      owner: this.transport.owner,
       current,
       phase: this.phase,
       clientName: this.clientInfo?.name ?? null,

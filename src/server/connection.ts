@@ -23,6 +23,12 @@ export interface AttachOptions {
   onClose?: () => void;
   /** What daemon/status calls this transport (default `inProcess`). */
   transport?: ConnectionTransport;
+  /**
+   * The connection whose lifecycle is the daemon's (default true): its `shutdown` stops the daemon and its `exit` ends
+   * the process, as for the host that spawned `orchd --stdio` or the CLI's own in-process client. Any other connection
+   * (service mode) ends only itself; stopping the daemon is then `daemon/stop`.
+   */
+  owner?: boolean;
 }
 
 export interface AttachedConnection {
@@ -53,7 +59,7 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
     messagesOut: frames?.messagesWritten ?? 0,
     sendQueueBytes: frames?.bufferedBytes ?? 0,
   });
-  const client = new ClientConnection(connectionId, connection, frames, { transport: options.transport ?? 'inProcess', traffic });
+  const client = new ClientConnection(connectionId, connection, frames, { transport: options.transport ?? 'inProcess', owner: options.owner ?? true, traffic });
   host.connections.add(client);
   const scope: DispatchScope = { host, client, logger, options, undispatched };
   const dropUndispatched = () => {
@@ -62,7 +68,16 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
   };
 
   connection.onRequest((method, params, token) => dispatchRequest(scope, method, params, token));
-  connection.onNotification((method, params) => handleNotification(host, client, logger, method, params));
+  const end = () => {
+    host.connections.delete(client);
+    dropUndispatched();
+    client.close(host.engine);
+    connection.dispose();
+    // Close the transport's way out too, so the client sees the connection end.
+    writer.end();
+    options.onClose?.();
+  };
+  connection.onNotification((method, params) => handleNotification(host, client, logger, method, params, end));
   connection.onError(([error]) => logger.warn('transport error', { error }));
   connection.onClose(() => {
     host.connections.delete(client);
@@ -206,10 +221,15 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
   }
 }
 
-function handleNotification(host: ServerHost, client: ClientConnection, logger: Logger, method: string, params: unknown): void {
+function handleNotification(host: ServerHost, client: ClientConnection, logger: Logger, method: string, params: unknown, end: () => void): void {
   switch (method) {
     case 'exit':
-      void host.exit(client.shutdownReceived ? 0 : 1);
+      // The owner's `exit` ends the process; any other connection's ends that connection.
+      if (client.owner) void host.exit(client.shutdownReceived ? 0 : 1);
+      else {
+        logger.info('connection ended by exit', { afterShutdown: client.shutdownReceived });
+        end();
+      }
       return;
     case 'initialized':
       return;

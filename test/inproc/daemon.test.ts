@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { inProcessOrchd, type InProcessOrchd } from '../support/inproc.js';
 import { attachExtraClient } from '../support/multi-client.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('daemon/ping and daemon/status (in-process)', () => {
   let orchd: InProcessOrchd;
@@ -69,5 +70,50 @@ describe('daemon/ping and daemon/status (in-process)', () => {
       daemon.connections.map((c) => c.current),
       [true],
     );
+  });
+});
+
+describe('per-connection lifecycle: only the owner stops the daemon (in-process)', () => {
+  let orchd: InProcessOrchd;
+  before(async () => {
+    orchd = inProcessOrchd();
+    await orchd.client.initialize();
+  });
+  after(() => orchd.close());
+
+  it("a connection that is not the owner ends only itself with shutdown and exit; the owner's work goes on", async () => {
+    const other = attachExtraClient(orchd.host, 'service-client', { owner: false });
+    await other.initialize();
+    await other.subscribe({ filter: {} });
+    assert.equal(await other.request('shutdown'), null);
+    await assert.rejects(other.request('project/list', {}), /shutdown/, 'after shutdown only exit is accepted on that connection');
+
+    let { daemon } = await orchd.client.request('daemon/status', {});
+    const ended = daemon.connections.find((c) => c.clientName === 'service-client');
+    assert.ok(ended, 'still attached until exit');
+    assert.equal(ended.owner, false);
+    assert.equal(ended.phase, 'shutdown');
+    assert.deepEqual(ended.subscriptions, [], 'its subscriptions ended with its shutdown');
+
+    await other.notify('exit');
+    await other.closed;
+    ({ daemon } = await orchd.client.request('daemon/status', {}));
+    assert.deepEqual(
+      daemon.connections.map((c) => [c.owner, c.current]),
+      [[true, true]],
+      'only the owner is left',
+    );
+    assert.deepEqual(orchd.exitCodes, [], 'the daemon did not exit');
+    const project = await orchd.client.request('project/list', {});
+    assert.ok(Array.isArray(project.projects), 'the owner still works');
+  });
+
+  it('daemon/stop from any connection stops the daemon: reply first, then exit 0', async () => {
+    const other = attachExtraClient(orchd.host, 'stopper', { owner: false });
+    await other.initialize();
+    assert.equal(await other.request('daemon/stop'), null);
+    await waitUntil(() => orchd.exitCodes.length > 0, 'the daemon to exit after daemon/stop');
+    assert.deepEqual(orchd.exitCodes, [0]);
+    assert.equal(orchd.host.isShuttingDown, true);
   });
 });

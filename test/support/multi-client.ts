@@ -2,7 +2,8 @@
 // carry many subscriptions through an agent flood: each keeps only the seqs its subscriptions receive, and the
 // stream the server writes to can be stalled (left unread, as a host that stopped reading) and read again later.
 import { PassThrough } from 'node:stream';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type CancellationToken } from 'vscode-jsonrpc/node';
+import type { Approval } from '../../protocol/approvals.js';
 import type { Event } from '../../protocol/events.js';
 import type { ClientRequestName, ParamsOf, ResultOf } from '../../protocol/methods.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
@@ -17,8 +18,14 @@ export interface ExtraClient {
   readonly name: string;
   /** Send a request; rejects with the RPC error, or with a timeout naming the method and this client. */
   request<K extends ClientRequestName>(method: K, params?: ParamsOf<K>): Promise<ResultOf<K>>;
-  /** `initialize` with sensible defaults. */
-  initialize(): Promise<ResultOf<'initialize'>>;
+  /** Send a notification (`exit`, `initialized`). */
+  notify(method: string, params?: unknown): Promise<void>;
+  /** Resolves when the server has closed this connection's stream. */
+  closed: Promise<void>;
+  /** `initialize` with sensible defaults (`approvals: true` declares that this client answers `approval/request`). */
+  initialize(options?: { approvals?: boolean }): Promise<ResultOf<'initialize'>>;
+  /** Answer `approval/request` with `handler` (return a promise that never settles to leave it unanswered). */
+  onApprovalRequest(handler: (params: { approval: Approval }, token: CancellationToken) => unknown): void;
   /** `events/subscribe`; from then on the seqs delivered to the new subscription are recorded in arrival order. */
   subscribe(params: ParamsOf<'events/subscribe'>): Promise<ResultOf<'events/subscribe'>>;
   /** The seqs delivered so far to one of this client's subscriptions, in arrival order. */
@@ -36,13 +43,16 @@ export interface ExtraClient {
   dispose(): void;
 }
 
-/** Attach one more client connection to `host` over in-memory streams. */
-export function attachExtraClient(host: ServerHost, name: string): ExtraClient {
+/**
+ * Attach one more client connection to `host` over in-memory streams; `owner: false` makes it a connection like a
+ * service-mode client's, whose `shutdown` and `exit` end only itself.
+ */
+export function attachExtraClient(host: ServerHost, name: string, options: { owner?: boolean } = {}): ExtraClient {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   let attached: AttachedConnection | undefined;
   const reader = new FrameReader(toServer, { onBadFrame: (bad) => attached?.replyToBadFrame(bad) });
-  attached = attachConnection(host, reader, new FrameWriter(toClient), { checkResults: true });
+  attached = attachConnection(host, reader, new FrameWriter(toClient), { checkResults: true, ...(options.owner === undefined ? {} : { owner: options.owner }) });
 
   let read = 0;
   toClient.on('data', (chunk: Buffer) => void (read += chunk.length));
@@ -67,7 +77,11 @@ export function attachExtraClient(host: ServerHost, name: string): ExtraClient {
   return {
     name,
     request,
-    initialize: () => request('initialize', { processId: null, protocolVersion: PROTOCOL_VERSION, clientInfo: { name } } as never),
+    notify: (method, params) => (params === undefined ? connection.sendNotification(method) : connection.sendNotification(method, params)),
+    closed: new Promise<void>((resolve) => connection.onClose(() => resolve())),
+    initialize: (init = {}) =>
+      request('initialize', { processId: null, protocolVersion: PROTOCOL_VERSION, clientInfo: { name }, ...(init.approvals ? { capabilities: { approvals: true } } : {}) } as never),
+    onApprovalRequest: (handler) => void connection.onRequest('approval/request', handler),
     async subscribe(params) {
       const result = await request('events/subscribe', params);
       if (!delivered.has(result.subscriptionId)) delivered.set(result.subscriptionId, []);

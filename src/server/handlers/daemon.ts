@@ -4,9 +4,15 @@ import { PROTOCOL_VERSION } from '../../../protocol/version.js';
 import type { DaemonStatus } from '../../../protocol/daemon.js';
 import type { Handlers, HandlerContext } from '../context.js';
 
-export const daemonHandlers: Pick<Handlers, 'daemon/ping' | 'daemon/status'> = {
+export const daemonHandlers: Pick<Handlers, 'daemon/ping' | 'daemon/status' | 'daemon/stop'> = {
   'daemon/ping': (_params, { host }) => ({ pong: true, uptimeMs: uptimeMs(host.startedAt) }),
   'daemon/status': (_params, ctx) => ({ daemon: daemonStatus(ctx) }),
+  'daemon/stop': (_params, { host, logger }) => {
+    logger.info('daemon/stop requested');
+    // After the reply is written (frames go out on this tick), stop everything and exit.
+    setImmediate(() => void host.exit(0));
+    return null;
+  },
 };
 
 function uptimeMs(startedAt: Date): number {

@@ -44,7 +44,8 @@ export const lifecycleHandlers: Pick<Handlers, 'initialize' | 'shutdown'> = {
     ctx.client.shutdownReceived = true;
     ctx.client.phase = 'shutdown';
     ctx.client.close(ctx.host.engine);
-    await ctx.host.shutdown();
+    // Only the owner's shutdown is the daemon's; another connection has just ended its own session.
+    if (ctx.client.owner) await ctx.host.shutdown();
     return null;
   },
 };

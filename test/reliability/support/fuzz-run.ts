@@ -100,8 +100,9 @@ class UnitFactory {
     private readonly pools: FuzzPools,
     private readonly skipKnown: boolean,
   ) {
-    // `shutdown` is sent only at the end and `exit` never as a notification: both end the run by design.
-    this.requestMethods = methods.filter((m) => m.name !== 'shutdown');
+    // `shutdown` is sent only at the end and `exit` never as a notification: both end the run by design, and so does
+    // `daemon/stop` (its own tests are in test/inproc/daemon.test.ts).
+    this.requestMethods = methods.filter((m) => m.name !== 'shutdown' && m.name !== 'daemon/stop');
     this.notificationMethods = methods.filter((m) => m.name !== 'exit');
   }
 
@@ -368,7 +369,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   async function fuzzDaemon(): Promise<void> {
   try {
     // Before initialize: everything but initialize must be refused with a reply.
-    const preInit = Array.from({ length: 20 }, () => factory.request(loadMethods().filter((m) => m.name !== 'initialize' && m.name !== 'shutdown')));
+    const preInit = Array.from({ length: 20 }, () => factory.request(loadMethods().filter((m) => m.name !== 'initialize' && m.name !== 'shutdown' && m.name !== 'daemon/stop')));
     serving = await sendEpisode(++episode, preInit);
     if (serving) {
       await daemon.initialize();
