@@ -19,6 +19,11 @@ export const ConnectionTransport = v.pipe(
   v.description('`stdio`: the host that spawned the daemon; `inProcess`: the CLI talking to an orchd in its own process'),
 );
 
+export const ConnectionAccess = v.pipe(
+  v.picklist(['full', 'readOnly']),
+  v.description('`readOnly`: only methods that change nothing (marked read-only in docs/protocol.md); the rest fail with `forbidden`, and it is never sent `approval/request`'),
+);
+
 export const SubscriptionStatus = v.strictObject({
   subscriptionId: Id,
   filter: EventFilter,
@@ -30,6 +35,7 @@ export const ConnectionStatus = v.strictObject({
   connectionId: Id,
   transport: ConnectionTransport,
   owner: v.pipe(v.boolean(), v.description("True for the connection whose `shutdown` stops the daemon (the host that spawned it); any other connection's `shutdown` ends only itself")),
+  access: ConnectionAccess,
   current: v.pipe(v.boolean(), v.description('True for the connection this request came in on')),
   phase: v.pipe(v.picklist(['new', 'initializing', 'ready', 'shutdown']), v.description('Its lifecycle phase')),
   clientName: v.nullable(v.string()),
@@ -72,4 +78,5 @@ export const DaemonStopParams = NoParams;
 export type DaemonStatus = v.InferOutput<typeof DaemonStatus>;
 export type ConnectionStatus = v.InferOutput<typeof ConnectionStatus>;
 export type ConnectionTransport = v.InferOutput<typeof ConnectionTransport>;
+export type ConnectionAccess = v.InferOutput<typeof ConnectionAccess>;
 export type SubscriptionStatus = v.InferOutput<typeof SubscriptionStatus>;

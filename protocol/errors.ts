@@ -19,6 +19,7 @@ export const ERRORS = {
   alreadyInitialized: { code: -33000, summary: '`initialize` was sent twice on one connection' },
   protocolVersionUnsupported: { code: -33001, summary: 'The client speaks a protocol version orchd does not; `data.supported` gives the range' },
   shuttingDown: { code: -33002, summary: 'The server received `shutdown` and accepts only `exit`' },
+  forbidden: { code: -33003, summary: 'The connection may not call this method: a read-only connection calls only methods that change nothing; `data.method` names it' },
   notFound: { code: -33010, summary: 'No entity of that kind with that id; `data.entity` and `data.id` name it' },
   alreadyExists: { code: -33011, summary: 'An entity with that identity already exists' },
   invalidState: { code: -33012, summary: 'The entity is not in a state that allows the operation' },

@@ -101,6 +101,8 @@ export interface RequestSpec<P extends AnySchema = AnySchema, R extends AnySchem
   readonly errors: readonly ErrorKind[];
   /** Allowed before `initialize` completes. */
   readonly beforeInitialize?: boolean;
+  /** Changes nothing, so a read-only connection may call it (service mode's read-only tokens); the rest are `forbidden` there. */
+  readonly readOnly?: boolean;
 }
 
 export interface NotificationSpec<P extends AnySchema = AnySchema, D extends Direction = Direction> {
@@ -122,6 +124,7 @@ function notification<P extends AnySchema, D extends Direction>(spec: Omit<Notif
 
 export const METHODS = {
   initialize: request({
+    readOnly: true,
     params: InitializeParams,
     result: InitializeResult,
     summary: 'Negotiate the protocol version and capabilities, and open the data directory. Must be the first request',
@@ -130,6 +133,7 @@ export const METHODS = {
   }),
   initialized: notification({ direction: 'clientToServer', params: NoParams, summary: 'The client has processed the `initialize` result' }),
   shutdown: request({
+    readOnly: true,
     params: NoParams,
     result: v.null(),
     summary:
@@ -147,8 +151,8 @@ export const METHODS = {
     emits: ['project/created'],
     errors: ['pathNotFound', 'notAGitRepository', 'alreadyExists'],
   }),
-  'project/list': request({ params: ProjectListParams, result: ProjectListResult, summary: 'List projects, oldest first' }),
-  'project/get': request({ params: ProjectGetParams, result: ProjectResult, summary: 'Get one project', errors: ['notFound'] }),
+  'project/list': request({ readOnly: true, params: ProjectListParams, result: ProjectListResult, summary: 'List projects, oldest first' }),
+  'project/get': request({ readOnly: true, params: ProjectGetParams, result: ProjectResult, summary: 'Get one project', errors: ['notFound'] }),
   'project/update': request({
     params: ProjectUpdateParams,
     result: ProjectResult,
@@ -166,8 +170,8 @@ export const METHODS = {
   }),
 
   'task/create': request({ params: TaskCreateParams, result: TaskResult, summary: 'Create a task in `todo`', emits: ['task/created'], errors: ['notFound'] }),
-  'task/list': request({ params: TaskListParams, result: TaskListResult, summary: 'List tasks, oldest first, optionally for one project and some statuses', errors: ['notFound'] }),
-  'task/get': request({ params: TaskGetParams, result: TaskResult, summary: 'Get one task', errors: ['notFound'] }),
+  'task/list': request({ readOnly: true, params: TaskListParams, result: TaskListResult, summary: 'List tasks, oldest first, optionally for one project and some statuses', errors: ['notFound'] }),
+  'task/get': request({ readOnly: true, params: TaskGetParams, result: TaskResult, summary: 'Get one task', errors: ['notFound'] }),
   'task/update': request({
     params: TaskUpdateParams,
     result: TaskResult,
@@ -191,8 +195,8 @@ export const METHODS = {
     emits: ['workspace/created', 'workspace/updated', 'task/updated'],
     errors: ['notFound', 'branchNotFound', 'invalidRef', 'invalidState', 'lockHeld', 'cancelled'],
   }),
-  'workspace/list': request({ params: WorkspaceListParams, result: WorkspaceListResult, summary: 'List workspaces, oldest first, optionally by project, task and state' }),
-  'workspace/get': request({ params: WorkspaceGetParams, result: WorkspaceResult, summary: 'Get one workspace', errors: ['notFound'] }),
+  'workspace/list': request({ readOnly: true, params: WorkspaceListParams, result: WorkspaceListResult, summary: 'List workspaces, oldest first, optionally by project, task and state' }),
+  'workspace/get': request({ readOnly: true, params: WorkspaceGetParams, result: WorkspaceResult, summary: 'Get one workspace', errors: ['notFound'] }),
   'workspace/delete': request({
     params: WorkspaceDeleteParams,
     result: WorkspaceDeleteResult,
@@ -202,6 +206,7 @@ export const METHODS = {
     errors: ['notFound', 'invalidState', 'dirtyWorkingTree'],
   }),
   'workspace/diff': request({
+    readOnly: true,
     params: WorkspaceDiffParams,
     result: WorkspaceDiffResult,
     summary: 'Changed files with per-file and total line counts, against the fork point (`base`) or HEAD (`head`); with `path`, the unified text of that file',
@@ -230,7 +235,7 @@ export const METHODS = {
     emits: ['workspace/rebased', 'workspace/updated'],
     errors: ['notFound', 'invalidState', 'dirtyWorkingTree', 'branchNotFound', 'cancelled'],
   }),
-  'workspace/diskUsage': request({ params: WorkspaceDiskUsageParams, result: WorkspaceDiskUsageResult, summary: "Bytes and files on disk in each of the workspace's worktrees", errors: ['notFound'] }),
+  'workspace/diskUsage': request({ readOnly: true, params: WorkspaceDiskUsageParams, result: WorkspaceDiskUsageResult, summary: "Bytes and files on disk in each of the workspace's worktrees", errors: ['notFound'] }),
 
   'workspace/stop': request({
     params: WorkspaceStopParams,
@@ -285,24 +290,26 @@ export const METHODS = {
     errors: ['notFound'],
   }),
   'session/entries': request({
+    readOnly: true,
     params: SessionEntriesParams,
     result: SessionEntriesResult,
     summary: "The conversation as normalized entries (messages, thinking, tool calls with their status and output, usage, errors), derived from the agent executions' raw output; unknown lines are kept as `raw` entries",
     errors: ['notFound'],
   }),
-  'session/list': request({ params: SessionListParams, result: SessionListResult, summary: 'List sessions, oldest first' }),
-  'session/get': request({ params: SessionIdParams, result: SessionResult, summary: 'Get one session', errors: ['notFound'] }),
-  'execution/list': request({ params: ExecutionListParams, result: ExecutionListResult, summary: 'List executions, oldest first' }),
-  'execution/get': request({ params: ExecutionIdParams, result: ExecutionResult, summary: 'Get one execution', errors: ['notFound'] }),
+  'session/list': request({ readOnly: true, params: SessionListParams, result: SessionListResult, summary: 'List sessions, oldest first' }),
+  'session/get': request({ readOnly: true, params: SessionIdParams, result: SessionResult, summary: 'Get one session', errors: ['notFound'] }),
+  'execution/list': request({ readOnly: true, params: ExecutionListParams, result: ExecutionListResult, summary: 'List executions, oldest first' }),
+  'execution/get': request({ readOnly: true, params: ExecutionIdParams, result: ExecutionResult, summary: 'Get one execution', errors: ['notFound'] }),
   'execution/stop': request({ params: ExecutionIdParams, result: ExecutionStopResult, summary: 'Stop one running process (and its process group)', emits: ['execution/exited'], errors: ['notFound'] }),
   'execution/logs': request({
+    readOnly: true,
     params: ExecutionLogsParams,
     result: ExecutionLogsResult,
     summary: "Read a process's output chunks after `sinceSeq` (the same chunks `execution/output` events carry); `done` once it has exited and everything was read",
     errors: ['notFound'],
   }),
 
-  'executor/list': request({ params: ExecutorListParams, result: ExecutorListResult, summary: 'Every executor orchd knows: whether its CLI is installed, its version, how it is driven and what it can do' }),
+  'executor/list': request({ readOnly: true, params: ExecutorListParams, result: ExecutorListResult, summary: 'Every executor orchd knows: whether its CLI is installed, its version, how it is driven and what it can do' }),
 
   'approval/request': request({
     direction: 'serverToClient',
@@ -310,7 +317,7 @@ export const METHODS = {
     result: ApprovalRequestResult,
     summary: 'Sent to clients that declared `capabilities.approvals`: an agent asks to use a tool. Answer with a decision; the first answer from any client wins',
   }),
-  'approval/list': request({ params: ApprovalListParams, result: ApprovalListResult, summary: 'Approvals, oldest first, optionally for one session and some statuses (e.g. `pending`)' }),
+  'approval/list': request({ readOnly: true, params: ApprovalListParams, result: ApprovalListResult, summary: 'Approvals, oldest first, optionally for one session and some statuses (e.g. `pending`)' }),
   'approval/respond': request({
     params: ApprovalRespondParams,
     result: ApprovalRespondResult,
@@ -319,11 +326,11 @@ export const METHODS = {
     errors: ['notFound', 'invalidState'],
   }),
 
-  'git/status': request({ params: GitStatusParams, result: GitStatusResult, summary: "Parsed `git status` of a workspace's worktree or a project repository", errors: ['notFound', 'invalidState'] }),
-  'git/log': request({ params: GitLogParams, result: GitLogResult, summary: 'Recent commits, newest first', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
-  'git/branches': request({ params: GitBranchesParams, result: GitBranchesResult, summary: 'Local and remote-tracking branches', errors: ['notFound'] }),
-  'git/show': request({ params: GitShowParams, result: GitShowResult, summary: 'One commit with its changed files', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
-  'git/diff': request({ params: GitDiffParams, result: GitDiffResult, summary: 'Changed files between two revisions, or a revision and the work tree', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
+  'git/status': request({ readOnly: true, params: GitStatusParams, result: GitStatusResult, summary: "Parsed `git status` of a workspace's worktree or a project repository", errors: ['notFound', 'invalidState'] }),
+  'git/log': request({ readOnly: true, params: GitLogParams, result: GitLogResult, summary: 'Recent commits, newest first', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
+  'git/branches': request({ readOnly: true, params: GitBranchesParams, result: GitBranchesResult, summary: 'Local and remote-tracking branches', errors: ['notFound'] }),
+  'git/show': request({ readOnly: true, params: GitShowParams, result: GitShowResult, summary: 'One commit with its changed files', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
+  'git/diff': request({ readOnly: true, params: GitDiffParams, result: GitDiffResult, summary: 'Changed files between two revisions, or a revision and the work tree', errors: ['notFound', 'branchNotFound', 'invalidRef'] }),
 
   'maintenance/compact': request({
     params: MaintenanceCompactParams,
@@ -334,11 +341,13 @@ export const METHODS = {
   }),
 
   'daemon/ping': request({
+    readOnly: true,
     params: DaemonPingParams,
     result: DaemonPingResult,
     summary: 'Liveness: answers at once, touching neither the database nor git (for supervisors and health checks)',
   }),
   'daemon/status': request({
+    readOnly: true,
     params: DaemonStatusParams,
     result: DaemonStatusResult,
     summary: 'The daemon as a diagnostics panel sees it: version, uptime, data directory, newest seq, database size, owned processes, RSS, and every connection with its client, traffic, send queue and subscriptions',
@@ -351,12 +360,13 @@ export const METHODS = {
   }),
 
   'events/subscribe': request({
+    readOnly: true,
     params: EventsSubscribeParams,
     result: EventsSubscribeResult,
     summary: 'Subscribe to the event log: events after `sinceSeq` from the log, then live events, in order, with no gap and no duplicate',
     errors: ['invalidState'],
   }),
-  'events/unsubscribe': request({ params: EventsUnsubscribeParams, result: EventsUnsubscribeResult, summary: 'End a subscription', errors: ['notFound'] }),
+  'events/unsubscribe': request({ readOnly: true, params: EventsUnsubscribeParams, result: EventsUnsubscribeResult, summary: 'End a subscription', errors: ['notFound'] }),
   'events/event': notification({ direction: 'serverToClient', params: EventNotification, summary: 'One event for one subscription, in seq order' }),
 } as const;
 

@@ -21,7 +21,7 @@ export function buildSchemaJson(): JsonSchema {
   for (const [name, spec] of Object.entries(METHODS) as [string, RequestSpec | NotificationSpec][]) {
     methods[name] =
       spec.type === 'request'
-        ? { type: 'request', direction: spec.direction, summary: spec.summary, params: schemaOf(spec.params), result: schemaOf(spec.result), emits: spec.emits, errors: spec.errors }
+        ? { type: 'request', direction: spec.direction, summary: spec.summary, readOnly: spec.readOnly ?? false, params: schemaOf(spec.params), result: schemaOf(spec.result), emits: spec.emits, errors: spec.errors }
         : { type: 'notification', direction: spec.direction, summary: spec.summary, params: schemaOf(spec.params) };
   }
   const events: Record<string, unknown> = {};
@@ -148,7 +148,8 @@ export function renderProtocolDoc(): string {
   for (const [name, spec] of Object.entries(METHODS) as [string, RequestSpec | NotificationSpec][]) {
     const arrow = spec.direction === 'clientToServer' ? 'client → orchd' : 'orchd → client';
     out.push(`### \`${name}\`\n`);
-    out.push(`${spec.type === 'request' ? 'Request' : 'Notification'}, ${arrow}. ${spec.summary}.\n`);
+    const access = spec.type === 'request' && spec.direction === 'clientToServer' ? (spec.readOnly ? ' Read-only: allowed on a read-only connection.' : '') : '';
+    out.push(`${spec.type === 'request' ? 'Request' : 'Notification'}, ${arrow}. ${spec.summary}.${access}\n`);
     out.push(paramsSection(schemaOf(spec.params)));
     if (spec.type === 'request') {
       const result = schemaOf(spec.result);

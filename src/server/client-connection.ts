@@ -6,7 +6,7 @@ import { respondToApproval } from '../approvals/service.js';
 import { OrchdError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { InitializeParams } from '../../protocol/lifecycle.js';
-import type { ConnectionStatus, ConnectionTransport } from '../../protocol/daemon.js';
+import type { ConnectionAccess, ConnectionStatus, ConnectionTransport } from '../../protocol/daemon.js';
 import type { EventSink, Subscription } from '../events/subscription.js';
 import type { Engine } from '../engine.js';
 import type { WireEvent } from '../events/wire.js';
@@ -28,6 +28,8 @@ export interface TransportInfo {
   transport: ConnectionTransport;
   /** Its `shutdown` and `exit` are the daemon's (see AttachOptions.owner). */
   owner: boolean;
+  /** `readOnly`: only methods that change nothing (see AttachOptions.access). */
+  access: ConnectionAccess;
   traffic(): Traffic;
 }
 
@@ -61,9 +63,14 @@ export class ClientConnection {
     private readonly connection: MessageConnection,
     /** Set when the transport takes ready-made frames (stdio, in-process): events then go out as shared bytes. */
     private readonly raw?: RawFrameOutput,
-    private readonly transport: TransportInfo = { transport: 'inProcess', owner: true, traffic: () => NO_TRAFFIC },
+    private readonly transport: TransportInfo = { transport: 'inProcess', owner: true, access: 'full', traffic: () => NO_TRAFFIC },
   ) {
     raw?.onLowWater(() => this.resumePaused());
+  }
+
+  /** What this connection may call. */
+  get access(): ConnectionAccess {
+    return this.transport.access;
   }
 
   /** True when this connection's `shutdown` and `exit` stop the daemon. */
@@ -77,6 +84,7 @@ export class ClientConnection {
       connectionId: this.id,
       transport: this.transport.transport,
       owner: this.transport.owner,
+      access: this.transport.access,
       current,
       phase: this.phase,
       clientName: this.clientInfo?.name ?? null,
@@ -159,7 +167,8 @@ export class ClientConnection {
    * later. The first answer from any client wins; when someone else answers first, this request is cancelled.
    */
   offerApprovals(engine: Engine, logger: Logger): void {
-    if (this.stopAsking) return;
+    // A read-only connection could not answer (approval/respond is forbidden to it), so it is never asked.
+    if (this.stopAsking || this.access === 'readOnly') return;
     const decidedBy = `client:${this.clientInfo?.name ?? this.id}`;
     this.stopAsking = engine.approvals.addAsker((approval: Approval, settled: AbortSignal) => {
       if (this.closed) return;

@@ -6,7 +6,7 @@ import { ERRORS } from '../../protocol/errors.js';
 import { METHODS, type ClientRequestName, type MethodName, type RequestSpec } from '../../protocol/methods.js';
 import type { Logger } from '../log/logger.js';
 import { newId } from '../util/ids.js';
-import type { ConnectionTransport } from '../../protocol/daemon.js';
+import type { ConnectionAccess, ConnectionTransport } from '../../protocol/daemon.js';
 import { ClientConnection, type Traffic } from './client-connection.js';
 import type { HandlerContext } from './context.js';
 import { FrameWriter } from './frame-writer.js';
@@ -29,6 +29,8 @@ export interface AttachOptions {
    * (service mode) ends only itself; stopping the daemon is then `daemon/stop`.
    */
   owner?: boolean;
+  /** `readOnly`: only methods marked `readOnly` in protocol/methods.ts; the rest fail with `forbidden` (default `full`). */
+  access?: ConnectionAccess;
 }
 
 export interface AttachedConnection {
@@ -59,7 +61,7 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
     messagesOut: frames?.messagesWritten ?? 0,
     sendQueueBytes: frames?.bufferedBytes ?? 0,
   });
-  const client = new ClientConnection(connectionId, connection, frames, { transport: options.transport ?? 'inProcess', owner: options.owner ?? true, traffic });
+  const client = new ClientConnection(connectionId, connection, frames, { transport: options.transport ?? 'inProcess', owner: options.owner ?? true, access: options.access ?? 'full', traffic });
   host.connections.add(client);
   const scope: DispatchScope = { host, client, logger, options, undispatched };
   const dropUndispatched = () => {
@@ -161,6 +163,9 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
   if (client.phase === 'shutdown') throw rpcError('shuttingDown', `Expected only \`exit\` after \`shutdown\`, got \`${method}\``, { method });
   if (client.phase !== 'ready' && !spec.beforeInitialize) {
     throw rpcError('notInitialized', `Expected \`initialize\` before \`${method}\``, { method });
+  }
+  if (client.access === 'readOnly' && !spec.readOnly) {
+    throw rpcError('forbidden', `Expected a method that changes nothing on this read-only connection, got \`${method}\``, { method });
   }
   if (Array.isArray(rawParams)) throw rpcError('invalidParams', `Invalid params for \`${method}\`: expected an object, got an array`, { method });
   const parsed = v.safeParse(spec.params, rawParams ?? undefined);

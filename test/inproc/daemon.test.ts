@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { METHODS, type RequestSpec } from '../../protocol/methods.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { inProcessOrchd, type InProcessOrchd } from '../support/inproc.js';
 import { attachExtraClient } from '../support/multi-client.js';
@@ -115,5 +116,57 @@ describe('per-connection lifecycle: only the owner stops the daemon (in-process)
     await waitUntil(() => orchd.exitCodes.length > 0, 'the daemon to exit after daemon/stop');
     assert.deepEqual(orchd.exitCodes, [0]);
     assert.equal(orchd.host.isShuttingDown, true);
+  });
+});
+
+describe('read-only connections (in-process)', () => {
+  let orchd: InProcessOrchd;
+  before(async () => {
+    orchd = inProcessOrchd();
+    await orchd.client.initialize();
+  });
+  after(() => orchd.close());
+
+  it('may call exactly the methods marked readOnly; every other one is forbidden, naming the method', async () => {
+    const reader = attachExtraClient(orchd.host, 'dashboard', { owner: false, access: 'readOnly' });
+    try {
+      await reader.initialize();
+      const requests = Object.entries(METHODS).filter(
+        ([name, spec]) => spec.type === 'request' && spec.direction === 'clientToServer' && name !== 'initialize' && name !== 'shutdown',
+      ) as [string, RequestSpec][];
+      assert.ok(requests.length > 40);
+      for (const [name, spec] of requests) {
+        const kind = await reader.request(name as never, {} as never).then(
+          () => 'ok',
+          (error: { code: number; message: string; data?: { kind: string; method?: string } }) => {
+            if (error.data?.kind === 'forbidden') {
+              assert.equal(error.code, -33003);
+              assert.equal(error.data.method, name);
+              assert.match(error.message, new RegExp(`read-only connection, got \`${name.replace('/', '\\/')}\``));
+            }
+            return error.data?.kind ?? 'unknown';
+          },
+        );
+        if (spec.readOnly) assert.notEqual(kind, 'forbidden', `${name} changes nothing and must be allowed`);
+        else assert.equal(kind, 'forbidden', `${name} changes state and must be forbidden`);
+      }
+    } finally {
+      reader.dispose();
+    }
+  });
+
+  it('is never asked approvals, and daemon/status shows its access', async () => {
+    const askers = orchd.host.engine!.approvals.askerCount;
+    const reader = attachExtraClient(orchd.host, 'watcher', { owner: false, access: 'readOnly' });
+    try {
+      await reader.initialize({ approvals: true });
+      assert.equal(orchd.host.engine!.approvals.askerCount, askers, 'it could not answer, so it is not asked');
+      const { daemon } = await reader.request('daemon/status', {});
+      const me = daemon.connections.find((c) => c.current)!;
+      assert.deepEqual([me.clientName, me.access, me.owner], ['watcher', 'readOnly', false]);
+      assert.equal(daemon.connections.find((c) => c.owner)!.access, 'full');
+    } finally {
+      reader.dispose();
+    }
   });
 });

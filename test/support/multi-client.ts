@@ -47,12 +47,12 @@ export interface ExtraClient {
  * Attach one more client connection to `host` over in-memory streams; `owner: false` makes it a connection like a
  * service-mode client's, whose `shutdown` and `exit` end only itself.
  */
-export function attachExtraClient(host: ServerHost, name: string, options: { owner?: boolean } = {}): ExtraClient {
+export function attachExtraClient(host: ServerHost, name: string, options: { owner?: boolean; access?: 'full' | 'readOnly' } = {}): ExtraClient {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   let attached: AttachedConnection | undefined;
   const reader = new FrameReader(toServer, { onBadFrame: (bad) => attached?.replyToBadFrame(bad) });
-  attached = attachConnection(host, reader, new FrameWriter(toClient), { checkResults: true, ...(options.owner === undefined ? {} : { owner: options.owner }) });
+  attached = attachConnection(host, reader, new FrameWriter(toClient), { checkResults: true, ...(options.owner === undefined ? {} : { owner: options.owner }), ...(options.access ? { access: options.access } : {}) });
 
   let read = 0;
   toClient.on('data', (chunk: Buffer) => void (read += chunk.length));
