@@ -41,6 +41,11 @@ switch (cli.command) {
     exitSoon(await gcCommand({ ...cli, version }));
     break;
   }
+  case 'token': {
+    const { tokenCommand } = await import('../src/cli/token.js');
+    exitSoon(await tokenCommand(cli));
+    break;
+  }
 }
 
 /** Set the exit code; if a stray handle keeps the process alive after the command, exit anyway. */

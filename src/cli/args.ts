@@ -38,6 +38,13 @@ export interface GcArgs {
   logLevel: LogLevel;
 }
 
+/** What `orchd token` was asked to do. */
+export type TokenArgs = { json: boolean; dataDir: string | undefined } & (
+  | { action: 'create'; name: string | undefined; readOnly: boolean }
+  | { action: 'list' }
+  | { action: 'revoke'; target: string }
+);
+
 export type Cli =
   | { command: 'help' }
   | { command: 'version' }
@@ -46,7 +53,8 @@ export type Cli =
   | { command: 'doctor'; json: boolean; dataDir: string | undefined }
   | ({ command: 'run' } & RunArgs)
   | ({ command: 'merge' } & MergeArgs)
-  | ({ command: 'gc' } & GcArgs);
+  | ({ command: 'gc' } & GcArgs)
+  | ({ command: 'token' } & TokenArgs);
 
 /** Usage text for `orchd --help`. */
 export function usage(): string {
@@ -58,6 +66,8 @@ Usage:
   orchd merge WORKSPACE_ID [--strategy S]                merge a workspace's branch into its base branch
   orchd doctor [--json] [--data-dir DIR]                 check git, SQLite, the data directory and agent CLIs
   orchd gc [--project ID] [--dry-run] [--json]           apply the projects' retention to the event log, then vacuum
+  orchd token create [--read-only] [--name N] [--json]   create an access token for service mode (shown once)
+  orchd token list [--json] | orchd token revoke ID|NAME list or revoke access tokens
   orchd --help | --version
 
 With no command, orchd serves on stdio when stdin is not a terminal.
@@ -88,6 +98,11 @@ gc (the same as the protocol method maintenance/compact; a project's retention i
   --project ID         only this project (default: every project that has a retention)
   --dry-run            say what would be dropped, change nothing
   --json               print the result as JSON
+
+token (managed by whoever can open the data directory; only a hash of each token is stored):
+  --read-only          the token may only call methods that change nothing (subscribe, list, get, diff, logs)
+  --name N             a name for it (default: token-<n>)
+  --json               print the result as JSON
 `;
 }
 
@@ -113,6 +128,14 @@ const MERGE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const TOKEN_OPTIONS = {
+  'read-only': { type: 'boolean' },
+  name: { type: 'string' },
+  json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 const GC_OPTIONS = {
   project: { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -129,9 +152,9 @@ const GLOBAL_VALUE_OPTIONS = new Set(['--data-dir', '--log-level']);
 export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; logLevelEnv?: string | undefined } = { stdinIsTty: false }): Cli {
   const commandIndex = findCommand(argv);
   const command = commandIndex === -1 ? undefined : argv[commandIndex];
-  if (command === 'run' || command === 'merge' || command === 'gc') {
+  if (command === 'run' || command === 'merge' || command === 'gc' || command === 'token') {
     const rest = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
-    return command === 'run' ? parseRun(rest) : command === 'merge' ? parseMerge(rest) : parseGc(rest);
+    return command === 'run' ? parseRun(rest) : command === 'merge' ? parseMerge(rest) : command === 'gc' ? parseGc(rest) : parseToken(rest);
   }
   return parseGlobal(argv, env);
 }
@@ -261,6 +284,36 @@ function parseGc(argv: string[]): Cli {
   if (positionals.length) return { command: 'error', message: `gc: Unexpected argument \`${positionals[0]}\`` };
   if (values.project !== undefined && values.project.trim() === '') return { command: 'error', message: 'gc: Expected `--project` to be a project id, got ``' };
   return { command: 'gc', projectId: values.project, dryRun: Boolean(values['dry-run']), json: Boolean(values.json), dataDir: values['data-dir'], logLevel };
+}
+
+function parseToken(argv: string[]): Cli {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: TOKEN_OPTIONS });
+  } catch (error) {
+    return { command: 'error', message: `token: ${(error as Error).message}` };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  const [action, ...rest] = positionals;
+  const common = { command: 'token' as const, json: Boolean(values.json), dataDir: values['data-dir'] };
+  const createOnly = values['read-only'] !== undefined || values.name !== undefined;
+  switch (action) {
+    case 'create':
+      if (rest.length) return { command: 'error', message: `token create: Unexpected argument \`${rest[0]}\`` };
+      return { ...common, action, name: values.name, readOnly: Boolean(values['read-only']) };
+    case 'list':
+    case 'revoke': {
+      if (createOnly) return { command: 'error', message: `token ${action}: \`--read-only\` and \`--name\` belong to \`token create\`` };
+      if (action === 'list') return rest.length ? { command: 'error', message: `token list: Unexpected argument \`${rest[0]}\`` } : { ...common, action };
+      const [target, ...extra] = rest;
+      if (!target) return { command: 'error', message: 'token revoke: Expected a token id or name (`orchd token revoke tok_…`), got none' };
+      if (extra.length) return { command: 'error', message: `token revoke: Unexpected argument \`${extra[0]}\`` };
+      return { ...common, action, target };
+    }
+    default:
+      return { command: 'error', message: `token: Expected \`create\`, \`list\` or \`revoke\`, got ${action === undefined ? 'nothing' : `\`${action}\``}` };
+  }
 }
 
 function isMergeStrategy(value: string): value is MergeStrategy {

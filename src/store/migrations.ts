@@ -228,4 +228,19 @@ export const MIGRATIONS: Record<string, Migration> = {
       }
     },
   },
+  '0007_tokens': {
+    // Access tokens for service mode (issue 12): a name, the SHA-256 of the secret (never the secret), read-only or
+    // full access, and when it was revoked. Revoked rows stay, so `orchd token list` can say so.
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('read_only', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+    },
+  },
 };

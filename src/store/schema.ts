@@ -141,4 +141,15 @@ export interface Database {
   executions: ExecutionsTable;
   approvals: ApprovalsTable;
   session_grants: SessionGrantsTable;
+  tokens: TokensTable;
+}
+
+/** Service-mode access tokens: only the SHA-256 of each secret is stored. */
+export interface TokensTable {
+  id: string;
+  name: string;
+  hash: string;
+  read_only: number;
+  created_at: string;
+  revoked_at: string | null;
 }

@@ -68,3 +68,32 @@ describe('parseCli', () => {
     assert.equal((cli as { logLevel: string }).logLevel, 'warn');
   });
 });
+
+describe('parseCli: token', () => {
+  it('parses create, list and revoke with their options', () => {
+    assert.deepEqual(parseCli(['token', 'create']), { command: 'token', action: 'create', name: undefined, readOnly: false, json: false, dataDir: undefined });
+    assert.deepEqual(parseCli(['token', 'create', '--read-only', '--name', 'ci', '--json', '--data-dir', '/d']), {
+      command: 'token',
+      action: 'create',
+      name: 'ci',
+      readOnly: true,
+      json: true,
+      dataDir: '/d',
+    });
+    assert.deepEqual(parseCli(['token', 'list', '--json']), { command: 'token', action: 'list', json: true, dataDir: undefined });
+    assert.deepEqual(parseCli(['token', 'revoke', 'ci']), { command: 'token', action: 'revoke', target: 'ci', json: false, dataDir: undefined });
+  });
+
+  it('says what is wrong, naming the argument', () => {
+    const message = (argv: string[]) => {
+      const cli = parseCli(argv);
+      return cli.command === 'error' ? cli.message : `parsed as ${cli.command}`;
+    };
+    assert.match(message(['token']), /Expected `create`, `list` or `revoke`, got nothing/);
+    assert.match(message(['token', 'mint']), /got `mint`/);
+    assert.match(message(['token', 'revoke']), /Expected a token id or name/);
+    assert.match(message(['token', 'revoke', 'a', 'b']), /Unexpected argument `b`/);
+    assert.match(message(['token', 'list', '--read-only']), /belong to `token create`/);
+    assert.match(message(['token', 'create', '--bogus']), /token: .*--bogus/);
+  });
+});
