@@ -23,7 +23,7 @@ export interface Traffic {
   sendQueueBytes: number;
 }
 
-/** Which transport a connection came in on, since when, and its counters. */
+/** Which transport a connection came in on, its role and access, and its counters. */
 export interface TransportInfo {
   transport: ConnectionTransport;
   /** Its `shutdown` and `exit` are the daemon's (see AttachOptions.owner). */

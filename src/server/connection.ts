@@ -64,16 +64,17 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
   const client = new ClientConnection(connectionId, connection, frames, { transport: options.transport ?? 'inProcess', owner: options.owner ?? true, access: options.access ?? 'full', traffic });
   host.connections.add(client);
   const scope: DispatchScope = { host, client, logger, options, undispatched };
-  const dropUndispatched = () => {
+  // However the connection ends: forget it, its waiting requests, its subscriptions and its approval asker.
+  const detach = () => {
+    host.connections.delete(client);
     host.foreground.requestsDropped(undispatched.count);
     undispatched.count = 0;
+    client.close(host.engine);
   };
 
   connection.onRequest((method, params, token) => dispatchRequest(scope, method, params, token));
   const end = () => {
-    host.connections.delete(client);
-    dropUndispatched();
-    client.close(host.engine);
+    detach();
     connection.dispose();
     // Close the transport's way out too, so the client sees the connection end.
     writer.end();
@@ -82,9 +83,7 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
   connection.onNotification((method, params) => handleNotification(host, client, logger, method, params, end));
   connection.onError(([error]) => logger.warn('transport error', { error }));
   connection.onClose(() => {
-    host.connections.delete(client);
-    dropUndispatched();
-    client.close(host.engine);
+    detach();
     options.onClose?.();
   });
   connection.listen();
@@ -98,9 +97,7 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
       void writer.write({ jsonrpc: '2.0', id: bad.id, error: { code: ERRORS[bad.kind].code, message: bad.message, data: { kind: bad.kind } } } as never);
     },
     dispose() {
-      host.connections.delete(client);
-      dropUndispatched();
-      client.close(host.engine);
+      detach();
       connection.dispose();
     },
   };
