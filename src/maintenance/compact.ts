@@ -21,7 +21,7 @@ export interface CompactOptions {
 /** Apply retention to one project or all, then vacuum; a dry run reports the plan and changes nothing. */
 export async function compactEventLog(engine: Engine, options: CompactOptions): Promise<Compaction> {
   const now = options.now ?? new Date();
-  const projects: Project[] = options.projectId !== undefined ? [await getProject(engine, options.projectId)] : (await listProjects(engine)).filter((p) => hasRetention(p.retention));
+  const projects: Project[] = options.projectId !== undefined ? [await getProject(engine, options.projectId)] : listProjects(engine).filter((p) => hasRetention(p.retention));
   const bytesBefore = databaseBytes(engine.store.sqlite);
   const summaries: ProjectCompaction[] = [];
   for (const project of projects) summaries.push(await compactProject(engine, project, now, options.dryRun));

@@ -59,8 +59,8 @@ export async function createProject(engine: Engine, params: ProjectCreateParams)
 }
 
 /** Every project, oldest first. */
-export async function listProjects(engine: Engine): Promise<Project[]> {
-  return loadProjects(engine.store.db);
+export function listProjects(engine: Engine): Project[] {
+  return loadProjects(engine.store.sqlite);
 }
 
 /** One project, or a notFound error. */

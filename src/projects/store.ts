@@ -1,4 +1,5 @@
 // Rows <-> Project entities. Only this module knows how projects are laid out in SQLite.
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import * as v from 'valibot';
 import type { Profile } from '../../protocol/executors.js';
@@ -62,10 +63,14 @@ export async function loadProject(db: Kysely<Database>, projectId: string): Prom
   return projectFromRows(row, repositories);
 }
 
-/** Load every project, oldest first. */
-export async function loadProjects(db: Kysely<Database>): Promise<Project[]> {
-  const rows = await db.selectFrom('projects').selectAll().orderBy('created_at').orderBy('id').execute();
-  const repositories = await db.selectFrom('repositories').selectAll().execute();
+/**
+ * Load every project, oldest first. Two raw prepared statements rather than Kysely queries: `project/list` is what
+ * hosts poll and what the round-trip bench measures, and building and running two Kysely queries through its async
+ * driver was about 12 of the request's ~50 µs.
+ */
+export function loadProjects(sqlite: BetterSqlite3.Database): Project[] {
+  const rows = cachedStatement(sqlite, 'select * from projects order by created_at, id').all() as ProjectsTable[];
+  const repositories = cachedStatement(sqlite, 'select * from repositories').all() as RepositoriesTable[];
   const byProject = new Map<string, RepositoriesTable[]>();
   for (const repository of repositories) {
     const list = byProject.get(repository.project_id) ?? [];
@@ -73,6 +78,16 @@ export async function loadProjects(db: Kysely<Database>): Promise<Project[]> {
     byProject.set(repository.project_id, list);
   }
   return rows.map((row) => projectFromRows(row, byProject.get(row.id) ?? []));
+}
+
+const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+function cachedStatement(sqlite: BetterSqlite3.Database, source: string): BetterSqlite3.Statement {
+  let cache = statements.get(sqlite);
+  if (!cache) statements.set(sqlite, (cache = new Map()));
+  let statement = cache.get(source);
+  if (!statement) cache.set(source, (statement = sqlite.prepare(source)));
+  return statement;
 }
 
 /** The project's columns as a row. */

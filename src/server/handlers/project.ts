@@ -4,7 +4,7 @@ import type { Handlers } from '../context.js';
 
 export const projectHandlers: Pick<Handlers, 'project/create' | 'project/list' | 'project/get' | 'project/update' | 'project/delete'> = {
   'project/create': async (params, { engine }) => ({ project: await createProject(engine, params) }),
-  'project/list': async (_params, { engine }) => ({ projects: await listProjects(engine) }),
+  'project/list': (_params, { engine }) => ({ projects: listProjects(engine) }),
   'project/get': async (params, { engine }) => ({ project: await getProject(engine, params.projectId) }),
   'project/update': async (params, { engine }) => ({ project: await updateProject(engine, params) }),
   'project/delete': async (params, { engine }) => {
