@@ -1,6 +1,7 @@
 // The durable event log: append inside a transaction, read pages after a sequence number.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { EventData, EventFilter, EventKind } from '../../protocol/events.js';
+import { cachedStatement } from '../store/statement-cache.js';
 import { filterSql } from './filter.js';
 import { eventJson, LiveEvent, WireEvent } from './wire.js';
 
@@ -20,7 +21,6 @@ export interface NewEvent<K extends EventKind = EventKind> {
 
 const INSERT_EVENT =
   'insert into events (kind, at, project_id, task_id, workspace_id, session_id, execution_id, data) values (?, ?, ?, ?, ?, ?, ?, ?)';
-const insertStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
 /**
  * Insert events inside the caller's open transaction; returns them with their sequence numbers, ready to deliver.
@@ -30,11 +30,7 @@ const insertStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.State
  */
 export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly NewEvent[]): LiveEvent[] {
   if (events.length === 0) return [];
-  let insert = insertStatements.get(sqlite);
-  if (!insert) {
-    insert = sqlite.prepare(INSERT_EVENT);
-    insertStatements.set(sqlite, insert);
-  }
+  const insert = cachedStatement(sqlite, INSERT_EVENT);
   const at = new Date().toISOString();
   const appended: LiveEvent[] = [];
   for (const event of events) {
@@ -49,7 +45,7 @@ export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly Ne
 
 /** The newest sequence number in the log (0 when empty). */
 export function currentSeq(sqlite: BetterSqlite3.Database): number {
-  const row = statement(sqlite, 'select max(seq) as max from events').get() as { max: number | null } | undefined;
+  const row = cachedStatement(sqlite, 'select max(seq) as max from events').get() as { max: number | null } | undefined;
   return Number(row?.max ?? 0);
 }
 
@@ -90,7 +86,7 @@ const EVENT_JSON_SQL = [
 export function readEvents(sqlite: BetterSqlite3.Database, afterSeq: number, maxSeq: number, filter: EventFilter, limit: number, maxBytes = PAGE_BYTES): EventPage {
   if (maxSeq <= afterSeq) return { events: [], upTo: afterSeq, more: false };
   const { where, params } = filterSql(filter);
-  const select = statement(sqlite, `select seq, ${EVENT_JSON_SQL} from events where seq > ? and seq <= ? and ${where} order by seq limit ?`, true);
+  const select = cachedStatement(sqlite, `select seq, ${EVENT_JSON_SQL} from events where seq > ? and seq <= ? and ${where} order by seq limit ?`, true);
   const events: WireEvent[] = [];
   let bytes = 0;
   let full = false;
@@ -106,20 +102,4 @@ export function readEvents(sqlite: BetterSqlite3.Database, afterSeq: number, max
   }
   const upTo = full ? events[events.length - 1]!.seq : maxSeq;
   return { events, upTo, more: full && upTo < maxSeq };
-}
-
-const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
-
-/** A prepared statement for this SQL on this handle, compiled once (the filter shapes in use are few). */
-function statement(sqlite: BetterSqlite3.Database, source: string, raw = false): BetterSqlite3.Statement {
-  let cache = statements.get(sqlite);
-  if (!cache) statements.set(sqlite, (cache = new Map()));
-  let prepared = cache.get(source);
-  if (!prepared) {
-    prepared = sqlite.prepare(source);
-    if (raw) prepared.raw(true);
-    if (cache.size >= 200) cache.delete(cache.keys().next().value!);
-    cache.set(source, prepared);
-  }
-  return prepared;
 }

@@ -7,6 +7,7 @@ import { ProjectRetention, ProjectScripts, ProjectSettings, type Project, type R
 import { keepStoredSecrets, maskProfiles } from '../executors/secrets.js';
 import { validateProfiles } from '../executors/validate-profile.js';
 import type { Database, ProjectsTable, RepositoriesTable } from '../store/schema.js';
+import { cachedStatement } from '../store/statement-cache.js';
 
 /** Parse a JSON column with its schema, filling defaults added since the row was written. */
 function parseColumn<T extends v.GenericSchema>(schema: T, text: string): v.InferOutput<T> {
@@ -78,16 +79,6 @@ export function loadProjects(sqlite: BetterSqlite3.Database): Project[] {
     byProject.set(repository.project_id, list);
   }
   return rows.map((row) => projectFromRows(row, byProject.get(row.id) ?? []));
-}
-
-const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
-
-function cachedStatement(sqlite: BetterSqlite3.Database, source: string): BetterSqlite3.Statement {
-  let cache = statements.get(sqlite);
-  if (!cache) statements.set(sqlite, (cache = new Map()));
-  let statement = cache.get(source);
-  if (!statement) cache.set(source, (statement = sqlite.prepare(source)));
-  return statement;
 }
 
 /** The project's columns as a row. */

@@ -26,3 +26,23 @@ export function withStatementCache(database: BetterSqlite3.Database): BetterSqli
     },
   });
 }
+
+const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+/**
+ * A prepared statement for this SQL on the raw handle, compiled once: for the hot reads that skip Kysely (event
+ * pages, `project/list`). `raw` statements return rows as arrays; the key includes it, so both kinds can coexist.
+ */
+export function cachedStatement(sqlite: BetterSqlite3.Database, source: string, raw = false): BetterSqlite3.Statement {
+  let cache = statements.get(sqlite);
+  if (!cache) statements.set(sqlite, (cache = new Map()));
+  const key = raw ? `raw:${source}` : source;
+  let prepared = cache.get(key);
+  if (!prepared) {
+    prepared = sqlite.prepare(source);
+    if (raw) prepared.raw(true);
+    if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!);
+    cache.set(key, prepared);
+  }
+  return prepared;
+}
