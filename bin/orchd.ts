@@ -18,7 +18,18 @@ switch (cli.command) {
     break;
   case 'stdio': {
     const { runStdio } = await import('../src/server/stdio.js');
-    runStdio({ version, logLevel: cli.logLevel, dataDir: cli.dataDir });
+    runStdio({ version, logLevel: cli.logLevel, dataDir: cli.dataDir, listen: cli.listen });
+    break;
+  }
+  case 'serve': {
+    const { runServe } = await import('../src/server/serve.js');
+    const code = await runServe({ version, logLevel: cli.logLevel, dataDir: cli.dataDir, listen: cli.listen });
+    if (code !== undefined) process.exit(code);
+    break;
+  }
+  case 'status': {
+    const { statusCommand } = await import('../src/cli/status.js');
+    exitSoon(await statusCommand({ version, json: cli.json, dataDir: cli.dataDir }));
     break;
   }
   case 'doctor': {

@@ -15,8 +15,8 @@ export const DaemonPingResult = v.strictObject({
 export const DaemonStatusParams = NoParams;
 
 export const ConnectionTransport = v.pipe(
-  v.picklist(['stdio', 'inProcess']),
-  v.description('`stdio`: the host that spawned the daemon; `inProcess`: the CLI talking to an orchd in its own process'),
+  v.picklist(['stdio', 'inProcess', 'websocket']),
+  v.description('`stdio`: the host that spawned the daemon; `inProcess`: the CLI talking to an orchd in its own process; `websocket`: a service-mode client (docs/service-mode.md)'),
 );
 
 export const ConnectionAccess = v.pipe(
@@ -46,6 +46,9 @@ export const ConnectionStatus = v.strictObject({
   messagesIn: Count,
   messagesOut: Count,
   sendQueueBytes: v.pipe(Count, v.description('Bytes written and not yet taken by the client')),
+  tokenName: v.nullable(v.pipe(v.string(), v.description('The name of the token a WebSocket client authenticated with; null on stdio and in-process connections'))),
+  remoteAddress: v.nullable(v.pipe(v.string(), v.description("A WebSocket client's address and port; null on stdio and in-process connections"))),
+  lastPongAt: v.nullable(v.pipe(Timestamp, v.description("When a WebSocket client last answered the daemon's ping; null before the first pong and on other transports"))),
   subscriptions: v.array(SubscriptionStatus),
 });
 
@@ -68,6 +71,16 @@ export const DaemonStatus = v.strictObject({
     sessions: v.pipe(Count, v.description('Sessions whose action chain runs in this daemon')),
   }),
   rssBytes: Count,
+  service: v.nullable(
+    v.pipe(
+      v.strictObject({
+        url: v.pipe(v.string(), v.description('Where WebSocket clients connect, e.g. `ws://127.0.0.1:7777/`')),
+        host: v.string(),
+        port: v.pipe(Count, v.maxValue(65535)),
+      }),
+      v.description('The WebSocket service this daemon serves (`orchd serve`, `orchd --stdio --listen`); null when it serves none'),
+    ),
+  ),
   connections: v.array(ConnectionStatus),
 });
 

@@ -9,6 +9,7 @@ export * from './git.js';
 export * from './lifecycle.js';
 export * from './methods.js';
 export * from './project.js';
+export * from './service.js';
 export * from './task.js';
 export * from './version.js';
 export * from './workspace.js';

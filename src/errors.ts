@@ -88,6 +88,12 @@ export class OrchdError extends Error {
   }
 
   /** git exited with an error no narrower kind covers. */
+  /** `orchd serve` on a data directory another live process already serves. */
+  static serviceRunning(dataDir: string, pid: number, url: string | null): OrchdError {
+    const where = url ? `at ${url} (pid ${pid})` : `as pid ${pid}`;
+    return new OrchdError('alreadyExists', `Expected no other orchd service on \`${dataDir}\`, but one is running ${where}`, { entity: 'service', field: 'dataDir', pid, url });
+  }
+
   static gitFailed(args: readonly string[], exitCode: number, stderr: string): OrchdError {
     const command = gitCommand(args);
     const said = firstLine(stderr);

@@ -45,11 +45,31 @@ export type TokenArgs = { json: boolean; dataDir: string | undefined } & (
   | { action: 'revoke'; target: string }
 );
 
+/** Where a WebSocket service listens (`orchd serve`, `orchd --stdio --listen`). */
+export interface ListenArgs {
+  host: string;
+  /** 0: any free port (service.json says which). */
+  port: number;
+  /** Browser origins allowed to connect (`--allow-origin`, repeatable). */
+  allowedOrigins: string[];
+}
+
+/** What `orchd serve` was asked to do. */
+export interface ServeArgs {
+  listen: ListenArgs;
+  dataDir: string | undefined;
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+
 export type Cli =
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'error'; message: string }
-  | { command: 'stdio'; logLevel: LogLevel; dataDir: string | undefined }
+  | { command: 'stdio'; logLevel: LogLevel; dataDir: string | undefined; listen: ListenArgs | undefined }
+  | ({ command: 'serve' } & ServeArgs)
+  | { command: 'status'; json: boolean; dataDir: string | undefined }
   | { command: 'doctor'; json: boolean; dataDir: string | undefined }
   | ({ command: 'run' } & RunArgs)
   | ({ command: 'merge' } & MergeArgs)
@@ -62,6 +82,9 @@ export function usage(): string {
 
 Usage:
   orchd [--stdio] [--data-dir DIR] [--log-level LEVEL]   serve JSON-RPC (LSP framing) on stdin/stdout
+  orchd --stdio --listen PORT [--host ADDR]              ...and serve WebSocket clients beside the host (the bridge)
+  orchd serve [--port N] [--host ADDR]                   serve JSON-RPC over WebSocket to many clients (service mode)
+  orchd status [--json]                                  show the running service: connections, traffic, processes
   orchd run --agent ID [options] "PROMPT"                run an agent in a new worktree and watch it work
   orchd merge WORKSPACE_ID [--strategy S]                merge a workspace's branch into its base branch
   orchd doctor [--json] [--data-dir DIR]                 check git, SQLite, the data directory and agent CLIs
@@ -76,7 +99,8 @@ Options:
   --stdio              serve the protocol on stdin/stdout (logs go to stderr as JSON lines)
   --data-dir DIR       where the database and worktrees live (default: $ORCHD_DATA_DIR, else ~/.local/share/orchd)
   --log-level LEVEL    ${LOG_LEVELS.join(' | ')} (default: $ORCHD_LOG_LEVEL, else info; run and merge: warn)
-  --json               doctor: print JSON instead of text
+  --listen PORT        with --stdio: also serve WebSocket clients on PORT (0: any free port; see service.json)
+  --json               doctor, status: print JSON instead of text
   -h, --help           show this help
   -v, --version        print the version
 
@@ -98,6 +122,11 @@ gc (the same as the protocol method maintenance/compact; a project's retention i
   --project ID         only this project (default: every project that has a retention)
   --dry-run            say what would be dropped, change nothing
   --json               print the result as JSON
+
+serve (clients authenticate with a token; the default one is written to <data dir>/service-token, mode 0600):
+  --port N             the port to listen on (default: 0, any free port; <data dir>/service.json says which)
+  --host ADDR          the address to bind (default: ${DEFAULT_LISTEN_HOST}; any other address prints a warning)
+  --allow-origin URL   a browser origin allowed to connect, e.g. http://localhost:5173 (repeatable; default: none)
 
 token (managed by whoever can open the data directory; only a hash of each token is stored):
   --read-only          the token may only call methods that change nothing (subscribe, list, get, diff, logs)
@@ -136,6 +165,19 @@ const TOKEN_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const LISTEN_OPTIONS = {
+  host: { type: 'string' },
+  'allow-origin': { type: 'string', multiple: true },
+} as const;
+
+const SERVE_OPTIONS = {
+  ...LISTEN_OPTIONS,
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 const GC_OPTIONS = {
   project: { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -146,15 +188,26 @@ const GC_OPTIONS = {
 } as const;
 
 /** The global options that take a value: their value is not the command word. */
-const GLOBAL_VALUE_OPTIONS = new Set(['--data-dir', '--log-level']);
+const GLOBAL_VALUE_OPTIONS = new Set(['--data-dir', '--log-level', '--listen', '--host', '--allow-origin']);
 
 /** Decide what to run from argv. */
 export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; logLevelEnv?: string | undefined } = { stdinIsTty: false }): Cli {
   const commandIndex = findCommand(argv);
   const command = commandIndex === -1 ? undefined : argv[commandIndex];
-  if (command === 'run' || command === 'merge' || command === 'gc' || command === 'token') {
+  if (command === 'run' || command === 'merge' || command === 'gc' || command === 'token' || command === 'serve') {
     const rest = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
-    return command === 'run' ? parseRun(rest) : command === 'merge' ? parseMerge(rest) : command === 'gc' ? parseGc(rest) : parseToken(rest);
+    switch (command) {
+      case 'run':
+        return parseRun(rest);
+      case 'merge':
+        return parseMerge(rest);
+      case 'gc':
+        return parseGc(rest);
+      case 'token':
+        return parseToken(rest);
+      case 'serve':
+        return parseServe(rest, env);
+    }
   }
   return parseGlobal(argv, env);
 }
@@ -182,6 +235,8 @@ function parseGlobal(argv: readonly string[], env: { stdinIsTty: boolean; logLev
       strict: true,
       options: {
         stdio: { type: 'boolean' },
+        listen: { type: 'string' },
+        ...LISTEN_OPTIONS,
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
         json: { type: 'boolean' },
@@ -199,12 +254,21 @@ function parseGlobal(argv: readonly string[], env: { stdinIsTty: boolean; logLev
   if (!isLogLevel(level)) return badLogLevel(level);
   const dataDir = values['data-dir'];
   const [command, ...rest] = positionals;
-  if (command === undefined) {
-    if (values.stdio || !env.stdinIsTty) return { command: 'stdio', logLevel: level, dataDir };
-    return { command: 'help' };
+  const listenOnly = values.host !== undefined || values['allow-origin'] !== undefined;
+  if (command === undefined && (values.stdio || !env.stdinIsTty)) {
+    if (values.listen === undefined) {
+      if (listenOnly) return { command: 'error', message: 'Expected `--listen PORT` with `--host` and `--allow-origin`, got neither' };
+      return { command: 'stdio', logLevel: level, dataDir, listen: undefined };
+    }
+    const listen = listenArgs('--listen', values.listen, values);
+    return 'message' in listen ? listen : { command: 'stdio', logLevel: level, dataDir, listen };
   }
+  if (values.listen !== undefined || listenOnly) return { command: 'error', message: '`--listen`, `--host` and `--allow-origin` belong to `--stdio` (or use `orchd serve`)' };
+  if (command === undefined) return { command: 'help' };
   if (rest.length) return { command: 'error', message: `Unexpected argument \`${rest[0]}\`` };
   switch (command) {
+    case 'status':
+      return { command: 'status', json: Boolean(values.json), dataDir };
     case 'doctor':
       return { command: 'doctor', json: Boolean(values.json), dataDir };
     case 'help':
@@ -284,6 +348,35 @@ function parseGc(argv: string[]): Cli {
   if (positionals.length) return { command: 'error', message: `gc: Unexpected argument \`${positionals[0]}\`` };
   if (values.project !== undefined && values.project.trim() === '') return { command: 'error', message: 'gc: Expected `--project` to be a project id, got ``' };
   return { command: 'gc', projectId: values.project, dryRun: Boolean(values['dry-run']), json: Boolean(values.json), dataDir: values['data-dir'], logLevel };
+}
+
+function parseServe(argv: string[], env: { logLevelEnv?: string | undefined }): Cli {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: SERVE_OPTIONS });
+  } catch (error) {
+    return { command: 'error', message: `serve: ${(error as Error).message}` };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  if (positionals.length) return { command: 'error', message: `serve: Unexpected argument \`${positionals[0]}\`` };
+  const logLevel = values['log-level'] ?? env.logLevelEnv ?? process.env.ORCHD_LOG_LEVEL ?? 'info';
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
+  const listen = listenArgs('--port', values.port ?? '0', values);
+  if ('message' in listen) return { ...listen, message: `serve: ${listen.message}` };
+  return { command: 'serve', listen, dataDir: values['data-dir'], logLevel };
+}
+
+/** `--listen`/`--port`, `--host` and `--allow-origin` checked and read. */
+function listenArgs(flag: string, port: string, values: { host?: string | undefined; 'allow-origin'?: string[] | undefined }): ListenArgs | { command: 'error'; message: string } {
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return { command: 'error', message: `Expected \`${flag}\` to be a port number from 0 to 65535, got \`${port}\`` };
+  const host = values.host ?? DEFAULT_LISTEN_HOST;
+  if (!host.trim() || host.startsWith('-')) return { command: 'error', message: `Expected \`--host\` to be an address to bind, got \`${host}\`` };
+  const allowedOrigins = values['allow-origin'] ?? [];
+  for (const origin of allowedOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) return { command: 'error', message: `Expected \`--allow-origin\` to be an origin like http://localhost:5173, got \`${origin}\`` };
+  }
+  return { host, port: Number(port), allowedOrigins };
 }
 
 function parseToken(argv: string[]): Cli {

@@ -3,7 +3,7 @@ import type { Compaction } from '../../protocol/maintenance.js';
 import type { Project } from '../../protocol/project.js';
 import { formatBytes } from '../maintenance/usage.js';
 import type { GcArgs } from './args.js';
-import { describeError, startLocalDaemon } from './local-daemon.js';
+import { connectOrReport, describeError } from './local-daemon.js';
 
 export interface GcCommandOptions extends GcArgs {
   version: string;
@@ -13,7 +13,8 @@ export interface GcCommandOptions extends GcArgs {
 /** Apply retention and vacuum; resolves with the exit code (0 done, 1 an error). */
 export async function gcCommand(options: GcCommandOptions): Promise<number> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
-  const daemon = startLocalDaemon({ version: options.version, logLevel: options.logLevel, dataDir: options.dataDir });
+  const daemon = await connectOrReport({ version: options.version, logLevel: options.logLevel, dataDir: options.dataDir });
+  if (!daemon) return 1;
   try {
     await daemon.initialize({ clientName: 'orchd-cli', approvals: false });
     const { compaction } = await daemon.request('maintenance/compact', { ...(options.projectId !== undefined ? { projectId: options.projectId } : {}), dryRun: options.dryRun });

@@ -27,8 +27,8 @@ export interface LocalDaemonOptions {
   writeLog?: (line: string) => void;
 }
 
-export interface LocalDaemon {
-  readonly host: ServerHost;
+/** A protocol client of orchd, wherever orchd runs: in this process, or a service this client attached to. */
+export interface DaemonClient {
   /** The client end: register `approval/request` and `events/event` handlers here. */
   readonly connection: MessageConnection;
   /** The data directory this daemon opens. */
@@ -37,8 +37,47 @@ export interface LocalDaemon {
   request<K extends ClientRequestName>(method: K, params?: RequestParams<K>): Promise<Response<K>>;
   /** `initialize` (with the data directory) and `initialized`. */
   initialize(options: { clientName: string; approvals: boolean }): Promise<Response<'initialize'>>;
-  /** `shutdown` and `exit` through the protocol, then close both ends and make sure the host has stopped everything. */
+  /** `shutdown` and `exit` through the protocol, then close both ends (in process: make sure the host stopped everything). */
   close(): Promise<void>;
+  /** Quit at once: in process, stop everything orchd started; attached to a service, just drop the connection. */
+  abandon(): Promise<void>;
+  /** Where orchd runs: `inProcess`, or the URL of the service this client is attached to. */
+  readonly where: 'inProcess' | string;
+}
+
+export interface LocalDaemon extends DaemonClient {
+  readonly host: ServerHost;
+}
+
+/** `request` and `initialize` over any client connection (in process, or attached to a service). */
+export function protocolCalls(connection: MessageConnection, dataDir: string, version: string): Pick<DaemonClient, 'request' | 'initialize'> {
+  const calls: Pick<DaemonClient, 'request' | 'initialize'> = {
+    request(method, params) {
+      return (params === undefined ? connection.sendRequest(method) : connection.sendRequest(method, params)) as Promise<never>;
+    },
+    async initialize({ clientName, approvals }) {
+      const result = await calls.request('initialize', {
+        processId: null,
+        protocolVersion: PROTOCOL_VERSION,
+        clientInfo: { name: clientName, version },
+        capabilities: { approvals },
+        dataDir,
+      });
+      await connection.sendNotification('initialized', {});
+      return result;
+    },
+  };
+  return calls;
+}
+
+/** connectDaemon for a one-shot command: the error in words on stderr and undefined when it cannot connect. */
+export async function connectOrReport(options: LocalDaemonOptions): Promise<DaemonClient | undefined> {
+  try {
+    return await connectDaemon(options);
+  } catch (error) {
+    process.stderr.write(`orchd: ${describeError(error)}\n`);
+    return undefined;
+  }
 }
 
 /** Start orchd in this process and connect a protocol client to it. */
@@ -61,20 +100,9 @@ export function startLocalDaemon(options: LocalDaemonOptions): LocalDaemon {
     host,
     connection,
     dataDir,
-    request(method, params) {
-      return (params === undefined ? connection.sendRequest(method) : connection.sendRequest(method, params)) as Promise<never>;
-    },
-    async initialize({ clientName, approvals }) {
-      const result = await daemon.request('initialize', {
-        processId: null,
-        protocolVersion: PROTOCOL_VERSION,
-        clientInfo: { name: clientName, version: options.version },
-        capabilities: { approvals },
-        dataDir,
-      });
-      await connection.sendNotification('initialized', {});
-      return result;
-    },
+    where: 'inProcess',
+    abandon: () => host.shutdown(),
+    ...protocolCalls(connection, dataDir, options.version),
     close() {
       closing ??= (async () => {
         try {
@@ -99,4 +127,20 @@ export function startLocalDaemon(options: LocalDaemonOptions): LocalDaemon {
 export function describeError(error: unknown): string {
   if (error instanceof ResponseError || error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * The service running on this data directory when there is one (so a person and an IDE share one daemon and see each
+ * other's work), else orchd in this process. A service this client cannot attach to is an error, never a reason to
+ * open a second daemon on the same directory (its start-up recovery would stop the service's agents).
+ */
+export async function connectDaemon(options: LocalDaemonOptions): Promise<DaemonClient> {
+  const { dataDir } = resolveDataDir({ fromFlag: options.dataDir, fromEnv: process.env.ORCHD_DATA_DIR });
+  const { readServiceInfo, readDefaultToken } = await import('../service/discovery.js');
+  const service = readServiceInfo(dataDir);
+  if (!service) return startLocalDaemon(options);
+  const token = process.env.ORCHD_TOKEN ?? readDefaultToken(dataDir);
+  if (!token) throw new Error(`An orchd service is running at ${service.url} (pid ${service.pid}), but its token file \`${service.tokenFile}\` cannot be read and ORCHD_TOKEN is not set`);
+  const { connectService } = await import('./service-client.js');
+  return connectService({ url: service.url, token, dataDir, version: options.version, logLevel: options.logLevel, ...(options.writeLog ? { writeLog: options.writeLog } : {}) });
 }

@@ -1,7 +1,7 @@
 // `orchd merge <workspaceId>`: `workspace/merge` through an in-process orchd, the result (or the conflicts) in words.
 import type { Workspace, WorkspaceMergeResult } from '../../protocol/workspace.js';
 import type { MergeArgs } from './args.js';
-import { describeError, startLocalDaemon } from './local-daemon.js';
+import { connectOrReport, describeError } from './local-daemon.js';
 
 export interface MergeCommandOptions extends MergeArgs {
   version: string;
@@ -11,7 +11,8 @@ export interface MergeCommandOptions extends MergeArgs {
 /** Merge the workspace; resolves with the exit code (0 merged, 1 conflicts or an error). */
 export async function mergeCommand(options: MergeCommandOptions): Promise<number> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
-  const daemon = startLocalDaemon({ version: options.version, logLevel: options.logLevel, dataDir: options.dataDir });
+  const daemon = await connectOrReport({ version: options.version, logLevel: options.logLevel, dataDir: options.dataDir });
+  if (!daemon) return 1;
   try {
     await daemon.initialize({ clientName: 'orchd-cli', approvals: false });
     const workspace = (await daemon.request('workspace/get', { workspaceId: options.workspaceId })).workspace;

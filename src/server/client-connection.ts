@@ -31,6 +31,8 @@ export interface TransportInfo {
   /** `readOnly`: only methods that change nothing (see AttachOptions.access). */
   access: ConnectionAccess;
   traffic(): Traffic;
+  /** A network client: its token's name, its address and its last pong. */
+  peer?: { tokenName: string; remoteAddress: string; lastPongAt(): string | null };
 }
 
 const NO_TRAFFIC: Traffic = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0, sendQueueBytes: 0 };
@@ -91,6 +93,9 @@ export class ClientConnection {
       clientVersion: this.clientInfo?.version ?? null,
       connectedAt: this.connectedAt,
       ...this.transport.traffic(),
+      tokenName: this.transport.peer?.tokenName ?? null,
+      remoteAddress: this.transport.peer?.remoteAddress ?? null,
+      lastPongAt: this.transport.peer?.lastPongAt() ?? null,
       subscriptions: [...this.subscriptions.values()].map((s) => ({ subscriptionId: s.id, filter: s.filter, cursor: s.cursor, paused: s.isPaused || this.paused.has(s) })),
     };
   }

@@ -9,8 +9,8 @@ import { newId } from '../util/ids.js';
 import type { ConnectionAccess, ConnectionTransport } from '../../protocol/daemon.js';
 import { ClientConnection, type Traffic } from './client-connection.js';
 import type { HandlerContext } from './context.js';
-import { FrameWriter } from './frame-writer.js';
-import { FrameReader, type BadFrame } from './framing.js';
+import type { RawFrameOutput } from './frame-writer.js';
+import type { BadFrame } from './framing.js';
 import type { Handlers } from './context.js';
 import { lifecycleHandlers } from './handlers/lifecycle.js';
 import type { ServerHost } from './host.js';
@@ -31,6 +31,29 @@ export interface AttachOptions {
   owner?: boolean;
   /** `readOnly`: only methods marked `readOnly` in protocol/methods.ts; the rest fail with `forbidden` (default `full`). */
   access?: ConnectionAccess;
+  /** Who is on the other end of a network transport (daemon/status). */
+  peer?: PeerInfo;
+}
+
+/** A network client as daemon/status shows it. */
+export interface PeerInfo {
+  tokenName: string;
+  remoteAddress: string;
+  lastPongAt(): string | null;
+}
+
+/** A reader or writer that counts its traffic (daemon/status). */
+interface CountingReader {
+  bytesRead: number;
+  messagesRead: number;
+}
+interface CountingWriter {
+  bytesWritten: number;
+  messagesWritten: number;
+}
+
+function isRawFrameOutput(writer: MessageWriter): writer is MessageWriter & RawFrameOutput & CountingWriter {
+  return typeof (writer as Partial<RawFrameOutput>).writeFrameParts === 'function' && typeof (writer as Partial<CountingWriter>).bytesWritten === 'number';
 }
 
 export interface AttachedConnection {
@@ -53,15 +76,22 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
     host.foreground.requestArrived();
   });
   const connection = createMessageConnection(counted, writer, jsonRpcLogger(logger));
-  const frames = writer instanceof FrameWriter ? writer : undefined;
+  const frames = isRawFrameOutput(writer) ? writer : undefined;
+  const counting = typeof (reader as Partial<CountingReader>).bytesRead === 'number' ? (reader as MessageReader & CountingReader) : undefined;
   const traffic = (): Traffic => ({
-    bytesIn: reader instanceof FrameReader ? reader.bytesRead : 0,
+    bytesIn: counting?.bytesRead ?? 0,
     bytesOut: frames?.bytesWritten ?? 0,
-    messagesIn: reader instanceof FrameReader ? reader.messagesRead : 0,
+    messagesIn: counting?.messagesRead ?? 0,
     messagesOut: frames?.messagesWritten ?? 0,
     sendQueueBytes: frames?.bufferedBytes ?? 0,
   });
-  const client = new ClientConnection(connectionId, connection, frames, { transport: options.transport ?? 'inProcess', owner: options.owner ?? true, access: options.access ?? 'full', traffic });
+  const client = new ClientConnection(connectionId, connection, frames, {
+    transport: options.transport ?? 'inProcess',
+    owner: options.owner ?? true,
+    access: options.access ?? 'full',
+    traffic,
+    ...(options.peer ? { peer: options.peer } : {}),
+  });
   host.connections.add(client);
   const scope: DispatchScope = { host, client, logger, options, undispatched };
   // However the connection ends: forget it, its waiting requests, its subscriptions and its approval asker.

@@ -202,26 +202,34 @@ export class FrameReader extends AbstractMessageReader {
       return;
     }
     this.queue.consume(length);
-    const id = isRecord(parsed) && (typeof parsed.id === 'string' || typeof parsed.id === 'number') ? parsed.id : null;
-    const problem = messageProblem(parsed);
-    if (problem) {
-      this.options.onBadFrame({ kind: 'invalidRequest', message: problem, id, reply: true });
-      return;
-    }
-    const cancelProblem = cancelRequestProblem(parsed as Record<string, unknown>);
-    if (cancelProblem) {
-      this.options.onBadFrame({ kind: 'invalidParams', message: cancelProblem, id: null, reply: false });
-      return;
-    }
-    // No input may stop the reader: whatever the connection throws on one message is that message's problem alone.
-    try {
-      this.messagesRead++;
-      this.callback?.(parsed as Message);
-    } catch (error) {
-      const request = typeof (parsed as { method?: unknown }).method === 'string' && id !== null;
-      this.options.onBadFrame({ kind: 'internal', message: `Failed to dispatch the message: ${(error as Error)?.message ?? String(error)}`, id, reply: request });
-    }
+    if (deliverMessage(parsed, this.options.onBadFrame, this.callback)) this.messagesRead++;
   }
+}
+
+/**
+ * Hand one parsed message body to the connection, or report why it cannot be served. Shared by every transport (a
+ * Content-Length frame, a WebSocket text message). True when the message was handed on.
+ */
+export function deliverMessage(parsed: unknown, onBadFrame: (bad: BadFrame) => void, callback: DataCallback | undefined): boolean {
+  const id = isRecord(parsed) && (typeof parsed.id === 'string' || typeof parsed.id === 'number') ? parsed.id : null;
+  const problem = messageProblem(parsed);
+  if (problem) {
+    onBadFrame({ kind: 'invalidRequest', message: problem, id, reply: true });
+    return false;
+  }
+  const cancelProblem = cancelRequestProblem(parsed as Record<string, unknown>);
+  if (cancelProblem) {
+    onBadFrame({ kind: 'invalidParams', message: cancelProblem, id: null, reply: false });
+    return false;
+  }
+  // No input may stop the reader: whatever the connection throws on one message is that message's problem alone.
+  try {
+    callback?.(parsed as Message);
+  } catch (error) {
+    const request = typeof (parsed as { method?: unknown }).method === 'string' && id !== null;
+    onBadFrame({ kind: 'internal', message: `Failed to dispatch the message: ${(error as Error)?.message ?? String(error)}`, id, reply: request });
+  }
+  return true;
 }
 
 /** Where the next frame may start inside a body that did not parse: a whole `Content-Length:`, or one cut off at the end. */

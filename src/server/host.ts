@@ -10,6 +10,13 @@ import type { ClientConnection } from './client-connection.js';
 /** How long after the shutdown deadline the process is ended regardless. */
 const EXIT_GRACE_MS = 2000;
 
+/** A network service the host serves beside its own transport (src/server/ws/service.ts). */
+export interface ServiceHandle {
+  readonly url: string;
+  readonly address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
 export interface HostOptions {
   logger: Logger;
   version: string;
@@ -24,6 +31,8 @@ export interface HostOptions {
   parentPollMs?: number;
   /** How long shutdown may take before exit proceeds anyway. */
   shutdownDeadlineMs?: number;
+  /** Called once the engine is open (the stdio bridge starts its WebSocket service here). */
+  onEngineOpen?: (engine: Engine) => void;
 }
 
 export class ServerHost {
@@ -42,6 +51,8 @@ export class ServerHost {
   readonly startedAt = new Date();
   /** Requests read from every connection and not yet dispatched; the engine's background work yields to them. */
   readonly foreground = new Foreground();
+  /** The WebSocket service this daemon serves, if any (`orchd serve`, `--listen`), and what to release after it. */
+  private serviceValue: { service: ServiceHandle; release: () => void } | undefined;
 
   constructor(private readonly options: HostOptions) {
     this.logger = options.logger;
@@ -51,6 +62,19 @@ export class ServerHost {
   /** The open engine, if `initialize` opened it. */
   get engine(): Engine | undefined {
     return this.engineValue;
+  }
+
+  /** The WebSocket service, for daemon/status. */
+  get service(): ServiceHandle | undefined {
+    return this.serviceValue?.service;
+  }
+
+  /**
+   * Serve `service` until shutdown: it closes its connections first (close code 1001), then the engine closes, then
+   * `release` runs (removing service.json and the lock, so a new daemon never recovers under a live one).
+   */
+  setService(service: ServiceHandle, release: () => void): void {
+    this.serviceValue = { service, release };
   }
 
   /** True once `shutdown` began. */
@@ -81,6 +105,7 @@ export class ServerHost {
       this.opening = undefined;
       throw error;
     }
+    this.options.onEngineOpen?.(this.engineValue);
     return this.engineValue;
   }
 
@@ -110,8 +135,9 @@ export class ServerHost {
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
       const deadline = this.options.shutdownDeadlineMs ?? 10_000;
+      await this.serviceValue?.service.close().catch((error) => this.logger.error('closing the WebSocket service failed', { error }));
       const engine = this.engineValue ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
-      if (!engine) return;
+      if (!engine) return this.serviceValue?.release();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), deadline);
@@ -126,6 +152,7 @@ export class ServerHost {
       clearTimeout(timer);
       if (outcome === 'timeout') this.logger.warn('shutdown deadline passed', { deadlineMs: deadline });
       else this.logger.info('shutdown complete');
+      this.serviceValue?.release();
     })();
     return this.shuttingDown;
   }

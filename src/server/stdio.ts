@@ -5,12 +5,17 @@ import { attachConnection, type AttachedConnection } from './connection.js';
 import { FrameWriter } from './frame-writer.js';
 import { FrameReader } from './framing.js';
 import { ServerHost } from './host.js';
+import { exitOnSignals } from './signals.js';
+import type { Engine } from '../engine.js';
+import type { ListenOptions } from './ws/start.js';
 import { flushProtocolOut, guardStdout } from './stdout-guard.js';
 
 export interface StdioOptions {
   version: string;
   logLevel: LogLevel;
   dataDir?: string | undefined;
+  /** Also serve WebSocket clients (the bridge), once `initialize` has opened the data directory. */
+  listen?: ListenOptions | undefined;
 }
 
 /** Run the daemon on this process's stdio. Resolves never; the process exits through the host. */
@@ -25,6 +30,7 @@ export function runStdio(options: StdioOptions): void {
     exit: (code) => {
       void flushProtocolOut().finally(() => process.exit(code));
     },
+    ...(options.listen ? { onEngineOpen: (engine: Engine) => void bridge(host, engine, options.listen!) } : {}),
   });
   let attached: AttachedConnection | undefined;
   const reader = new FrameReader(process.stdin, { onBadFrame: (bad) => attached?.replyToBadFrame(bad) });
@@ -38,23 +44,25 @@ export function runStdio(options: StdioOptions): void {
       void host.exit(0);
     },
   });
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      // A second signal while shutting down means "now": the host has waited long enough.
-      if (host.isExiting) {
-        logger.warn('second signal during shutdown; exiting now', { signal });
-        process.exit(1);
-      }
-      logger.info('signal received; shutting down', { signal });
-      void host.exit(0);
-    });
-  }
+  exitOnSignals(host, logger);
   // The host reads stdout: when that pipe breaks, the host is gone, and so is the reason to run.
   process.stdout.on('error', (error) => {
     logger.warn('stdout closed; shutting down', { code: (error as NodeJS.ErrnoException).code });
     void host.exit(0);
   });
-  process.on('uncaughtException', (error) => logger.error('uncaught exception', { error }));
-  process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error }));
   logger.info('orchd listening on stdio', { version: options.version, pid: process.pid });
+}
+
+/**
+ * The bridge: the daemon a host spawned also serves WebSocket clients on the data directory `initialize` opened. When
+ * another service already holds that directory, the host keeps working and the failure is logged.
+ */
+async function bridge(host: ServerHost, engine: Engine, listen: ListenOptions): Promise<void> {
+  try {
+    const [{ acquireServiceLock }, { startService }] = await Promise.all([import('../service/discovery.js'), import('./ws/start.js')]);
+    const lock = acquireServiceLock(engine.dataDir);
+    await startService(host, engine, lock, listen);
+  } catch (error) {
+    host.logger.error('could not serve WebSocket clients (--listen)', { error });
+  }
 }

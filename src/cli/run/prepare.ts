@@ -6,7 +6,7 @@ import type { Project } from '../../../protocol/project.js';
 import type { Task } from '../../../protocol/task.js';
 import type { Workspace } from '../../../protocol/workspace.js';
 import { repositoryRoot } from '../../git/repo.js';
-import type { LocalDaemon } from '../local-daemon.js';
+import type { DaemonClient } from '../local-daemon.js';
 
 /** A mistake in what the person typed: printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -18,7 +18,7 @@ export function taskTitle(prompt: string): string {
 }
 
 /** Refuse an agent orchd does not know (a usage error) or whose CLI is not installed (with what to install). */
-export async function checkAgent(daemon: LocalDaemon, agent: string): Promise<void> {
+export async function checkAgent(daemon: DaemonClient, agent: string): Promise<void> {
   const { executors } = await daemon.request('executor/list');
   const executor = executors.find((e) => e.id === agent);
   if (!executor) throw new UsageError(`Expected \`--agent\` to be one of ${executors.map((e) => `\`${e.id}\``).join(', ')}, got \`${agent}\``);
@@ -26,7 +26,7 @@ export async function checkAgent(daemon: LocalDaemon, agent: string): Promise<vo
 }
 
 /** The project whose repositories include this repository's top level, else a new one named after its directory. */
-export async function findOrCreateProject(daemon: LocalDaemon, repo: string): Promise<{ project: Project; created: boolean }> {
+export async function findOrCreateProject(daemon: DaemonClient, repo: string): Promise<{ project: Project; created: boolean }> {
   const path = resolve(repo);
   const top = await topLevel(path);
   if (top) {
@@ -48,7 +48,7 @@ async function topLevel(path: string): Promise<string | null> {
 }
 
 /** A task for the prompt and its workspace; the task is removed again when the workspace cannot be created. */
-export async function createTaskAndWorkspace(daemon: LocalDaemon, projectId: string, prompt: string, baseBranch: string | undefined): Promise<{ task: Task; workspace: Workspace }> {
+export async function createTaskAndWorkspace(daemon: DaemonClient, projectId: string, prompt: string, baseBranch: string | undefined): Promise<{ task: Task; workspace: Workspace }> {
   const task = (await daemon.request('task/create', { projectId, title: taskTitle(prompt), description: prompt })).task;
   try {
     const workspace = (await daemon.request('workspace/create', { taskId: task.id, ...(baseBranch !== undefined ? { baseBranch } : {}) })).workspace;
@@ -60,7 +60,7 @@ export async function createTaskAndWorkspace(daemon: LocalDaemon, projectId: str
 }
 
 /** Remove a workspace and task that never ran anything (session/start was refused). */
-export async function discardWorkspace(daemon: LocalDaemon, workspace: Workspace): Promise<void> {
+export async function discardWorkspace(daemon: DaemonClient, workspace: Workspace): Promise<void> {
   await daemon.request('workspace/delete', { workspaceId: workspace.id, force: true, deleteBranches: true }).catch(() => {});
   await daemon.request('task/delete', { taskId: workspace.taskId }).catch(() => {});
 }

@@ -5,7 +5,7 @@ import type { Approval } from '../../../protocol/approvals.js';
 import type { Event, EventData } from '../../../protocol/events.js';
 import type { Execution } from '../../../protocol/execution.js';
 import type { RunArgs } from '../args.js';
-import { describeError, startLocalDaemon, type LocalDaemon } from '../local-daemon.js';
+import { connectDaemon, describeError, type DaemonClient } from '../local-daemon.js';
 import { ApprovalPrompter } from './approvals-prompt.js';
 import { checkAgent, createTaskAndWorkspace, discardWorkspace, findOrCreateProject, UsageError } from './prepare.js';
 import { describeEnd, RunRenderer } from './render.js';
@@ -37,14 +37,22 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     : new RunRenderer({ write: (text) => void process.stdout.write(text), tty: stdoutTty, color: style.enabled, agent: options.agent ?? options.profile ?? 'agent', columns: () => process.stdout.columns });
   // --json keeps stdout for JSON lines and stderr for errors: the notes are for people watching the live view.
   const note = (text: string, tone: 'plain' | 'dim' | 'red' | 'green' | 'yellow' = 'plain') => renderer?.note(text, tone);
-  const daemon = startLocalDaemon({ version: options.version, logLevel: options.logLevel, dataDir: options.dataDir });
+  let daemon: DaemonClient;
+  try {
+    daemon = await connectDaemon({ version: options.version, logLevel: options.logLevel, dataDir: options.dataDir });
+  } catch (error) {
+    renderer?.close();
+    fail(describeError(error));
+    return 1;
+  }
+  if (daemon.where !== 'inProcess') note(`· attached to the orchd service at ${daemon.where}`, 'dim');
   const run = new RunState(daemon, renderer, options.json);
 
   // Ctrl-C: stop the agent and finish with the summary; again: quit now (the host still stops its processes).
   let interrupts = 0;
   const quitNow = async (code: number) => {
     renderer?.close();
-    await daemon.host.shutdown().catch(() => {});
+    await daemon.abandon().catch(() => {});
     process.exit(code);
   };
   const onSigint = () => {
@@ -167,7 +175,7 @@ class RunState {
   private readonly startedAt = Date.now();
 
   constructor(
-    private readonly daemon: LocalDaemon,
+    private readonly daemon: DaemonClient,
     private readonly renderer: RunRenderer | null,
     private readonly json: boolean,
   ) {}

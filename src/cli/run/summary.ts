@@ -1,7 +1,7 @@
 // The end of `orchd run`: what changed, where it lives, and how to merge it. Gathered through the protocol
 // (`workspace/diff`, `git/log`), printed as words or as one JSON line.
 import type { Workspace, WorkspaceDiffResult } from '../../../protocol/workspace.js';
-import type { LocalDaemon } from '../local-daemon.js';
+import type { DaemonClient } from '../local-daemon.js';
 import { formatElapsed, type Style } from './style.js';
 
 export type RunStatus = 'completed' | 'failed' | 'stopped' | 'notStarted';
@@ -29,7 +29,7 @@ export interface RunSummary {
 }
 
 /** The diff against the base and the commits on the workspace branch since it forked (newest first). */
-export async function collectChanges(daemon: LocalDaemon, workspace: Workspace): Promise<{ diff: WorkspaceDiffResult | null; commits: SummaryCommit[] }> {
+export async function collectChanges(daemon: DaemonClient, workspace: Workspace): Promise<{ diff: WorkspaceDiffResult | null; commits: SummaryCommit[] }> {
   const diff = (await daemon.request('workspace/diff', { workspaceId: workspace.id, against: 'base' }).catch(() => null)) as WorkspaceDiffResult | null;
   const commits: SummaryCommit[] = [];
   for (const repository of workspace.repositories) {

@@ -22,7 +22,8 @@ export const lifecycleHandlers: Pick<Handlers, 'initialize' | 'shutdown'> = {
       client.capabilities = params.capabilities;
       client.phase = 'ready';
       if (params.capabilities.approvals) client.offerApprovals(engine, host.logger);
-      if (params.processId !== null) host.watchParent(params.processId);
+      // Only the owner's process is the daemon's parent: a service client that exits ends only its connection.
+      if (params.processId !== null && client.owner) host.watchParent(params.processId);
       return {
         serverInfo: { name: 'orchd', version: host.version },
         protocolVersion: PROTOCOL_VERSION,
