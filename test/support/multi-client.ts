@@ -2,7 +2,7 @@
 // carry many subscriptions through an agent flood: each keeps only the seqs its subscriptions receive, and the
 // stream the server writes to can be stalled (left unread, as a host that stopped reading) and read again later.
 import { PassThrough } from 'node:stream';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type CancellationToken } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Approval } from '../../protocol/approvals.js';
 import type { Event } from '../../protocol/events.js';
 import type { ClientRequestName, ParamsOf, ResultOf } from '../../protocol/methods.js';
@@ -57,6 +57,23 @@ export function attachExtraClient(host: ServerHost, name: string, options: { own
   let read = 0;
   toClient.on('data', (chunk: Buffer) => void (read += chunk.length));
   const connection = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
+  return clientOver(connection, name, {
+    stall: () => void toClient.pause(),
+    resume: () => void toClient.resume(),
+    unreadBytes: () => toClient.writableLength + toClient.readableLength,
+    readBytes: () => read,
+    dispose() {
+      connection.dispose();
+      attached!.dispose();
+    },
+  });
+}
+
+/** What only the transport under a client knows. */
+export type TransportControls = Pick<ExtraClient, 'stall' | 'resume' | 'unreadBytes' | 'readBytes' | 'dispose'>;
+
+/** The ExtraClient API over any client-side MessageConnection (in-memory here, a WebSocket in ws-client.ts). */
+export function clientOver(connection: MessageConnection, name: string, transport: TransportControls): ExtraClient {
   const delivered = new Map<string, number[]>();
   const listeners: ((subscriptionId: string, event: Event) => void)[] = [];
   // Events can only arrive after the subscribe reply (the server starts delivery after replying), but record any that
@@ -89,13 +106,6 @@ export function attachExtraClient(host: ServerHost, name: string, options: { own
     },
     seqs: (subscriptionId) => delivered.get(subscriptionId) ?? [],
     onEvent: (listener) => void listeners.push(listener),
-    stall: () => void toClient.pause(),
-    resume: () => void toClient.resume(),
-    unreadBytes: () => toClient.writableLength + toClient.readableLength,
-    readBytes: () => read,
-    dispose() {
-      connection.dispose();
-      attached!.dispose();
-    },
+    ...transport,
   };
 }
