@@ -23,6 +23,8 @@ function bootId(): string {
 }
 
 interface StatFields {
+  /** Field 3: R, S, D, Z (a zombie: exited, not yet reaped by its parent), ... */
+  state: string;
   pgrp: number;
   startTicks: string;
 }
@@ -36,7 +38,7 @@ export function parseStat(text: string): StatFields | null {
   const pgrp = Number(rest[2]);
   const startTicks = rest[19];
   if (!Number.isInteger(pgrp) || startTicks === undefined) return null;
-  return { pgrp, startTicks };
+  return { state: rest[0] ?? '', pgrp, startTicks };
 }
 
 function readStat(pid: number): StatFields | null {
@@ -58,11 +60,15 @@ export function daemonIdentity(): { pid: number; startTicks: string | null } {
   return { pid: process.pid, startTicks: processIdentity(process.pid)?.startTicks ?? null };
 }
 
-/** True when the process with this identity is still the same process (same pid, start time and boot). */
+/**
+ * True when the process with this identity is still the same live process (same pid, start time and boot). A zombie
+ * has exited (only its parent has not reaped it yet), so it does not count: it holds no lock and serves nothing.
+ */
 export function isSameProcess(identity: { pid: number; startTicks: string | null; bootId?: string | null }): boolean {
   if (identity.startTicks === null) return false;
   if (identity.bootId && identity.bootId !== bootId()) return false;
-  return readStat(identity.pid)?.startTicks === identity.startTicks;
+  const stat = readStat(identity.pid);
+  return stat !== null && stat.state !== 'Z' && stat.startTicks === identity.startTicks;
 }
 
 /** Live members of process group `pgid` (read from /proc), with their start times. */

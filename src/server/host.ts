@@ -1,4 +1,5 @@
 // The process-wide side of the server: one engine per process, shared by every connection, and the exit path.
+import { realpathSync } from 'node:fs';
 import { resolveDataDir } from '../config/data-dir.js';
 import { openEngine, type Engine } from '../engine.js';
 import { OrchdError } from '../errors.js';
@@ -87,7 +88,8 @@ export class ServerHost {
     const { dataDir, source } = resolveDataDir({ fromInitialize, fromFlag: this.options.dataDirFlag, fromEnv: this.options.dataDirEnv });
     if (this.opening) {
       const engine = await this.opening;
-      if (engine.dataDir !== dataDir) {
+      // The same directory however it is spelled (a symlink, macOS's /var and /private/var).
+      if (!sameDirectory(engine.dataDir, dataDir)) {
         throw OrchdError.invalidState(`Expected \`dataDir\` to be the directory this process already uses, \`${engine.dataDir}\`, got \`${dataDir}\``, {
           dataDir: engine.dataDir,
         });
@@ -185,6 +187,16 @@ export class ServerHost {
   /** True once `exit` began: a second signal should not wait for the first one's shutdown. */
   get isExiting(): boolean {
     return this.exited;
+  }
+}
+
+/** True when both paths name one directory (compared by real path; by the strings when either cannot be resolved). */
+function sameDirectory(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
   }
 }
 

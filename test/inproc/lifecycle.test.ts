@@ -43,6 +43,31 @@ describe('lifecycle (in-process)', () => {
     assert.equal(again.data.kind, 'alreadyInitialized');
   });
 
+  it('takes a second connection naming the same data directory through a symlink; refuses another directory', async () => {
+    const { symlinkSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { attachExtraClient } = await import('../support/multi-client.js');
+    const scratch = mkdtempSync(join(tmpdir(), 'orchd-link-'));
+    try {
+      const link = join(scratch, 'link');
+      symlinkSync(orchd.dataDir, link);
+      const viaLink = attachExtraClient(orchd.host, 'via-link', { owner: false });
+      const result = await viaLink.request('initialize', { processId: null, protocolVersion: PROTOCOL_VERSION, dataDir: link } as never);
+      assert.equal(result.dataDir, orchd.dataDir, 'the directory already open');
+      const elsewhere = attachExtraClient(orchd.host, 'elsewhere', { owner: false });
+      await assert.rejects(elsewhere.request('initialize', { processId: null, protocolVersion: PROTOCOL_VERSION, dataDir: scratch } as never), (error: any) => {
+        assert.equal(error.data?.kind, 'invalidState');
+        assert.match(error.message, /`dataDir`/);
+        return true;
+      });
+      viaLink.dispose();
+      elsewhere.dispose();
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('answers unknown methods with -32601 and data.kind', async () => {
     const failure = await orchd.client.failure('nope/nothing', {});
     assert.equal(failure.code, -32601);

@@ -4,6 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { createLineCutter, createOutputCapture, type OutputChunk } from '../../src/executions/output.js';
 import { parseStat } from '../../src/executions/process-group.js';
+import { waitUntil } from '../support/wait.js';
 import { silentLogger } from '../../src/log/logger.js';
 
 async function capture(writes: { stream: 'stdout' | 'stderr'; bytes: Buffer }[], maxLineBytes?: number) {
@@ -101,7 +102,25 @@ describe('line cutter', () => {
 describe('/proc/<pid>/stat parsing', () => {
   it('reads pgrp and start time even when the command name has spaces and parentheses', () => {
     const stat = '4242 (we(ird) name) S 1 4240 4240 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100';
-    assert.deepEqual(parseStat(stat), { pgrp: 4240, startTicks: '987654' });
+    assert.deepEqual(parseStat(stat), { state: 'S', pgrp: 4240, startTicks: '987654' });
   });
   it('rejects garbage', () => assert.equal(parseStat('nonsense'), null));
+
+  it('does not take a zombie (exited, not yet reaped) for the live process it was', async () => {
+    const { spawn } = await import('node:child_process');
+    const { processIdentity, isSameProcess } = await import('../../src/executions/process-group.js');
+    // `sleep 0.2` is backgrounded by a shell that then becomes `sleep 60`, which never reaps it.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()))));
+      const identity = processIdentity(pid)!;
+      assert.ok(identity, 'the child is alive at first');
+      assert.equal(isSameProcess(identity), true);
+      const { readFileSync } = await import('node:fs');
+      await waitUntil(() => parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.state === 'Z', 'the child to become a zombie');
+      assert.equal(isSameProcess(identity), false, 'a zombie is gone for every purpose of orchd');
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
 });

@@ -131,9 +131,11 @@ export class WsMessageWriter extends AbstractMessageWriter implements MessageWri
     // A Buffer sent with `binary: false` goes out as a text frame without being copied or re-encoded.
     this.socket.send(message, { binary: false }, done);
     const queued = this.socket.bufferedAmount;
-    if (queued > this.options.maxQueueBytes) {
+    if (queued > this.options.maxQueueBytes && !this.overflowed) {
+      // Nothing more is sent from now on; the connection is dropped on the next turn, outside whatever delivery
+      // loop this send was part of.
       this.overflowed = true;
-      this.options.onOverflow(queued);
+      setImmediate(() => this.options.onOverflow(queued));
     }
   }
 }
