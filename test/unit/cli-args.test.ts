@@ -97,3 +97,74 @@ describe('parseCli: token', () => {
     assert.match(message(['token', 'create', '--bogus']), /token: .*--bogus/);
   });
 });
+
+describe('parseCli: service mode', () => {
+  const message = (argv: string[], stdinIsTty = true) => {
+    const cli = parseCli(argv, { stdinIsTty, logLevelEnv: undefined });
+    return cli.command === 'error' ? cli.message : `parsed as ${cli.command}`;
+  };
+
+  it('serve listens on loopback, on any free port, with no browser origins, by default', () => {
+    const cli = parseCli(['serve'], { stdinIsTty: true, logLevelEnv: 'info' });
+    assert.deepEqual(cli, { command: 'serve', listen: { host: '127.0.0.1', port: 0, allowedOrigins: [] }, dataDir: undefined, logLevel: 'info' });
+    // With no terminal on stdin it is still serve, not the stdio daemon.
+    assert.equal(parseCli(['serve'], { stdinIsTty: false }).command, 'serve');
+  });
+
+  it('serve takes a port, a host, repeated origins, a data directory and a log level', () => {
+    const cli = parseCli(
+      ['serve', '--port', '7777', '--host', '0.0.0.0', '--allow-origin', 'http://localhost:5173', '--allow-origin', 'https://ide.example.com', '--data-dir', '/d', '--log-level', 'debug'],
+      { stdinIsTty: true },
+    );
+    assert.deepEqual(cli, {
+      command: 'serve',
+      listen: { host: '0.0.0.0', port: 7777, allowedOrigins: ['http://localhost:5173', 'https://ide.example.com'] },
+      dataDir: '/d',
+      logLevel: 'debug',
+    });
+    assert.deepEqual((parseCli(['--data-dir', '/d', 'serve', '--port', '65535'], { stdinIsTty: true }) as { listen: unknown }).listen, { host: '127.0.0.1', port: 65535, allowedOrigins: [] });
+  });
+
+  it('serve names the flag and the value it cannot use', () => {
+    assert.match(message(['serve', '--port', '70000']), /^serve: .*`--port`.*`70000`/);
+    assert.match(message(['serve', '--port', 'http']), /`--port`.*`http`/);
+    assert.match(message(['serve', '--allow-origin', 'notaurl']), /^serve: .*`--allow-origin`.*`notaurl`/);
+    assert.match(message(['serve', '--allow-origin', 'http://localhost:5173/app']), /`--allow-origin`.*`http:\/\/localhost:5173\/app`/);
+    assert.match(message(['serve', '--host', '']), /`--host`/);
+    assert.match(message(['serve', 'now']), /Unexpected argument `now`/);
+    assert.match(message(['serve', '--listen', '0']), /^serve: .*--listen/);
+  });
+
+  it('--stdio --listen serves WebSocket clients beside the host', () => {
+    assert.deepEqual(parseCli(['--stdio', '--listen', '0', '--host', '::1'], { stdinIsTty: true, logLevelEnv: 'info' }), {
+      command: 'stdio',
+      logLevel: 'info',
+      dataDir: undefined,
+      listen: { host: '::1', port: 0, allowedOrigins: [] },
+    });
+    assert.deepEqual((parseCli(['--stdio', '--listen', '7777', '--allow-origin', 'http://localhost:5173'], { stdinIsTty: true }) as { listen: unknown }).listen, {
+      host: '127.0.0.1',
+      port: 7777,
+      allowedOrigins: ['http://localhost:5173'],
+    });
+    // A host spawning `orchd --listen 0` with piped stdin gets the stdio daemon too.
+    assert.deepEqual((parseCli(['--listen', '0'], { stdinIsTty: false }) as { command: string; listen: unknown }).listen, { host: '127.0.0.1', port: 0, allowedOrigins: [] });
+    assert.equal(parseCli(['--stdio'], { stdinIsTty: true }).command, 'stdio');
+    assert.equal((parseCli(['--stdio'], { stdinIsTty: true }) as { listen: unknown }).listen, undefined);
+  });
+
+  it('--listen, --host and --allow-origin belong to --stdio', () => {
+    assert.match(message(['--listen', '0'], true), /`--listen`.*`--stdio`/);
+    assert.match(message(['--listen', '0', 'status'], true), /`--listen`.*`--stdio`/);
+    assert.match(message(['--stdio', '--host', '::1']), /Expected `--listen PORT`/);
+    assert.match(message(['--stdio', '--listen', '70000']), /`--listen`.*`70000`/);
+    assert.match(message(['--stdio', '--listen', '0', '--allow-origin', 'notaurl']), /`--allow-origin`.*`notaurl`/);
+  });
+
+  it('status, in words or as JSON', () => {
+    assert.deepEqual(parseCli(['status'], { stdinIsTty: true }), { command: 'status', json: false, dataDir: undefined });
+    assert.deepEqual(parseCli(['status', '--json'], { stdinIsTty: true }), { command: 'status', json: true, dataDir: undefined });
+    assert.deepEqual(parseCli(['status', '--json', '--data-dir', '/d'], { stdinIsTty: false }), { command: 'status', json: true, dataDir: '/d' });
+    assert.match(message(['status', 'now']), /Unexpected argument `now`/);
+  });
+});
