@@ -14,6 +14,7 @@ import type { RunningExecution } from './executions/runner.js';
 import type { SessionRuntime } from './sessions/chain.js';
 import { ApprovalBroker } from './approvals/broker.js';
 import { PortBlocks } from './executions/ports.js';
+import { ProcessSupervisor } from './supervisor/supervisor.js';
 
 export interface RepositoryResolver {
   /** The top level of the git repository containing `path`; pathNotFound or notAGitRepository otherwise. */
@@ -30,7 +31,9 @@ export interface Engine {
   readonly repositories: RepositoryResolver;
   /** Serializes worktree mutations per repository (keyed by the main checkout's path). */
   readonly locks: KeyedMutex;
-  /** Processes this engine started and still owns, by execution id. */
+  /** Every OS process this engine started (agents, scripts, terminals): spawn, stop escalation, shutdown. */
+  readonly processes: ProcessSupervisor;
+  /** Executions whose process this engine started and still owns, by execution id. */
   readonly running: Map<string, RunningExecution>;
   /** Sessions whose action chain runs in this process. */
   readonly sessions: Map<string, SessionRuntime>;
@@ -65,6 +68,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const running = new Map<string, RunningExecution>();
   const sessions = new Map<string, SessionRuntime>();
   const foreground = options.foreground ?? new Foreground();
+  const processes = new ProcessSupervisor(options.logger);
   return {
     dataDir: options.dataDir,
     logger: options.logger,
@@ -73,6 +77,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     writer: new BatchWriter(store, hub, options.logger, foreground),
     repositories: gitRepositoryResolver,
     locks: new KeyedMutex(),
+    processes,
     running,
     sessions,
     approvals: new ApprovalBroker(),
@@ -86,7 +91,8 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
           runtime.stopping = true;
           runtime.steps.length = 0;
         }
-        await Promise.all([...running.values()].map((r) => r.stop('orchd shut down').catch(() => {})));
+        // Every process, whoever owns it, through the one supervisor; owners record `killed` with this reason.
+        await processes.stopAll('orchd shut down');
         await Promise.all([...sessions.values()].map((r) => r.loop?.catch(() => {})));
         hub.close();
         await store.close();

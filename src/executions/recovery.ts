@@ -4,7 +4,7 @@ import type { Engine } from '../engine.js';
 import { closePendingApprovals } from '../approvals/service.js';
 import { transact } from '../events/unit-of-work.js';
 import { executionFromRow, sessionFromRow } from './store.js';
-import { isSameProcess, killLeftoverGroup } from './process-group.js';
+import { isSameProcess, killLeftoverGroup } from '../supervisor/process-group.js';
 
 /** Reconcile executions whose owner is gone. Returns the ids marked killed. */
 export async function recoverExecutions(engine: Engine): Promise<string[]> {

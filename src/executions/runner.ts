@@ -1,7 +1,6 @@
-// Start one OS process for an execution and own it to the end: own process group, output captured as UTF-8 chunks
-// persisted as `execution/output` events (with backpressure), exit recorded with HEADs, stop escalated over the group.
-import type { ChildProcess } from 'node:child_process';
-import { execa } from 'execa';
+// One execution's record around one OS process: the row before the process exists, the process started through the
+// supervisor (its own group, stop escalation, src/supervisor/), output captured as UTF-8 chunks persisted as
+// `execution/output` events (with backpressure), the exit recorded with HEADs.
 import type { Execution, ExecutionAction, RepositoryHead, RunReason } from '../../protocol/execution.js';
 import type { Workspace } from '../../protocol/workspace.js';
 import type { Engine } from '../engine.js';
@@ -10,8 +9,9 @@ import { transact } from '../events/unit-of-work.js';
 import { headOid } from '../git/repo.js';
 import { newId } from '../util/ids.js';
 import { scopeOf } from '../workspaces/service.js';
-import { daemonIdentity, processIdentity, stopProcessGroup } from './process-group.js';
-import { createOutputCapture, type OutputStream } from './output.js';
+import { daemonIdentity } from '../supervisor/process-group.js';
+import type { PipeProcess } from '../supervisor/supervisor.js';
+import { createOutputCapture, type OutputCapture, type OutputStream } from './output.js';
 import type { AgentDriver, AgentInput } from '../executors/types.js';
 import type { Emit } from '../events/unit-of-work.js';
 import { executionFromRow, loadExecution } from './store.js';
@@ -92,55 +92,59 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
       .execute();
   });
 
-  let child: ChildProcess;
+  const driver = spec.driver;
+  let capture: OutputCapture | undefined;
+  let settle!: { resolve: (execution: Execution) => void; reject: (error: unknown) => void };
+  const done = new Promise<Execution>((resolve, reject) => (settle = { resolve, reject }));
+  done.catch(() => {});
+  let proc: PipeProcess;
   try {
     if (spec.failure !== undefined) throw new Error(spec.failure);
     const [file, ...args] = spec.script !== undefined ? ['/bin/sh', '-c', spec.script] : (spec.argv ?? []);
     if (!file) throw new OrchdError('invalidState', 'Expected a command to run, got an empty argv');
-    // Own process group (detached), stdout and stderr piped: a child never inherits the daemon's stdout.
-    // execa with buffering, rejection and its own clean-up off: orchd reads the raw streams and owns the kill.
-    const subprocess = execa(file, args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      extendEnv: false,
-      detached: true,
-      stdin: spec.input !== null || spec.keepStdinOpen || spec.driver ? 'pipe' : 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      cleanup: false,
-      forceKillAfterDelay: false,
-    });
-    subprocess.catch(() => {});
-    child = subprocess as unknown as ChildProcess;
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
+    proc = await engine.processes.spawnPipes(
+      { kind: 'execution', id, workspaceId: workspace.id },
+      { file, args, cwd: spec.cwd, env: spec.env, stdin: spec.input !== null || spec.keepStdinOpen || driver ? 'pipe' : 'ignore' },
+      {
+        // An agent is first asked to end its turn (its driver sends the interrupt and closes stdin when the turn
+        // ends); signals follow if it has not exited within the grace period, or at once if it cannot be asked.
+        graceful: driver ? () => driver.interrupt() : undefined,
+        afterExit: async ({ code, signal }) => {
+          try {
+            await capture?.closed();
+            const stopReason = proc.stopReason;
+            const status = stopReason !== null ? 'killed' : code === 0 ? 'completed' : 'failed';
+            const reason = stopReason ?? (status === 'failed' ? (signal ? `terminated by ${signal}` : `exited with code ${code}`) : null);
+            settle.resolve(await finish(engine, id, scope, { status, exitCode: code, signal, reason, headsAfter: await readHeads(workspace), emitStarted: false }));
+          } catch (error) {
+            settle.reject(error);
+            throw error;
+          } finally {
+            engine.running.delete(id);
+          }
+        },
+      },
+    );
   } catch (error) {
     const reason = `could not start: ${(error as Error).message}`;
     const execution = await finish(engine, id, scope, { status: 'failed', exitCode: null, signal: null, reason, headsAfter: headsBefore, emitStarted: true });
     return { id, done: Promise.resolve(execution), stop: async () => {} };
   }
 
-  const pid = child.pid!;
-  const identity = processIdentity(pid);
-  const started = await transact(engine, async (trx, emit) => {
+  const pid = proc.pid;
+  const identity = proc.identity;
+  await transact(engine, async (trx, emit) => {
     const row = await trx
       .updateTable('executions')
       .set({ pid, pgid: pid, process_start_ticks: identity?.startTicks ?? null, boot_id: identity?.bootId ?? null })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    const execution = executionFromRow(row);
-    emit('execution/started', { execution }, scope);
-    return execution;
+    emit('execution/started', { execution: executionFromRow(row) }, scope);
   });
   engine.logger.debug('execution started', { executionId: id, pid, runReason: intent.runReason });
 
-  const driver = spec.driver;
-  const capture = createOutputCapture({
+  const output = createOutputCapture({
     cutBatch: () => spec.onBatch?.() ?? null,
     persist: (chunks, derived) =>
       engine.writer.write((emit) => {
@@ -154,23 +158,25 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
     logger: engine.logger,
     slicer: engine.lineWork,
   });
-  if (child.stdin) child.stdin.on('error', (error) => engine.logger.debug('stdin closed early', { executionId: id, error }));
+  capture = output;
+  const stdin = proc.stdin;
+  if (stdin) stdin.on('error', (error) => engine.logger.debug('stdin closed early', { executionId: id, error }));
   const input: AgentInput = {
     writeLine(line) {
-      if (!child.stdin || child.stdin.destroyed || child.stdin.writableEnded) return;
-      capture.recordInput(`${line}\n`);
-      child.stdin.write(`${line}\n`);
+      if (!stdin || stdin.destroyed || stdin.writableEnded) return;
+      output.recordInput(`${line}\n`);
+      stdin.write(`${line}\n`);
     },
     close() {
-      if (child.stdin && !child.stdin.writableEnded) child.stdin.end();
+      if (stdin && !stdin.writableEnded) stdin.end();
     },
   };
-  if (spec.input !== null && child.stdin) {
-    child.stdin.write(spec.input);
-    if (!spec.keepStdinOpen && !driver) child.stdin.end();
+  if (spec.input !== null && stdin) {
+    stdin.write(spec.input);
+    if (!spec.keepStdinOpen && !driver) stdin.end();
   }
-  capture.attach(child.stdout!, 'stdout');
-  capture.attach(child.stderr!, 'stderr');
+  output.attach(proc.stdout, 'stdout');
+  output.attach(proc.stderr, 'stderr');
   if (driver) {
     try {
       driver.start(input);
@@ -180,47 +186,15 @@ export async function startExecution(engine: Engine, intent: ExecutionIntent, sp
     }
   }
 
-  let stopReason: string | null = null;
-  let stopping: Promise<void> | null = null;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-
-  const done = (async () => {
-    const { code, signal } = await exited;
-    // Members of the group may outlive the leader (an agent's MCP servers, a backgrounded dev server): end them.
-    await stopProcessGroup(pid, { gracefulMs: 0, intMs: 500, termMs: 1000 }).catch(() => {});
-    await capture.closed();
-    const status = stopReason !== null ? 'killed' : code === 0 ? 'completed' : 'failed';
-    const reason = stopReason ?? (status === 'failed' ? (signal ? `terminated by ${signal}` : `exited with code ${code}`) : null);
-    const execution = await finish(engine, id, scope, { status, exitCode: code, signal, reason, headsAfter: await readHeads(workspace), emitStarted: false });
-    engine.running.delete(id);
-    return execution;
-  })();
-
   const running: RunningExecution = {
     id,
     done,
-    stop(reason) {
-      stopping ??= (async () => {
-        stopReason ??= reason;
-        // An agent is first asked to end its turn (its driver sends the interrupt and closes stdin when the turn
-        // ends); signals follow if it has not exited within the grace period, or at once if it cannot be asked.
-        let asked = false;
-        if (driver) {
-          try {
-            asked = driver.interrupt();
-          } catch (error) {
-            engine.logger.warn('agent interrupt failed', { executionId: id, error });
-          }
-        }
-        const step = await stopProcessGroup(pid, { graceful: asked ? () => {} : undefined, gracefulMs: asked ? 3000 : 0 });
-        engine.logger.info('execution stopped', { executionId: id, reason, endedBy: step });
-        await done;
-      })();
-      return stopping;
+    async stop(reason) {
+      await proc.stop(reason);
+      await done.catch(() => {});
     },
   };
   engine.running.set(id, running);
-  void started;
   return running;
 }
 

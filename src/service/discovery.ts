@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { ServiceInfo } from '../../protocol/service.js';
 import { createToken, verifyToken } from '../auth/tokens.js';
 import { OrchdError } from '../errors.js';
-import { daemonIdentity, isSameProcess } from '../executions/process-group.js';
+import { daemonIdentity, isSameProcess } from '../supervisor/process-group.js';
 import type { Store } from '../store/database.js';
 import { PRIVATE_FILE_MODE } from '../store/private-files.js';
 

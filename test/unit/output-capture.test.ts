@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { createLineCutter, createOutputCapture, type OutputChunk } from '../../src/executions/output.js';
-import { parseStat } from '../../src/executions/process-group.js';
+import { parseStat } from '../../src/supervisor/process-group.js';
 import { waitUntil } from '../support/wait.js';
 import { silentLogger } from '../../src/log/logger.js';
 
@@ -108,7 +108,7 @@ describe('/proc/<pid>/stat parsing', () => {
 
   it('does not take a zombie (exited, not yet reaped) for the live process it was', async () => {
     const { spawn } = await import('node:child_process');
-    const { processIdentity, isSameProcess } = await import('../../src/executions/process-group.js');
+    const { processIdentity, isSameProcess } = await import('../../src/supervisor/process-group.js');
     // `sleep 0.2` is backgrounded by a shell that then becomes `sleep 60`, which never reaps it.
     const parent = spawn('/bin/sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {

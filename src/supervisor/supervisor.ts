@@ -1,0 +1,221 @@
+// The one owner of every OS process orchd starts (agents, scripts, and terminals): spawn through pipes or a PTY, each
+// in its own process group; its identity (pid + start time + boot id) for the owner to persist; exit detection; stop
+// escalated over the whole group (the owner's polite request, then SIGINT → SIGTERM → SIGKILL); members that outlive
+// their leader ended after it exits; and one place that stops everything for a workspace or for shutdown.
+// Owners (src/executions/runner.ts, src/terminals/) keep their own records; the supervisor keeps the live table.
+import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { execa } from 'execa';
+import type { Logger } from '../log/logger.js';
+import { processIdentity, stopProcessGroup, type ProcessIdentity, type StopStep } from './process-group.js';
+
+export type ProcessKind = 'execution' | 'terminal';
+
+/** Whose process it is: what `stopWhere` and `daemon/status` select on. */
+export interface ProcessOwner {
+  kind: ProcessKind;
+  id: string;
+  workspaceId: string | null;
+}
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ProcessHooks {
+  /** Ask the process to end by itself first (an agent's interrupt message); true when it was asked. */
+  graceful?: () => boolean;
+  /** How long a process that was asked gets before signals follow (default 3 s). */
+  gracefulMs?: number;
+  /**
+   * The owner's bookkeeping once the process and its group are gone (persist the exit, emit events); the process
+   * leaves the supervisor's table, and `done` settles, only after it.
+   */
+  afterExit?: (exit: ProcessExit) => Promise<void>;
+}
+
+/** Grace periods of a stop; members left after the leader exits get the short ones. */
+export interface StopTimings {
+  intMs: number;
+  termMs: number;
+}
+const STOP_TIMINGS: StopTimings = { intMs: 2000, termMs: 2000 };
+const AFTER_EXIT_TIMINGS: StopTimings = { intMs: 500, termMs: 1000 };
+
+export interface Supervised {
+  readonly owner: ProcessOwner;
+  readonly pid: number;
+  /** pid + start time + boot id, for the owner to persist (null off Linux). */
+  readonly identity: ProcessIdentity | null;
+  /** Resolves when the leader has exited. */
+  readonly exited: Promise<ProcessExit>;
+  /** Resolves when the leader has exited, the rest of its group is gone and the owner's `afterExit` has run. */
+  readonly done: Promise<void>;
+  /** Why it was stopped, when someone stopped it (the owner reports `killed` with this reason rather than `failed`). */
+  readonly stopReason: string | null;
+  /** Stop the whole group with escalation; resolves with the step that ended it, once `done` has settled. */
+  stop(reason: string): Promise<StopStep>;
+  /** Send one signal to the whole group (a terminal's `terminal/kill {signal}`). */
+  signal(signal: NodeJS.Signals): void;
+}
+
+export interface PipeSpawn {
+  file: string;
+  args: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  stdin: 'pipe' | 'ignore';
+}
+
+export interface PipeProcess extends Supervised {
+  readonly stdin: Writable | null;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+}
+
+export interface PtySpawn {
+  file: string;
+  args: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+}
+
+export interface PtyProcess extends Supervised {
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  /** Stop reading the PTY (the program blocks once the kernel buffer fills), and read again. */
+  pause(): void;
+  resume(): void;
+  onData(listener: (data: string) => void): void;
+}
+
+export class ProcessSupervisor {
+  private readonly live = new Set<Supervised>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Every process started and not yet done, optionally only a workspace's or one kind's. */
+  list(filter: { workspaceId?: string; kind?: ProcessKind } = {}): Supervised[] {
+    return [...this.live].filter((p) => (filter.workspaceId === undefined || p.owner.workspaceId === filter.workspaceId) && (filter.kind === undefined || p.owner.kind === filter.kind));
+  }
+
+  /** Stop every process the filter selects and wait until each is done. */
+  async stopWhere(filter: { workspaceId?: string; kind?: ProcessKind }, reason: string): Promise<void> {
+    await Promise.all(this.list(filter).map((p) => p.stop(reason).catch((error) => this.logger.warn('stop failed', { owner: p.owner, error }))));
+  }
+
+  /** Shutdown: stop everything. */
+  stopAll(reason: string): Promise<void> {
+    return this.stopWhere({}, reason);
+  }
+
+  /** Spawn with stdout and stderr piped (never the daemon's own stdout) in a new process group; rejects when it cannot start. */
+  async spawnPipes(owner: ProcessOwner, spec: PipeSpawn, hooks: ProcessHooks = {}): Promise<PipeProcess> {
+    // execa with buffering, rejection and its own clean-up off: orchd reads the raw streams and owns the kill.
+    const subprocess = execa(spec.file, [...spec.args], {
+      cwd: spec.cwd,
+      env: spec.env,
+      extendEnv: false,
+      detached: true,
+      stdin: spec.stdin,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: false,
+      forceKillAfterDelay: false,
+    });
+    subprocess.catch(() => {});
+    const child = subprocess as unknown as ChildProcess;
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    const exited = new Promise<ProcessExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const base = this.track(owner, child.pid!, exited, hooks);
+    return Object.assign(base, { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr! });
+  }
+
+  /** Spawn in a new pseudo-terminal (its own session and process group); throws when it cannot start. */
+  async spawnPty(owner: ProcessOwner, spec: PtySpawn, hooks: ProcessHooks = {}): Promise<PtyProcess> {
+    const pty = await import('node-pty');
+    const terminal = pty.spawn(spec.file, [...spec.args], { name: spec.env.TERM ?? 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: spec.cwd, env: spec.env });
+    const exited = new Promise<ProcessExit>((resolve) =>
+      terminal.onExit(({ exitCode, signal }) => resolve({ code: signal ? null : exitCode, signal: signal ? signalName(signal) : null })),
+    );
+    const base = this.track(owner, terminal.pid, exited, hooks);
+    return Object.assign(base, {
+      write: (data: string) => terminal.write(data),
+      resize: (cols: number, rows: number) => terminal.resize(cols, rows),
+      pause: () => terminal.pause(),
+      resume: () => terminal.resume(),
+      onData: (listener: (data: string) => void) => void terminal.onData(listener),
+    });
+  }
+
+  /** The common part: the identity, the live table, the stop and the after-exit clean-up. */
+  private track(owner: ProcessOwner, pid: number, exited: Promise<ProcessExit>, hooks: ProcessHooks): Supervised {
+    const identity = processIdentity(pid);
+    let stopReason: string | null = null;
+    let stopping: Promise<StopStep> | null = null;
+    // Assigned below; `done` reads it only after the process has exited.
+    let supervised!: Supervised;
+    const done = (async () => {
+      const exit = await exited;
+      // Members of the group may outlive the leader (an agent's MCP servers, a backgrounded dev server): end them.
+      await stopProcessGroup(pid, AFTER_EXIT_TIMINGS).catch(() => {});
+      try {
+        await hooks.afterExit?.(exit);
+      } catch (error) {
+        this.logger.error('after-exit bookkeeping failed', { owner, error });
+      } finally {
+        this.live.delete(supervised);
+      }
+    })();
+    supervised = {
+      owner,
+      pid,
+      identity,
+      exited,
+      done,
+      get stopReason() {
+        return stopReason;
+      },
+      stop: (reason) => {
+        stopping ??= (async () => {
+          stopReason ??= reason;
+          let asked = false;
+          try {
+            asked = hooks.graceful?.() ?? false;
+          } catch (error) {
+            this.logger.warn('graceful stop request failed', { owner, error });
+          }
+          const step = await stopProcessGroup(pid, { graceful: asked ? () => {} : undefined, gracefulMs: asked ? (hooks.gracefulMs ?? 3000) : 0, ...STOP_TIMINGS });
+          this.logger.info('process stopped', { owner, pid, reason, endedBy: step });
+          await done;
+          return step;
+        })();
+        return stopping;
+      },
+      signal: (signal) => {
+        try {
+          process.kill(-pid, signal);
+        } catch {
+          /* already gone */
+        }
+      },
+    };
+    this.live.add(supervised);
+    return supervised;
+  }
+}
+
+/** node-pty reports the terminating signal as a number. */
+function signalName(signal: number): NodeJS.Signals | null {
+  const entry = Object.entries(constants.signals).find(([, n]) => n === signal);
+  return (entry?.[0] as NodeJS.Signals | undefined) ?? null;
+}
