@@ -185,7 +185,14 @@ export class WebSocketService {
 
   /** Close a connection for the daemon's own reason; its state goes at once, its socket soon after even if it never reads. */
   private drop(peer: Peer, code: number, reason: string): void {
-    this.host.logger.warn('closing WebSocket client', { connection: peer.attached.client.id, code, reason });
+    const subscriptions = peer.attached.client.status(false).subscriptions;
+    this.host.logger.warn('closing WebSocket client', {
+      connection: peer.attached.client.id,
+      code,
+      reason,
+      subscriptions: subscriptions.length,
+      pausedSubscriptions: subscriptions.filter((s) => s.paused).length,
+    });
     this.peers.delete(peer);
     peer.attached.dispose();
     peer.socket.close(code, reason.slice(0, 120));
