@@ -5,10 +5,11 @@
 // Knobs (environment):
 //   BENCH_QUICK=1          smaller run (fewer start-ups and requests, 100,000 events, small workspace and log runs)
 //   BENCH_ONLY=a,b         only these sections: startup, roundtrip, rss, catchup, workspaces, logs, entries, agents,
-//                          flood, subscribers, concurrent
+//                          flood, subscribers, concurrent, ws
 //   BENCH_ORCHD=path       the orchd entry script to run instead of bin/orchd.js (e.g. a frozen copy of a bundle)
 //   BENCH_FLOOD_AGENTS=a,b flooding agents per flood run (default 1,8,32, quick 1,8)
-//   BENCH_SUBSCRIBER_MESSAGES=n  assistant messages in each subscriber run (default 10,000, quick 4,000)
+//   BENCH_SUBSCRIBER_MESSAGES=n  assistant messages in each subscriber run, stdio and WebSocket (default 10,000, quick 4,000)
+//   BENCH_WS_CONNECTIONS=n idle WebSocket connections in the ws section's memory figure (default 200)
 //   BENCH_SESSIONS=n       concurrent session/start in the concurrent run (default 50, quick 20)
 //   BENCH_MESSAGES=n       assistant messages in the entries run (default 100,000, quick 20,000)
 //   BENCH_STARTUP_RUNS=n   measured start-up pairs (default 20, quick 8)
@@ -31,8 +32,9 @@ import { benchSubscribers, type SubscribersResult } from './subscribers.js';
 import { benchStartup, startupBreakdown, type PhaseBreakdown, type StartupBreakdownResult, type StartupResult } from './startup.js';
 import { mb, ms, ratio, round, thousands } from './stats.js';
 import { benchWorkspaces, type WorkspaceBenchResult } from './workspaces.js';
+import { benchWs, type WsResult } from './ws.js';
 
-const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent'] as const;
+const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent', 'ws'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -71,6 +73,14 @@ const config = {
   flood: { agents: intListFromEnv('BENCH_FLOOD_AGENTS', quick ? [1, 8] : [1, 8, 32]), windowMs: quick ? 2000 : 4000, idleRequests: quick ? 1000 : 2000 },
   subscribers: { counts: [1, 4, 16], messages: intFromEnv('BENCH_SUBSCRIBER_MESSAGES', quick ? 4_000 : 10_000) },
   sessions: intFromEnv('BENCH_SESSIONS', quick ? 20 : 50),
+  ws: {
+    requests: intFromEnv('BENCH_REQUESTS', quick ? 1000 : 3000),
+    counts: [1, 4, 16],
+    messages: intFromEnv('BENCH_SUBSCRIBER_MESSAGES', quick ? 4_000 : 10_000),
+    subscriberReps: quick ? 1 : 3,
+    connections: intFromEnv('BENCH_WS_CONNECTIONS', 200),
+    idleReps: quick ? 1 : 3,
+  },
   orchd: ORCHD,
 };
 
@@ -128,6 +138,7 @@ const results: {
   flood?: FloodResult;
   subscribers?: SubscribersResult;
   concurrent?: ConcurrentSessionsResult;
+  ws?: WsResult;
 } = {};
 const errors: { section: Section; error: string }[] = [];
 const timings: Partial<Record<Section, number>> = {};
@@ -323,6 +334,46 @@ await section('concurrent', async () => {
     '',
     `last <= ${r.targets.lastReplyMs / 1000} s`,
     verdict(r.pass.lastReply),
+  ]);
+});
+
+await section('ws', async () => {
+  const r = (results.ws = await benchWs(config.ws));
+  const t = r.roundTrip;
+  rows.push([
+    `WebSocket no-op round trip p50 (${thousands(t.requests)} each)`,
+    `project/list ${ms(t.projectListMs.p50)}`,
+    `bare ws echo ${ms(t.echoMs.p50)}`,
+    ratio(t.ratioP50),
+    `<= ${t.target}x`,
+    verdict(t.pass),
+  ]);
+  rows.push(['WebSocket no-op round trip p99', `project/list ${ms(t.projectListMs.p99)}`, `bare ws echo ${ms(t.echoMs.p99)}`, ratio(t.ratioP99), 'report', '']);
+  rows.push(['  daemon/ping over WebSocket p50 / p99', `${ms(t.pingMs.p50)} / ${ms(t.pingMs.p99)}`, '', `${ratio(t.pingRatioP50)} p50`, 'report', '']);
+  rows.push(['  for reference: project/list over stdio p50 / p99', `${ms(t.stdioProjectListMs.p50)} / ${ms(t.stdioProjectListMs.p99)}`, '', '', '', '']);
+  const s = r.subscribers;
+  const b = s.baseline;
+  s.runs.forEach((run, i) => {
+    const same = s.stdio[i]!;
+    rows.push([
+      `orchd CPU per event, ${run.subscribers} WebSocket subscriber${run.subscribers === 1 ? '' : 's'} (${thousands(run.events)} events, @chatter ${thousands(s.messages)}${s.reps > 1 ? `, median of ${s.reps}` : ''})`,
+      `${run.cpuMicrosPerEvent.toFixed(1)} µs/event (${run.cpuSeconds.toFixed(2)} s CPU in ${run.seconds.toFixed(1)} s)`,
+      `stdio, 1 subscriber: ${b.cpuMicrosPerEvent.toFixed(1)} µs/event`,
+      ratio(run.ratio),
+      'report',
+      '',
+    ]);
+    if (same.subscribers !== b.subscribers) rows.push([`  stdio with ${same.subscribers} subscribers, same run`, `${same.cpuMicrosPerEvent.toFixed(1)} µs/event`, '', `${ratio(run.ratioSameK)} ws/stdio`, '', '']);
+    if (run.cpuMicrosPerEventPerSubscriber !== null) rows.push([`  each WebSocket subscriber beyond the first`, `+${run.cpuMicrosPerEventPerSubscriber.toFixed(2)} µs/event`, '', '', 'report', '']);
+  });
+  const m = r.idleConnections;
+  rows.push([
+    `daemon RSS per idle WebSocket connection (${m.connections}, median of ${m.reps})`,
+    `${thousands(m.orchdBytesPerConnection)} bytes`,
+    `bare ws echo ${thousands(m.echoBytesPerConnection)} bytes`,
+    ratio(m.ratio),
+    'report',
+    '',
   ]);
 });
 

@@ -131,15 +131,16 @@ export class WebSocketService {
     }
     if (!token) return refuse(401, 'Expected a valid token: this one is unknown or revoked');
     if (this.closing || socket.destroyed) return void socket.destroy();
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.attach(ws, token, remoteAddress));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.attach(ws, socket, token, remoteAddress));
   }
 
-  private attach(socket: WebSocket, token: TokenRecord, remoteAddress: string): void {
+  private attach(socket: WebSocket, tcp: Duplex, token: TokenRecord, remoteAddress: string): void {
     let attached: AttachedConnection | undefined;
     const reader = new WsMessageReader(socket, (bad) => attached?.replyToBadFrame(bad));
     const peer = { socket, alive: true, lastPongAt: null, drainedAt: Date.now(), pingedAt: Date.now() } as Omit<Peer, 'attached'> as Peer;
     const writer = new WsMessageWriter(socket, {
       maxQueueBytes: this.bounds.maxQueueBytes,
+      rawSocket: tcp,
       onOverflow: (queued) => this.drop(peer, WS_CLOSE_CODES.sendQueueOverflow, `send queue over ${this.bounds.maxQueueBytes} bytes (${queued}); reconnect and resume with sinceSeq`),
     });
     attached = attachConnection(this.host, reader, writer, {
