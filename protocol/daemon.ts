@@ -69,6 +69,7 @@ export const DaemonStatus = v.strictObject({
   processes: v.strictObject({
     executions: v.pipe(Count, v.description('Processes (scripts and agents) this daemon started and still owns')),
     sessions: v.pipe(Count, v.description('Sessions whose action chain runs in this daemon')),
+    terminals: v.pipe(Count, v.description('Terminals running in this daemon')),
   }),
   rssBytes: Count,
   service: v.nullable(

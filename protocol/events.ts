@@ -8,6 +8,7 @@ import { Execution, Session } from './execution.js';
 import { NormalizedEntry } from './entries.js';
 import { Approval } from './approvals.js';
 import { OutputCompaction } from './maintenance.js';
+import { Terminal, TerminalTrim } from './terminal.js';
 
 /** Every kind of event, with the schema of its `data` and what it means. Past tense: something happened. */
 export const EVENT_KINDS = {
@@ -78,6 +79,18 @@ export const EVENT_KINDS = {
   'workspace/reconciled': {
     data: v.strictObject({ workspaceId: v.nullable(Id), action: v.string(), detail: v.string() }),
     summary: 'Start-up reconciliation repaired something: a vanished worktree, an orphan directory, a stale registration',
+  },
+  'terminal/created': { data: v.strictObject({ terminal: Terminal }), summary: 'A terminal started in a workspace' },
+  'terminal/output': {
+    data: v.strictObject({ terminalId: Id, seq: v.pipe(v.number(), v.integer(), v.minValue(1), v.description('The chunk number, per terminal')), data: v.string() }),
+    summary: "What a terminal's program wrote, as UTF-8 text with its escape sequences; coalesced: at most one event per terminal every 16 ms, or sooner once 64 KB wait",
+  },
+  'terminal/updated': { data: v.strictObject({ terminal: Terminal }), summary: 'A terminal was resized' },
+  'terminal/exited': { data: v.strictObject({ terminal: Terminal }), summary: "A terminal's program ended (exit code, signal, and the reason when orchd ended it)" },
+  'terminal/trimmed': {
+    data: TerminalTrim,
+    summary:
+      "A tombstone: a terminal's output passed its scrollback bound and its oldest chunks were dropped from the log (a screen snapshot stands in for them in `terminal/output`); not emitted live",
   },
   'events/compacted': {
     data: OutputCompaction,

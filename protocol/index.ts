@@ -11,5 +11,6 @@ export * from './methods.js';
 export * from './project.js';
 export * from './service.js';
 export * from './task.js';
+export * from './terminal.js';
 export * from './version.js';
 export * from './workspace.js';

@@ -84,6 +84,19 @@ import { SessionEntriesParams, SessionEntriesResult } from './entries.js';
 import { ApprovalListParams, ApprovalListResult, ApprovalRequestParams, ApprovalRequestResult, ApprovalRespondParams, ApprovalRespondResult } from './approvals.js';
 import { ExecutorListParams, ExecutorListResult } from './executors.js';
 import { MaintenanceCompactParams, MaintenanceCompactResult } from './maintenance.js';
+import {
+  TerminalCreateParams,
+  TerminalGetParams,
+  TerminalInputParams,
+  TerminalInputResult,
+  TerminalKillParams,
+  TerminalListParams,
+  TerminalListResult,
+  TerminalOutputParams,
+  TerminalOutputResult,
+  TerminalResizeParams,
+  TerminalResult,
+} from './terminal.js';
 import { DaemonPingParams, DaemonPingResult, DaemonStatusParams, DaemonStatusResult, DaemonStopParams } from './daemon.js';
 import { TaskResult, TaskCreateParams, TaskDeleteParams, TaskDeleteResult, TaskGetParams, TaskListParams, TaskListResult, TaskUpdateParams } from './task.js';
 
@@ -337,6 +350,37 @@ export const METHODS = {
     result: MaintenanceCompactResult,
     summary:
       "Apply each project's `retention`: drop the raw output (`execution/output` events) of finished executions whose session is idle, keeping their normalized entries and leaving one `events/compacted` tombstone per execution in place of the first dropped event; then return the freed pages to the file system (incremental vacuum). With `dryRun`, only report what would be dropped",
+    errors: ['notFound'],
+  }),
+
+  'terminal/create': request({
+    params: TerminalCreateParams,
+    result: TerminalResult,
+    summary: "Start a program (default: the user's login shell) in a pseudo-terminal in the workspace; its output follows as `terminal/output` events",
+    emits: ['terminal/created'],
+    errors: ['notFound', 'invalidState', 'pathOutsideWorkspace', 'pathNotFound'],
+  }),
+  'terminal/input': request({
+    params: TerminalInputParams,
+    result: TerminalInputResult,
+    summary: 'Type into a terminal (UTF-8; large pastes are written in 64 KB pieces without holding up the daemon)',
+    errors: ['notFound', 'invalidState'],
+  }),
+  'terminal/resize': request({ params: TerminalResizeParams, result: TerminalResult, summary: "Change a terminal's size (the program gets SIGWINCH)", emits: ['terminal/updated'], errors: ['notFound', 'invalidState'] }),
+  'terminal/kill': request({
+    params: TerminalKillParams,
+    result: TerminalResult,
+    summary: 'Send a signal to a terminal, or without one stop it (its whole process group, escalating) and wait until it has exited',
+    emits: ['terminal/exited'],
+    errors: ['notFound'],
+  }),
+  'terminal/list': request({ readOnly: true, params: TerminalListParams, result: TerminalListResult, summary: 'Terminals, oldest first, optionally of one workspace or one status' }),
+  'terminal/get': request({ readOnly: true, params: TerminalGetParams, result: TerminalResult, summary: 'One terminal', errors: ['notFound'] }),
+  'terminal/output': request({
+    readOnly: true,
+    params: TerminalOutputParams,
+    result: TerminalOutputResult,
+    summary: "A terminal's scrollback after `sinceSeq`: what to write to an emulator to draw its current screen (after a `reset`) or catch up; live `terminal/output` events continue after `toSeq`",
     errors: ['notFound'],
   }),
 

@@ -12,6 +12,7 @@ import { TurnSlicer } from './util/turn-slicer.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
 import type { RunningExecution } from './executions/runner.js';
 import type { SessionRuntime } from './sessions/chain.js';
+import type { TerminalRuntime } from './terminals/runtime.js';
 import { ApprovalBroker } from './approvals/broker.js';
 import { PortBlocks } from './executions/ports.js';
 import { ProcessSupervisor } from './supervisor/supervisor.js';
@@ -33,6 +34,8 @@ export interface Engine {
   readonly locks: KeyedMutex;
   /** Every OS process this engine started (agents, scripts, terminals): spawn, stop escalation, shutdown. */
   readonly processes: ProcessSupervisor;
+  /** Live terminals of this engine, by terminal id (src/terminals/). */
+  readonly terminals: Map<string, TerminalRuntime>;
   /** Executions whose process this engine started and still owns, by execution id. */
   readonly running: Map<string, RunningExecution>;
   /** Sessions whose action chain runs in this process. */
@@ -78,6 +81,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     repositories: gitRepositoryResolver,
     locks: new KeyedMutex(),
     processes,
+    terminals: new Map(),
     running,
     sessions,
     approvals: new ApprovalBroker(),

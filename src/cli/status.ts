@@ -52,7 +52,7 @@ export function formatStatus(daemon: DaemonStatus): string {
     `  serving     ${daemon.service?.url ?? '(no WebSocket service)'}`,
     `  data        ${daemon.dataDir ?? '(not open)'}${daemon.database ? ` · database ${bytes(daemon.database.bytes)}, wal ${bytes(daemon.database.walBytes)}` : ''}`,
     `  events      seq ${daemon.currentSeq ?? '-'}`,
-    `  processes   ${daemon.processes.executions} running, ${daemon.processes.sessions} sessions · rss ${bytes(daemon.rssBytes)}`,
+    `  processes   ${daemon.processes.executions} running, ${daemon.processes.sessions} sessions, ${daemon.processes.terminals} terminals · rss ${bytes(daemon.rssBytes)}`,
     `  connections ${daemon.connections.length}`,
   ];
   for (const connection of daemon.connections) lines.push(...formatConnection(connection));

@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/database.js';
 import { newId } from '../util/ids.js';
 import { scopeMatches } from './filter.js';
-import { currentSeq, PAGE_BYTES, readEvents, type EventPage } from './log.js';
+import { currentSeq, PAGE_BYTES, readEvents, type EventPage, type EventScope } from './log.js';
 import { Subscription, type EventSink } from './subscription.js';
 import type { LiveEvent, WireEvent } from './wire.js';
 
@@ -157,6 +157,21 @@ export class EventHub {
     this.subscriptions.delete(id);
     if (this.subscriptions.size === 0) this.stopWatchingForeignWrites();
     return true;
+  }
+
+  /**
+   * The subscriptions an event of this kind and scope would reach: how many, and how many of them wait for their
+   * client to read (a terminal stops reading its PTY when every one of them waits).
+   */
+  audience(kind: string, scope: EventScope): { total: number; paused: number } {
+    let total = 0;
+    let paused = 0;
+    for (const subscription of this.subscriptions.values()) {
+      if (!scopeMatches(kind, scope, subscription.filter)) continue;
+      total++;
+      if (subscription.isPaused) paused++;
+    }
+    return { total, paused };
   }
 
   /** The subscription with this id, if any. */

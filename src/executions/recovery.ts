@@ -4,22 +4,16 @@ import type { Engine } from '../engine.js';
 import { closePendingApprovals } from '../approvals/service.js';
 import { transact } from '../events/unit-of-work.js';
 import { executionFromRow, sessionFromRow } from './store.js';
-import { isSameProcess, killLeftoverGroup } from '../supervisor/process-group.js';
+import { reclaimLeftover } from '../supervisor/recovery.js';
 
 /** Reconcile executions whose owner is gone. Returns the ids marked killed. */
 export async function recoverExecutions(engine: Engine): Promise<string[]> {
   const rows = await engine.store.db.selectFrom('executions').selectAll().where('status', '=', 'running').execute();
   const recovered: string[] = [];
   for (const row of rows) {
-    // Another live orchd on the same data directory owns it: not ours to touch.
-    if (row.owner_pid !== process.pid && isSameProcess({ pid: row.owner_pid, startTicks: row.owner_start_ticks })) continue;
-    if (row.owner_pid === process.pid && engine.running.has(row.id)) continue;
-    let outcome = 'no process was recorded';
-    if (row.pid !== null) {
-      const result = await killLeftoverGroup({ pid: row.pid, startTicks: row.process_start_ticks, bootId: row.boot_id });
-      outcome = { killed: 'its leftover process group was killed', gone: 'its processes were already gone', refused: 'its pid now belongs to another process, which was left alone' }[result];
-    }
-    const reason = `orchd (pid ${row.owner_pid}) stopped while this ran; ${outcome}`;
+    // Not ours when another live orchd on the same data directory owns it, or this daemon runs it.
+    const reason = await reclaimLeftover(row, engine.running.has(row.id));
+    if (reason === null) continue;
     await transact(engine, async (trx, emit) => {
       const updated = await trx
         .updateTable('executions')

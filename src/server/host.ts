@@ -123,8 +123,13 @@ export class ServerHost {
   private async repair(engine: Engine): Promise<void> {
     try {
       // Imported here, off the spawn → `initialize` path: they pull in the git and worktree code.
-      const [{ recoverExecutions }, { reconcileWorkspaces }] = await Promise.all([import('../executions/recovery.js'), import('../workspaces/reconcile.js')]);
+      const [{ recoverExecutions }, { reconcileWorkspaces }, { recoverTerminals }] = await Promise.all([
+        import('../executions/recovery.js'),
+        import('../workspaces/reconcile.js'),
+        import('../terminals/service.js'),
+      ]);
       await recoverExecutions(engine).catch((error) => this.logger.error('execution recovery failed', { error }));
+      await recoverTerminals(engine).catch((error) => this.logger.error('terminal recovery failed', { error }));
       await reconcileWorkspaces(engine).catch((error) => this.logger.error('reconciliation failed', { error }));
     } catch (error) {
       this.logger.error('start-up repair could not run', { error });

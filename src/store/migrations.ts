@@ -243,4 +243,41 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_terminals': {
+    // PTY terminals (issue 13): one row per terminal with its process identity (for crash recovery, like executions),
+    // its size, and the screen snapshot that stands in for output trimmed from the scrollback. Output chunks are
+    // `terminal/output` events; the index finds one terminal's chunks by their chunk number.
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('terminals')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('repository_id', 'text')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('cwd', 'text', (c) => c.notNull())
+        .addColumn('command', 'text', (c) => c.notNull())
+        .addColumn('args', 'text', (c) => c.notNull())
+        .addColumn('cols', 'integer', (c) => c.notNull())
+        .addColumn('rows', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('pid', 'integer')
+        .addColumn('process_start_ticks', 'text')
+        .addColumn('boot_id', 'text')
+        .addColumn('owner_pid', 'integer', (c) => c.notNull())
+        .addColumn('owner_start_ticks', 'text')
+        .addColumn('exit_code', 'integer')
+        .addColumn('signal', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('output_seq', 'integer', (c) => c.notNull())
+        .addColumn('scrollback_bytes', 'integer', (c) => c.notNull())
+        .addColumn('snapshot', 'text')
+        .addColumn('snapshot_seq', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        .execute();
+      await db.schema.createIndex('terminals_workspace').on('terminals').columns(['workspace_id', 'created_at']).execute();
+      await db.schema.createIndex('terminals_status').on('terminals').columns(['status']).execute();
+      await sql`create index events_terminal_chunk on events (json_extract(data, '$.terminalId'), json_extract(data, '$.seq')) where kind = 'terminal/output'`.execute(db);
+    },
+  },
 };

@@ -142,6 +142,7 @@ export interface Database {
   approvals: ApprovalsTable;
   session_grants: SessionGrantsTable;
   tokens: TokensTable;
+  terminals: TerminalsTable;
 }
 
 /** Service-mode access tokens: only the SHA-256 of each secret is stored. */
@@ -152,4 +153,35 @@ export interface TokensTable {
   read_only: number;
   created_at: string;
   revoked_at: string | null;
+}
+
+/** PTY terminals (src/terminals/): the process identity, the size, and the snapshot standing in for trimmed output. */
+export interface TerminalsTable {
+  id: string;
+  workspace_id: string;
+  repository_id: string | null;
+  name: string;
+  cwd: string;
+  command: string;
+  /** JSON array of strings. */
+  args: string;
+  cols: number;
+  rows: number;
+  status: 'running' | 'exited';
+  pid: number | null;
+  process_start_ticks: string | null;
+  boot_id: string | null;
+  owner_pid: number;
+  owner_start_ticks: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  reason: string | null;
+  /** The last output chunk written. */
+  output_seq: number;
+  scrollback_bytes: number;
+  /** A serialized screen (ANSI) as of chunk `snapshot_seq`; chunks up to it were trimmed from the log. */
+  snapshot: string | null;
+  snapshot_seq: number;
+  created_at: string;
+  ended_at: string | null;
 }

@@ -94,6 +94,8 @@ export async function stopWorkspaceWork(engine: Engine, workspaceId: string, opt
       }),
   );
   await Promise.all(runtimes.map((runtime) => stopRuntime(runtime, options.reason)));
+  // Terminals end with their workspace's stop, archive and delete (dev servers are opt-in; terminals are not).
+  await engine.processes.stopWhere({ workspaceId, kind: 'terminal' }, options.reason);
   return stopped;
 }
 

@@ -33,7 +33,7 @@ describe('daemon/ping and daemon/status (in-process)', () => {
     assert.equal(daemon.dataDir, orchd.dataDir);
     assert.equal(typeof daemon.currentSeq, 'number');
     assert.ok(daemon.database && daemon.database.bytes > 0, 'the database has pages');
-    assert.deepEqual(daemon.processes, { executions: 0, sessions: 0 });
+    assert.deepEqual(daemon.processes, { executions: 0, sessions: 0, terminals: 0 });
     assert.ok(daemon.rssBytes > 0);
     assert.equal(daemon.connections.length, 1);
     const [me] = daemon.connections;

@@ -36,8 +36,8 @@ describe('protocol table', () => {
       if (spec.type !== 'request') continue;
       for (const kind of spec.emits) assert.ok(kind in EVENT_KINDS, `${name} emits undeclared ${kind}`);
     }
-    // Two names the issues fix: the raw output stream and host-facing notifications.
-    const nouns = new Set(['execution/output', 'notification']);
+    // Names the issues fix: the raw output streams (of processes and of terminals) and host-facing notifications.
+    const nouns = new Set(['execution/output', 'terminal/output', 'notification']);
     for (const kind of Object.keys(EVENT_KINDS)) if (!nouns.has(kind)) assert.match(kind, /\/[a-z][A-Za-z]*ed$/, kind);
   });
   it('keeps error codes unique, application codes in the declared range', () => {

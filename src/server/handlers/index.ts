@@ -8,6 +8,7 @@ import { lifecycleHandlers } from './lifecycle.js';
 import { maintenanceHandlers } from './maintenance.js';
 import { projectHandlers } from './project.js';
 import { taskHandlers } from './task.js';
+import { terminalHandlers } from './terminal.js';
 import { sessionHandlers } from './session.js';
 import { workspaceControlHandlers, workspaceHandlers } from './workspace.js';
 
@@ -23,4 +24,5 @@ export const HANDLERS: Handlers = {
   ...approvalHandlers,
   ...maintenanceHandlers,
   ...daemonHandlers,
+  ...terminalHandlers,
 };
