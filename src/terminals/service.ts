@@ -14,7 +14,7 @@ import type { PtyProcess } from '../supervisor/supervisor.js';
 import { newId } from '../util/ids.js';
 import { assertWorkspaceOpen } from '../workspaces/busy.js';
 import { getWorkspace, scopeOf } from '../workspaces/service.js';
-import { TerminalRuntime } from './runtime.js';
+import type { TerminalRuntime } from './runtime.js';
 import { loadTerminalRow, readChunks, terminalFromRow } from './store.js';
 
 export const DEFAULT_SCROLLBACK_BYTES = 4 * 1024 * 1024;
@@ -113,6 +113,9 @@ export async function createTerminal(engine: Engine, params: TerminalCreateParam
     })
     .execute();
 
+  // The emulator behind snapshots (@xterm/headless) loads with the first terminal, not with the daemon; before the
+  // spawn, so the runtime listens from the PTY's first byte.
+  const { TerminalRuntime } = await import('./runtime.js');
   let runtime: TerminalRuntime | undefined;
   let proc: PtyProcess | undefined;
   try {
