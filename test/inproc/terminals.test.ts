@@ -68,6 +68,22 @@ describe('terminals (in-process, real PTY)', () => {
     assert.equal(failure.data.kind, 'invalidState');
   });
 
+  it('keeps the last output of a program that exits at once, committed before terminal/exited', async () => {
+    const ws = await workspace('Quick exit');
+    const { client } = fixture.orchd;
+    const { terminal } = await client.request('terminal/create', { workspaceId: ws.id, command: '/bin/sh', args: ['-c', 'printf "quick-%s" output; exit 4'], cols: 80, rows: 24 });
+    await waitUntil(() => fixture.events().some((e) => e.kind === 'terminal/exited' && (e.data as any).terminal.id === terminal.id), 'terminal/exited');
+    const exitedAt = fixture.events().findIndex((e) => e.kind === 'terminal/exited' && (e.data as any).terminal.id === terminal.id);
+    const before = fixture.events().slice(0, exitedAt);
+    assert.ok(before.some((e) => e.kind === 'terminal/output' && (e.data as any).terminalId === terminal.id && (e.data as any).data.includes('quick-output')), 'the output precedes the exit');
+    const ended = (await client.request('terminal/get', { terminalId: terminal.id })).terminal;
+    assert.equal(ended.exitCode, 4);
+    const replay = await client.request('terminal/output', { terminalId: terminal.id });
+    assert.equal(replay.exited, true);
+    assert.match(replay.data, /quick-output/);
+    assert.equal(replay.toSeq, ended.outputSeq);
+  });
+
   it('interrupts a foreground program with Ctrl-C and takes a 1 MB paste intact', async () => {
     const ws = await workspace('Paste');
     const { client } = fixture.orchd;
