@@ -5,7 +5,7 @@
 // Knobs (environment):
 //   BENCH_QUICK=1          smaller run (fewer start-ups and requests, 100,000 events, small workspace and log runs)
 //   BENCH_ONLY=a,b         only these sections: startup, roundtrip, rss, catchup, workspaces, logs, entries, agents,
-//                          flood, subscribers, concurrent, ws
+//                          flood, subscribers, concurrent, ws, terminals
 //   BENCH_ORCHD=path       the orchd entry script to run instead of bin/orchd.js (e.g. a frozen copy of a bundle)
 //   BENCH_FLOOD_AGENTS=a,b flooding agents per flood run (default 1,8,32, quick 1,8)
 //   BENCH_SUBSCRIBER_MESSAGES=n  assistant messages in each subscriber run, stdio and WebSocket (default 10,000, quick 4,000)
@@ -15,6 +15,8 @@
 //   BENCH_STARTUP_RUNS=n   measured start-up pairs (default 20, quick 8)
 //   BENCH_REQUESTS=n       measured round trips per server (default 3000, quick 1000)
 //   BENCH_EVENTS=n         events in the catch-up log (default 1,000,000, quick 100,000)
+//   BENCH_TERMINAL_KEYS=n  timed keystrokes per side and cadence in the terminals section (default 300, quick 150)
+//   BENCH_NODE_ARGS='...'  node options for the daemons of the ws and terminals sections (e.g. --cpu-prof)
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -29,12 +31,13 @@ import { benchRoundTrip, type RoundTripResult } from './roundtrip.js';
 import { benchIdleRss, type RssResult } from './rss.js';
 import { ORCHD, progress, ROOT } from './spawn.js';
 import { benchSubscribers, type SubscribersResult } from './subscribers.js';
+import { benchTerminals, type TerminalsResult } from './terminals.js';
 import { benchStartup, startupBreakdown, type PhaseBreakdown, type StartupBreakdownResult, type StartupResult } from './startup.js';
 import { mb, ms, ratio, round, thousands } from './stats.js';
 import { benchWorkspaces, type WorkspaceBenchResult } from './workspaces.js';
 import { benchWs, type WsResult } from './ws.js';
 
-const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent', 'ws'] as const;
+const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent', 'ws', 'terminals'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -80,6 +83,13 @@ const config = {
     subscriberReps: quick ? 1 : 3,
     connections: intFromEnv('BENCH_WS_CONNECTIONS', 200),
     idleReps: quick ? 1 : 3,
+  },
+  terminals: {
+    keys: intFromEnv('BENCH_TERMINAL_KEYS', quick ? 150 : 300),
+    floodBytes: quick ? 20_000_000 : 50_000_000,
+    floodRuns: 2,
+    windowMs: quick ? 2000 : 4000,
+    idleRequests: quick ? 1000 : 2000,
   },
   orchd: ORCHD,
 };
@@ -139,6 +149,7 @@ const results: {
   subscribers?: SubscribersResult;
   concurrent?: ConcurrentSessionsResult;
   ws?: WsResult;
+  terminals?: TerminalsResult;
 } = {};
 const errors: { section: Section; error: string }[] = [];
 const timings: Partial<Record<Section, number>> = {};
@@ -373,6 +384,56 @@ await section('ws', async () => {
     `bare ws echo ${thousands(m.echoBytesPerConnection)} bytes`,
     ratio(m.ratio),
     'report',
+    '',
+  ]);
+});
+
+await section('terminals', async () => {
+  const r = (results.terminals = await benchTerminals(config.terminals));
+  for (const e of r.echo.series) {
+    const cadence = e.intervalMs ? `one key every ${e.intervalMs} ms` : 'back to back';
+    rows.push([
+      `keystroke echo at the host, ${cadence} (${thousands(r.echo.keys)} keys each)`,
+      `p50 ${ms(e.orchdMs.p50)}, p99 ${ms(e.orchdMs.p99)} (terminal/input reply p50 ${ms(e.inputReplyMs.p50)})`,
+      `node-pty in the bench: p50 ${ms(e.directMs.p50)}, p99 ${ms(e.directMs.p99)}`,
+      `${ratio(e.ratioP50)} p50, ${ratio(e.ratioP99)} p99`,
+      'report',
+      '',
+    ]);
+  }
+  const f = r.flood;
+  rows.push([
+    `terminal flood to a subscriber, ${f.bytes / 1e6} MB of x (${f.orchd.length} runs each)`,
+    `${f.orchdMbPerSecond.toFixed(1)} MB/s (${f.orchd.map((x) => x.seconds.toFixed(2)).join(', ')} s)`,
+    `node-pty in the bench: ${f.directMbPerSecond.toFixed(1)} MB/s (${f.direct.map((x) => x.seconds.toFixed(2)).join(', ')} s)`,
+    `${ratio(f.ratio)} time`,
+    'report',
+    '',
+  ]);
+  rows.push([
+    '  meanwhile: events, CPU, RSS',
+    `${thousands(f.events)} terminal/output events per run, orchd CPU ${Math.round(f.orchdCpuShare * 100)}%, bench client ${Math.round(f.clientCpuShare * 100)}%, machine ${f.orchd.map((x) => x.machineCores.toFixed(2)).join(', ')} cores busy, peak RSS ${mb(f.orchdPeakRssMb)}`,
+    `machine ${f.direct.map((x) => x.machineCores.toFixed(2)).join(', ')} cores busy`,
+    '',
+    '',
+    '',
+  ]);
+  const n = r.noop;
+  rows.push([`no-op request, idle daemon (${thousands(n.idle.n)})`, `project/list p50 ${ms(n.idle.p50)}, p99 ${ms(n.idle.p99)}`, '', '', '', '']);
+  rows.push([
+    `no-op request while a terminal floods (${n.windowMs / 1000} s each in 2 windows: ${thousands(n.orchdFlood.ms.n)} / ${thousands(n.ptyFlood.ms.n)} requests)`,
+    `project/list p50 ${ms(n.orchdFlood.ms.p50)}, p99 ${ms(n.orchdFlood.ms.p99)}`,
+    `same daemon, flood in the bench's node-pty: p50 ${ms(n.ptyFlood.ms.p50)}, p99 ${ms(n.ptyFlood.ms.p99)}`,
+    `${ratio(n.ratioPtyP99)} p99 (${ratio(n.ratioIdleP99)} of idle)`,
+    'report',
+    '',
+  ]);
+  rows.push([
+    '  meanwhile: delivered, CPU, RSS',
+    `${n.orchdFlood.mbPerSecond.toFixed(1)} MB/s in ${thousands(n.orchdFlood.eventsPerSecond)} events/s, orchd CPU ${Math.round(n.orchdFlood.cpuShare * 100)}%, bench client ${Math.round(n.orchdFlood.clientCpuShare * 100)}%, peak RSS ${mb(n.orchdFlood.peakRssMb)}`,
+    `node-pty read ${n.ptyFlood.mbPerSecond.toFixed(1)} MB/s`,
+    '',
+    '',
     '',
   ]);
 });

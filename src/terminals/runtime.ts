@@ -45,6 +45,8 @@ export class TerminalRuntime {
   private pending: string[] = [];
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** When the last chunk was cut (performance.now()). */
+  private lastFlushAt = -Infinity;
   private inFlightBytes = 0;
   /** Bytes of chunks kept in the log since the last snapshot. */
   private keptBytes = 0;
@@ -120,7 +122,12 @@ export class TerminalRuntime {
     this.pending.push(data);
     this.pendingBytes += data.length;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), COALESCE_MS);
+    else if (this.timer === undefined) {
+      // The first output after a quiet COALESCE_MS goes at once (a keystroke's echo); more waits out the window.
+      const wait = this.lastFlushAt + COALESCE_MS - performance.now();
+      if (wait <= 0) this.flush();
+      else this.timer = setTimeout(() => this.flush(), Math.ceil(wait));
+    }
   }
 
   /** Cut the waiting output into one chunk and hand it to the group commit. */
@@ -128,6 +135,7 @@ export class TerminalRuntime {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.length === 0) return;
+    this.lastFlushAt = performance.now();
     const data = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
     this.pendingBytes = 0;
