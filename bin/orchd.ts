@@ -47,6 +47,14 @@ switch (cli.command) {
     exitSoon(await mergeCommand({ ...cli, version }));
     break;
   }
+  case 'shell': {
+    const { shellCommand } = await import('../src/cli/shell.js');
+    const code = await shellCommand({ ...cli, version });
+    // Exit once the terminal's last bytes are written (whatever the daemon's timers or stdin would keep alive).
+    exitSoon(code);
+    process.stdout.write('', () => process.exit(code));
+    break;
+  }
   case 'gc': {
     const { gcCommand } = await import('../src/cli/gc.js');
     exitSoon(await gcCommand({ ...cli, version }));

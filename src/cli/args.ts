@@ -38,6 +38,18 @@ export interface GcArgs {
   logLevel: LogLevel;
 }
 
+/** What `orchd shell` was asked to do: a terminal in the workspace, running `command` (default: the login shell). */
+export interface ShellArgs {
+  workspaceId: string;
+  /** Where to start, relative to the workspace's first worktree or absolute (inside the workspace). */
+  cwd: string | undefined;
+  /** The program after `--`; undefined for the user's login shell. */
+  program: string | undefined;
+  args: string[];
+  dataDir: string | undefined;
+  logLevel: LogLevel;
+}
+
 /** What `orchd token` was asked to do. */
 export type TokenArgs = { json: boolean; dataDir: string | undefined } & (
   | { action: 'create'; name: string | undefined; readOnly: boolean }
@@ -73,6 +85,7 @@ export type Cli =
   | { command: 'doctor'; json: boolean; dataDir: string | undefined }
   | ({ command: 'run' } & RunArgs)
   | ({ command: 'merge' } & MergeArgs)
+  | ({ command: 'shell' } & ShellArgs)
   | ({ command: 'gc' } & GcArgs)
   | ({ command: 'token' } & TokenArgs);
 
@@ -87,6 +100,7 @@ Usage:
   orchd status [--json]                                  show the running service: connections, traffic, processes
   orchd run --agent ID [options] "PROMPT"                run an agent in a new worktree and watch it work
   orchd merge WORKSPACE_ID [--strategy S]                merge a workspace's branch into its base branch
+  orchd shell WORKSPACE_ID [--cwd DIR] [-- CMD ARGS...]  open a terminal in a workspace, here in your terminal
   orchd doctor [--json] [--data-dir DIR]                 check git, SQLite, the data directory and agent CLIs
   orchd gc [--project ID] [--dry-run] [--json]           apply the projects' retention to the event log, then vacuum
   orchd token create [--read-only] [--name N] [--json]   create an access token for service mode (shown once)
@@ -117,6 +131,10 @@ run (PROMPT is the remaining arguments joined with spaces, or \`-\` to read it f
 
 merge:
   --strategy S         ${MERGE_STRATEGIES.join(' | ')} (default: merge)
+
+shell (your terminal is put in raw mode and its size followed; the program's exit code is the exit code; Ctrl-D or exit ends it):
+  --cwd DIR            where to start: relative to the workspace's first worktree, or absolute inside the workspace
+  -- CMD ARGS...       run CMD instead of your login shell ($SHELL -l, else /bin/sh)
 
 gc (the same as the protocol method maintenance/compact; a project's retention is set with project/update):
   --project ID         only this project (default: every project that has a retention)
@@ -152,6 +170,13 @@ const RUN_OPTIONS = {
 
 const MERGE_OPTIONS = {
   strategy: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const SHELL_OPTIONS = {
+  cwd: { type: 'string' },
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -194,13 +219,15 @@ const GLOBAL_VALUE_OPTIONS = new Set(['--data-dir', '--log-level', '--listen', '
 export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; logLevelEnv?: string | undefined } = { stdinIsTty: false }): Cli {
   const commandIndex = findCommand(argv);
   const command = commandIndex === -1 ? undefined : argv[commandIndex];
-  if (command === 'run' || command === 'merge' || command === 'gc' || command === 'token' || command === 'serve') {
+  if (command === 'run' || command === 'merge' || command === 'shell' || command === 'gc' || command === 'token' || command === 'serve') {
     const rest = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
     switch (command) {
       case 'run':
         return parseRun(rest);
       case 'merge':
         return parseMerge(rest);
+      case 'shell':
+        return parseShell(rest);
       case 'gc':
         return parseGc(rest);
       case 'token':
@@ -332,6 +359,33 @@ function parseMerge(argv: string[]): Cli {
     return { command: 'error', message: `merge: Expected \`--strategy\` to be one of ${MERGE_STRATEGIES.join(', ')}, got \`${strategy}\`` };
   }
   return { command: 'merge', workspaceId, strategy, dataDir: values['data-dir'], logLevel };
+}
+
+function parseShell(argv: string[]): Cli {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, tokens: true, options: SHELL_OPTIONS });
+  } catch (error) {
+    return { command: 'error', message: `shell: ${(error as Error).message}` };
+  }
+  const { values, tokens } = parsed;
+  if (values.help) return { command: 'help' };
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
+  // Positionals before `--` are the workspace; everything after it is the program and its arguments, as given.
+  const terminator = tokens.find((token) => token.kind === 'option-terminator')?.index ?? Number.POSITIVE_INFINITY;
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const token of tokens) if (token.kind === 'positional') (token.index > terminator ? after : before).push(token.value);
+  const [workspaceId, ...rest] = before;
+  if (!workspaceId?.trim()) return { command: 'error', message: 'shell: Expected a workspace id (`orchd shell ws_…`), got none' };
+  if (rest.length) return { command: 'error', message: `shell: Unexpected argument \`${rest[0]}\` (put the program to run after \`--\`: \`orchd shell ${workspaceId} -- ${rest[0]}\`)` };
+  for (const name of ['cwd', 'data-dir'] as const) {
+    if (values[name] !== undefined && values[name].trim() === '') return { command: 'error', message: `shell: Expected \`--${name}\` to be non-empty, got \`\`` };
+  }
+  const [program, ...args] = after;
+  if (terminator !== Number.POSITIVE_INFINITY && !program?.trim()) return { command: 'error', message: 'shell: Expected a program after `--`, got none' };
+  return { command: 'shell', workspaceId, cwd: values.cwd, program, args, dataDir: values['data-dir'], logLevel };
 }
 
 function parseGc(argv: string[]): Cli {

@@ -168,3 +168,55 @@ describe('parseCli: service mode', () => {
     assert.match(message(['status', 'now']), /Unexpected argument `now`/);
   });
 });
+
+describe('parseCli: shell', () => {
+  const message = (argv: string[]) => {
+    const cli = parseCli(argv, { stdinIsTty: true, logLevelEnv: undefined });
+    return cli.command === 'error' ? cli.message : `parsed as ${cli.command}`;
+  };
+
+  it('opens the login shell by default, logging warnings only (ORCHD_LOG_LEVEL is not consulted)', () => {
+    assert.deepEqual(parseCli(['shell', 'ws_1'], { stdinIsTty: true, logLevelEnv: 'debug' }), {
+      command: 'shell',
+      workspaceId: 'ws_1',
+      cwd: undefined,
+      program: undefined,
+      args: [],
+      dataDir: undefined,
+      logLevel: 'warn',
+    });
+    // With no terminal on stdin it is still shell, not the stdio daemon.
+    assert.equal(parseCli(['shell', 'ws_1'], { stdinIsTty: false }).command, 'shell');
+  });
+
+  it('takes --cwd, --data-dir (also before the command) and --log-level in any order', () => {
+    assert.deepEqual(parseCli(['--data-dir', '/d', 'shell', '--cwd', 'sub/dir', 'ws_1', '--log-level', 'debug'], { stdinIsTty: true }), {
+      command: 'shell',
+      workspaceId: 'ws_1',
+      cwd: 'sub/dir',
+      program: undefined,
+      args: [],
+      dataDir: '/d',
+      logLevel: 'debug',
+    });
+  });
+
+  it('runs what follows `--` as given, options and further `--` included', () => {
+    const cli = parseCli(['shell', 'ws_1', '--cwd', '/w', '--', 'vim', '-O', '--cwd', 'x', '--', 'a b'], { stdinIsTty: true });
+    assert.deepEqual(cli, { command: 'shell', workspaceId: 'ws_1', cwd: '/w', program: 'vim', args: ['-O', '--cwd', 'x', '--', 'a b'], dataDir: undefined, logLevel: 'warn' });
+    assert.deepEqual((parseCli(['shell', 'ws_1', '--', 'sh', '-c', 'exit 3']) as { program: string; args: string[] }).args, ['-c', 'exit 3']);
+  });
+
+  it('says what is wrong, naming the argument', () => {
+    assert.match(message(['shell']), /^shell: Expected a workspace id \(`orchd shell ws_…`\), got none$/);
+    assert.match(message(['shell', '--cwd', 'x']), /Expected a workspace id/);
+    assert.match(message(['shell', 'ws_1', 'ls']), /^shell: Unexpected argument `ls` \(put the program to run after `--`: `orchd shell ws_1 -- ls`\)$/);
+    assert.match(message(['shell', 'ws_1', '--']), /^shell: Expected a program after `--`, got none$/);
+    assert.match(message(['shell', 'ws_1', '--', '']), /Expected a program after `--`/);
+    assert.match(message(['shell', 'ws_1', '--cwd', '']), /`--cwd` to be non-empty/);
+    assert.match(message(['shell', 'ws_1', '--data-dir', ' ']), /`--data-dir` to be non-empty/);
+    assert.match(message(['shell', 'ws_1', '-la']), /^shell: .*-l/);
+    assert.match(message(['shell', 'ws_1', '--log-level', 'loud']), /`--log-level`.*`loud`/);
+    assert.equal(parseCli(['shell', '--help']).command, 'help');
+  });
+});
