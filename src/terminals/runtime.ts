@@ -58,6 +58,8 @@ export class TerminalRuntime {
   private audienceTimer: NodeJS.Timeout | undefined;
   private writes: Promise<void> = Promise.resolve();
   private ended = false;
+  /** Output is held (read, not yet cut into chunks) until `begin()`: `terminal/created` comes first in the log. */
+  private holding = true;
 
   constructor(
     private readonly engine: Engine,
@@ -102,6 +104,7 @@ export class TerminalRuntime {
 
   /** Everything read so far, committed: call once the process has exited, before recording the exit. */
   async drain(): Promise<void> {
+    this.holding = false;
     this.flush();
     await this.writes;
     this.ended = true;
@@ -117,10 +120,18 @@ export class TerminalRuntime {
     this.screen.dispose();
   }
 
+  /** `terminal/created` is committed: output may follow it into the log. */
+  begin(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    if (this.pending.length) this.flush();
+  }
+
   private onData(data: string): void {
     if (this.ended) return;
     this.pending.push(data);
     this.pendingBytes += data.length;
+    if (this.holding) return;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
     else if (this.timer === undefined) {
       // The first output after a quiet COALESCE_MS goes at once (a keystroke's echo); more waits out the window.

@@ -122,7 +122,16 @@ export async function createTerminal(engine: Engine, params: TerminalCreateParam
     proc = await engine.processes.spawnPty(
       { kind: 'terminal', id, workspaceId: workspace.id },
       { file: command, args, cwd, env, cols: params.cols, rows: params.rows },
-      { afterExit: (exit) => recordExit(engine, id, scope, runtime, exit, proc?.stopReason ?? null) },
+      {
+        // A closing terminal window sends SIGHUP: an interactive shell ignores SIGINT and SIGTERM but ends on it, and
+        // passes it on to its jobs. Signals escalate from SIGINT if the group is still there after a second.
+        graceful: () => {
+          proc?.signal('SIGHUP');
+          return true;
+        },
+        gracefulMs: 1000,
+        afterExit: (exit) => recordExit(engine, id, scope, runtime, exit, proc?.stopReason ?? null),
+      },
     );
   } catch (error) {
     await transact(engine, async (trx, emit) => {
@@ -150,7 +159,7 @@ export async function createTerminal(engine: Engine, params: TerminalCreateParam
     const terminal = terminalFromRow(row, { outputSeq: runtime!.outputSeq, pid: started.pid });
     emit('terminal/created', { terminal }, scope);
     return terminal;
-  });
+  }).finally(() => runtime!.begin());
 }
 
 /** After the PTY's process group is gone: commit the last output, then the exit, and forget the runtime. */
@@ -188,8 +197,10 @@ function liveRuntime(engine: Engine, terminalId: string, terminal: Terminal): Te
 }
 
 export async function inputTerminal(engine: Engine, terminalId: string, data: string): Promise<number> {
-  const terminal = await current(engine, terminalId);
-  return liveRuntime(engine, terminalId, terminal).input(data);
+  // A keystroke is the hot path: a live terminal is in memory, and only a miss needs the row (to say why).
+  const live = engine.terminals.get(terminalId);
+  if (live) return live.input(data);
+  return liveRuntime(engine, terminalId, await current(engine, terminalId)).input(data);
 }
 
 export async function resizeTerminal(engine: Engine, terminalId: string, cols: number, rows: number): Promise<Terminal> {

@@ -84,6 +84,22 @@ describe('terminals (in-process, real PTY)', () => {
     assert.equal(replay.toSeq, ended.outputSeq);
   });
 
+  it('ends an interactive shell with SIGHUP, as closing its window would, and logs terminal/created before its output', async () => {
+    const ws = await workspace('Hang up');
+    const { client } = fixture.orchd;
+    // An interactive shell ignores SIGINT and SIGTERM: only SIGHUP (or SIGKILL) ends it.
+    const { terminal } = await client.request('terminal/create', { workspaceId: ws.id, command: '/bin/sh', args: ['-i'], cols: 80, rows: 24 });
+    await client.request('terminal/input', { terminalId: terminal.id, data: 'echo "rea""dy"\r' });
+    await waitUntil(() => outputOf(terminal.id).includes('ready'), 'the shell to answer');
+    const ended = (await client.request('terminal/kill', { terminalId: terminal.id })).terminal;
+    assert.equal(ended.status, 'exited');
+    assert.equal(ended.signal, 'SIGHUP', 'ended by the hang-up, before any escalation');
+    assert.equal(ended.reason, 'killed');
+    const mine = fixture.events().filter((e) => (e.data as any).terminal?.id === terminal.id || (e.data as any).terminalId === terminal.id);
+    assert.equal(mine[0]!.kind, 'terminal/created', 'created comes first in the log');
+    assert.equal(mine.at(-1)!.kind, 'terminal/exited');
+  });
+
   it('interrupts a foreground program with Ctrl-C and takes a 1 MB paste intact', async () => {
     const ws = await workspace('Paste');
     const { client } = fixture.orchd;
