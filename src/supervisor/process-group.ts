@@ -71,6 +71,22 @@ export function isSameProcess(identity: { pid: number; startTicks: string | null
   return stat !== null && stat.state !== 'Z' && stat.startTicks === identity.startTicks;
 }
 
+/**
+ * Resolve once a child forked by this process has left this process's group (its own setsid() or setpgid() has run),
+ * or has exited; at once without /proc. node-pty returns right after fork(), while the child is still in orchd's
+ * group: a stop or signal sent to the child's group then would find no such group.
+ */
+export async function untilOwnGroup(pid: number, boundMs = 5000): Promise<void> {
+  const ours = readStat(process.pid)?.pgrp;
+  if (ours === undefined) return;
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const stat = readStat(pid);
+    if (!stat || stat.state === 'Z' || stat.pgrp !== ours || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 /** Live members of process group `pgid` (read from /proc), with their start times. */
 export function groupMembers(pgid: number): { pid: number; startTicks: string }[] {
   const members: { pid: number; startTicks: string }[] = [];

@@ -4,11 +4,13 @@
 // their leader ended after it exits; and one place that stops everything for a workspace or for shutdown.
 // Owners (src/executions/runner.ts, src/terminals/) keep their own records; the supervisor keeps the live table.
 import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { delimiter, resolve as resolvePath } from 'node:path';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { execa } from 'execa';
 import type { Logger } from '../log/logger.js';
-import { processIdentity, stopProcessGroup, type ProcessIdentity, type StopStep } from './process-group.js';
+import { processIdentity, stopProcessGroup, untilOwnGroup, type ProcessIdentity, type StopStep } from './process-group.js';
 
 export type ProcessKind = 'execution' | 'terminal';
 
@@ -142,18 +144,33 @@ export class ProcessSupervisor {
 
   /** Spawn in a new pseudo-terminal (its own session and process group); throws when it cannot start. */
   async spawnPty(owner: ProcessOwner, spec: PtySpawn, hooks: ProcessHooks = {}): Promise<PtyProcess> {
+    // node-pty forks first and reports a failed exec only as the program's exit (code 1) after the spawn returned.
+    assertExecutable(spec.file, spec.cwd, spec.env.PATH);
     const pty = await import('node-pty');
     const terminal = pty.spawn(spec.file, [...spec.args], { name: spec.env.TERM ?? 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: spec.cwd, env: spec.env });
     const exited = new Promise<ProcessExit>((resolve) =>
       terminal.onExit(({ exitCode, signal }) => resolve({ code: signal ? null : exitCode, signal: signal ? signalName(signal) : null })),
     );
+    // Output that comes before the owner listens (during the wait below) is kept for its first listener.
+    const listeners: ((data: string) => void)[] = [];
+    const early: string[] = [];
+    terminal.onData((data) => {
+      if (listeners.length === 0) early.push(data);
+      for (const listener of listeners) listener(data);
+    });
+    // Until the child's setsid() has run it is in orchd's own group, where a stop would find no group and then wait
+    // for an exit that never comes.
+    await untilOwnGroup(terminal.pid);
     const base = this.track(owner, terminal.pid, exited, hooks);
     return Object.assign(base, {
       write: (data: string) => terminal.write(data),
       resize: (cols: number, rows: number) => terminal.resize(cols, rows),
       pause: () => terminal.pause(),
       resume: () => terminal.resume(),
-      onData: (listener: (data: string) => void) => void terminal.onData(listener),
+      onData: (listener: (data: string) => void) => {
+        listeners.push(listener);
+        for (const data of early.splice(0)) listener(data);
+      },
     });
   }
 
@@ -212,6 +229,29 @@ export class ProcessSupervisor {
     this.live.add(supervised);
     return supervised;
   }
+}
+
+/**
+ * Throw unless `file` names what execvp(3) would run: with a slash, that file (relative to `cwd`); without one, the
+ * first executable regular file of that name in `path` (glibc's default when PATH is unset).
+ */
+function assertExecutable(file: string, cwd: string, path: string | undefined): void {
+  const executable = (candidate: string): 'ok' | 'no such file' | 'not a file' | 'not executable' => {
+    try {
+      if (!statSync(candidate).isFile()) return 'not a file';
+      accessSync(candidate, fsConstants.X_OK);
+      return 'ok';
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EACCES' ? 'not executable' : 'no such file';
+    }
+  };
+  if (file.includes('/')) {
+    const verdict = executable(resolvePath(cwd, file));
+    if (verdict !== 'ok') throw new Error(verdict);
+    return;
+  }
+  const dirs = (path ?? '/bin:/usr/bin').split(delimiter);
+  if (!dirs.some((dir) => executable(resolvePath(cwd, dir || '.', file)) === 'ok')) throw new Error('not found on PATH');
 }
 
 /** node-pty reports the terminating signal as a number. */
