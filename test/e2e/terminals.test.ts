@@ -5,7 +5,7 @@
 // (test/inproc/terminals.test.ts, terminals-flow.test.ts) cover echo, resize, Ctrl-C, paste, confinement, replay
 // and flow control with a stalled client.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Event } from '../../protocol/events.js';
@@ -13,7 +13,7 @@ import type { Terminal } from '../../protocol/terminal.js';
 import { EVENT_MS, EXIT_MS, FLOOD_MS } from '../support/bounds.js';
 import { spawnOrchd, tempDir, type SpawnedOrchd } from '../support/client.js';
 import { makeRepo } from '../support/repo.js';
-import { processGone, waitForProcessExit, waitUntil } from '../support/wait.js';
+import { groupMembers, processGone, waitForProcessExit, waitUntil } from '../support/wait.js';
 
 /** The flood: at least this many blocks of 1,000,000 bytes of `yes` (50 MB), each followed by a `block N` line. */
 const MIN_BLOCKS = 50;
@@ -35,22 +35,6 @@ function rssKb(pid: number): number {
   }
 }
 
-/** The live (not zombie) members of process group `pgid`, with their command lines, from /proc. */
-function groupMembers(pgid: number): { pid: number; cmdline: string }[] {
-  const members: { pid: number; cmdline: string }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) !== pgid || fields[0] === 'Z') continue;
-      members.push({ pid: Number(entry), cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return members;
-}
 
 interface Setup {
   orchd: SpawnedOrchd;

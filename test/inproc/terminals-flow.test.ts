@@ -6,14 +6,14 @@
 // (a race in the supervisor's PTY spawn), and what is guaranteed of the output of a program that exits at once (a known
 // node-pty bug drops its tail, below).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Terminal } from '../../protocol/terminal.js';
 import { EVENT_MS, FLOOD_MS } from '../support/bounds.js';
 import { inProcessOrchd } from '../support/inproc.js';
 import { attachExtraClient } from '../support/multi-client.js';
 import { makeRepo } from '../support/repo.js';
-import { processGone, waitUntil } from '../support/wait.js';
+import { groupMembers, processGone, waitUntil } from '../support/wait.js';
 
 /** `seq 1 LINES` prints about 3.4 MB: far more than the subscriber's 64 KB bound, the writer's 1 MB and the kernel's PTY buffer. */
 const LINES = 500_000;
@@ -22,22 +22,6 @@ const KILL_AT_ONCE_ROUNDS = 40;
 /** How many readings in a row must agree before the terminal counts as standing still (a condition, not a duration). */
 const STEADY_READINGS = 20;
 
-/** The live members of process group `pgid` with their command lines (from /proc). */
-function groupMembers(pgid: number): { pid: number; cmdline: string }[] {
-  const members: { pid: number; cmdline: string }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) !== pgid || fields[0] === 'Z') continue;
-      members.push({ pid: Number(entry), cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return members;
-}
 
 /** Bytes the process has written so far (/proc/<pid>/io `wchar`), or null once it is gone. */
 function bytesWritten(pid: number): number | null {

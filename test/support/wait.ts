@@ -62,3 +62,20 @@ export function childPidsRunning(text: string): number[] {
   }
   return found;
 }
+
+/** The live (not zombie) members of process group `pgid`, with their command lines, from /proc. */
+export function groupMembers(pgid: number): { pid: number; cmdline: string }[] {
+  const members: { pid: number; cmdline: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pgid || fields[0] === 'Z') continue;
+      members.push({ pid: Number(entry), cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return members;
+}
