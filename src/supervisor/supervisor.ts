@@ -4,7 +4,7 @@
 // their leader ended after it exits; and one place that stops everything for a workspace or for shutdown.
 // Owners (src/executions/runner.ts, src/terminals/) keep their own records; the supervisor keeps the live table.
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, statSync } from 'node:fs';
 import { delimiter, resolve as resolvePath } from 'node:path';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -161,6 +161,17 @@ export class ProcessSupervisor {
     // Until the child's setsid() has run it is in orchd's own group, where a stop would find no group and then wait
     // for an exit that never comes.
     await untilOwnGroup(terminal.pid);
+    // Hold the terminal's slave side open until the program has exited: without it, the program's exit hangs the PTY
+    // up while output is still unread, and libuv takes the first short read after the hang-up for the end of the
+    // stream, dropping the rest (microsoft/node-pty #72, #85). With it, node-pty reads on until it closes the PTY.
+    let slave: number | undefined;
+    try {
+      const ptsName = (terminal as unknown as { ptsName?: string }).ptsName;
+      if (ptsName) slave = openSync(ptsName, fsConstants.O_RDWR | fsConstants.O_NOCTTY | fsConstants.O_NONBLOCK);
+    } catch (error) {
+      this.logger.debug('could not hold the PTY slave open', { owner, error });
+    }
+    void exited.then(() => slave !== undefined && closeSync(slave));
     const base = this.track(owner, terminal.pid, exited, hooks);
     return Object.assign(base, {
       write: (data: string) => terminal.write(data),

@@ -3,8 +3,8 @@
 // terminal) instead of orchd buffering its output; once the subscriber reads again, everything the program wrote
 // arrives, in order, nothing lost. The owner connection (which drives the test) does not subscribe, so the stalled one
 // is the whole audience (docs/terminals.md, "Flow control"). Also: a terminal killed right after it was created ends
-// (a race in the supervisor's PTY spawn), and what is guaranteed of the output of a program that exits at once (a known
-// node-pty bug drops its tail, below).
+// (a race in the supervisor's PTY spawn), and the whole output of a program that exits at once (a node-pty bug used to
+// drop its tail, below).
 import assert from 'node:assert/strict';
 import { readFileSync, realpathSync, rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -62,7 +62,7 @@ describe('terminals in-process: flow control with a stalled client, kill at once
       stalled.stall();
 
       // The program floods, then prints a marker and stays: the test ends it once the marker has arrived (a program that
-      // exits right after writing can lose the end of its output, see the last test below).
+      // exits right after writing loses what is unread 200 ms after its exit while reading is paused).
       const script = `seq 1 ${LINES}; echo seq-done; exec sleep 1000`;
       const { terminal } = await owner.request('terminal/create', { workspaceId: workspace.id, command: '/bin/sh', args: ['-c', script], cols: 80, rows: 24 });
       let seqPid = 0;
@@ -155,10 +155,9 @@ describe('terminals in-process: flow control with a stalled client, kill at once
   // of the stream, so whatever the kernel still holds is dropped (microsoft/node-pty#85, #72, #726). The kernel keeps
   // it all (a plain read loop on the master gets every byte). When orchd has paused reading at that moment, node-pty
   // destroys the PTY 200 ms after the exit and nothing of what waits in the kernel arrives.
-  // FIXME(node-pty #72/#85/#726): libuv ends the PTY stream at the hang-up after a program exits, dropping the last few
-  // KB the kernel still holds (docs/terminals.md, "Known limits"). Today's guarantee is asserted: what arrives is an
-  // exact prefix, nothing reordered or corrupted, the exit recorded after it. When the tail is kept, assert equality.
-  it('delivers an exact prefix of the output of a program that exits right after writing it', { timeout: FLOOD_MS }, async () => {
+  // node-pty #72/#85/#726: libuv ends the PTY stream at the hang-up after a program exits, dropping the last few KB the
+  // kernel still holds; the supervisor holds the slave side open so there is no hang-up (docs/terminals.md).
+  it('keeps every character of a program that exits right after writing them', { timeout: FLOOD_MS }, async () => {
     const orchd = inProcessOrchd();
     const repo = realpathSync(makeRepo());
     try {
@@ -176,6 +175,7 @@ describe('terminals in-process: flow control with a stalled client, kill at once
       const replay = await owner.request('terminal/output', { terminalId: terminal.id });
       assert.equal(replay.reset, false, 'under the scrollback bound: nothing trimmed');
       assert.ok(replay.data.length > 0 && expected.startsWith(replay.data), `an exact prefix of what \`seq\` wrote (${replay.data.length} of ${expected.length} characters)`);
+      assert.equal(replay.data.length, expected.length, 'all of it');
       assert.equal(replay.toSeq, ended.outputSeq, 'the exit was recorded after the last chunk');
     } finally {
       await orchd.close();
