@@ -5,6 +5,8 @@
 // (test/inproc/terminals.test.ts, terminals-flow.test.ts) cover echo, resize, Ctrl-C, paste, confinement, replay
 // and flow control with a stalled client.
 import assert from 'node:assert/strict';
+import xtermHeadless from '@xterm/headless';
+import type { Terminal as HeadlessTerminal } from '@xterm/headless';
 import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +16,8 @@ import { EVENT_MS, EXIT_MS, FLOOD_MS } from '../support/bounds.js';
 import { spawnOrchd, tempDir, type SpawnedOrchd } from '../support/client.js';
 import { makeRepo } from '../support/repo.js';
 import { groupMembers, processGone, waitForProcessExit, waitUntil } from '../support/wait.js';
+
+const { Terminal: Headless } = xtermHeadless as unknown as { Terminal: typeof HeadlessTerminal };
 
 /** The flood: at least this many blocks of 1,000,000 bytes of `yes` (50 MB), each followed by a `block N` line. */
 const MIN_BLOCKS = 50;
@@ -35,6 +39,18 @@ function rssKb(pid: number): number {
   }
 }
 
+
+/** The visible screen of a headless emulator after `data`, trailing blank lines dropped. */
+async function screen(data: string, cols: number, rows: number): Promise<string[]> {
+  const term = new Headless({ cols, rows, scrollback: 1000, allowProposedApi: true });
+  await new Promise<void>((resolve) => term.write(data, resolve));
+  const buffer = term.buffer.active;
+  const lines: string[] = [];
+  for (let i = buffer.baseY; i < buffer.baseY + rows; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? '');
+  term.dispose();
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
 
 interface Setup {
   orchd: SpawnedOrchd;
@@ -64,6 +80,62 @@ async function tearDown(setup: Setup, options: { keepDataDir?: boolean } = {}): 
 }
 
 describe('terminals end to end (real stdio, real PTY)', () => {
+  it('a real shell: echo, stty size after resize, Ctrl-C, a 1 MB paste, and a replay that draws the live screen', { timeout: FLOOD_MS }, async () => {
+    const setup = await setUp();
+    try {
+      const { client } = setup.orchd;
+      const ws = await setup.workspace('Shell over stdio');
+      const { subscriptionId } = await client.request('events/subscribe', { filter: { workspaceId: ws.id, kinds: ['terminal/*'] } });
+      const cols = 100;
+      const rows = 30;
+      const { terminal } = await client.request('terminal/create', { workspaceId: ws.id, command: '/bin/sh', args: ['-i'], cols: 80, rows: 24, scrollbackBytes: 64 * 1024 });
+      const output = () =>
+        client
+          .events(subscriptionId)
+          .filter((e) => e.kind === 'terminal/output')
+          .map((e) => (e.data as { data: string }).data)
+          .join('');
+      const type = (data: string) => client.request('terminal/input', { terminalId: terminal.id, data });
+      await type('echo "ty""ped"\r');
+      await waitUntil(() => output().includes('typed'), 'the typed command to run');
+      await client.request('terminal/resize', { terminalId: terminal.id, cols, rows });
+      await type('stty size\r');
+      await waitUntil(() => output().includes(`${rows} ${cols}`), '`stty size` to report the new size');
+      await type('sleep 100; echo "slept""-through"\r');
+      await waitUntil(() => output().includes('sleep 100;'), 'sleep to start');
+      await type('\u0003');
+      await type('echo "after""-interrupt"\r');
+      await waitUntil(() => output().includes('after-interrupt'), 'the prompt back after Ctrl-C');
+      assert.ok(!output().includes('slept-through'), 'sleep was interrupted');
+      const line = `${'p'.repeat(1023)}\n`;
+      const paste = line.repeat(1024);
+      const file = join(ws.path, 'paste.txt');
+      await type(`stty -echo; cat > ${file}\r`);
+      await waitUntil(() => output().includes(`cat > ${file}`), 'cat to start');
+      assert.equal((await type(paste.replaceAll('\n', '\r'))).bytes, paste.length);
+      await type('\u0004');
+      // Then more output than the scrollback keeps, a full-screen redraw, and nothing more (the shell becomes a sleep).
+      await type(`stty echo; wc -c < ${file}; seq 1 20000; printf "\\033[2J\\033[4;6H\\033[1;35mredrawn\\033[0m\\n"; echo "all-""done"; exec sleep 1000\r`);
+      await waitUntil(() => output().includes('all-done'), 'the paste to be counted and the screen redrawn');
+      assert.ok(output().includes(String(paste.length)), `wc counted ${paste.length} bytes`);
+      assert.equal(readFileSync(file, 'utf8'), paste, 'the paste arrived intact');
+      // The live stream and the replay, each drawn into a headless emulator of the terminal's size, show one screen.
+      const { terminal: now } = await client.request('terminal/get', { terminalId: terminal.id });
+      await waitUntil(() => client.events(subscriptionId).some((e) => e.kind === 'terminal/output' && (e.data as { seq: number }).seq === now.outputSeq), 'the last chunk so far');
+      // The output passed the 64 KB bound: once the trim has committed, a snapshot stands in for the oldest chunks.
+      let replay = await client.request('terminal/output', { terminalId: terminal.id });
+      for (const deadline = Date.now() + EVENT_MS; !replay.reset && Date.now() < deadline; ) replay = await client.request('terminal/output', { terminalId: terminal.id });
+      assert.equal(replay.reset, true, 'the scrollback was trimmed to a snapshot');
+      assert.equal(replay.toSeq, now.outputSeq);
+      const live = await screen(output(), cols, rows);
+      assert.ok(live.some((l) => l === '     redrawn') && live.some((l) => l.includes('all-done')), `the live screen shows the redraw: ${JSON.stringify(live)}`);
+      assert.deepEqual(await screen(replay.data, cols, rows), live, 'the replay draws the screen the live stream drew');
+      await client.request('terminal/kill', { terminalId: terminal.id });
+    } finally {
+      await tearDown(setup);
+    }
+  });
+
   it('a 50 MB flood does not stall other requests, reaches a reading subscriber whole and in order, and keeps RSS bounded', { timeout: FLOOD_MS }, async (t) => {
     const setup = await setUp();
     const stopFile = join(tempDir('orchd-flood-stop-'), 'stop');
