@@ -31,7 +31,9 @@ async function printedPids(out: () => string, count: number): Promise<number[]> 
 describe('process supervisor', () => {
   it('starts each process in its own group and records its identity', async () => {
     const supervisor = new ProcessSupervisor(logger);
-    const { proc } = await shell(supervisor, 'e1', 'sleep 60');
+    const { proc } = await shell(supervisor, 'e1', 'exec sleep 60');
+    // Stop it once it is `sleep` (which SIGINT ends), not while the shell is still starting.
+    await waitUntil(() => readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').startsWith('sleep\0'), 'the shell to exec sleep');
     const pgrp = Number(readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
     assert.equal(pgrp, proc.pid, 'the leader leads its own group');
     assert.notEqual(pgrp, Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[2]), "not the daemon's group");
