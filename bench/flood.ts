@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { makeRepo } from './repo.js';
-import { rssMb } from './rss.js';
+import { watchPeakRss } from './rss.js';
 import { INITIALIZE, ORCHD, progress, removeDir, ROOT, sleep, spawnEcho, spawnServer, tempDir, watchdog, type Server } from './spawn.js';
 import { summarise, type Summary } from './stats.js';
 import { cpuSeconds } from './subscribers.js';
@@ -246,14 +246,7 @@ export async function benchFlood(agentCounts: number[], windowMs: number, idleRe
 
         progress(`flood: ${agents} agents through orchd`);
         const host = await subscribeHost(orchd);
-        let peak = 0;
-        const sampler = setInterval(() => {
-          try {
-            peak = Math.max(peak, rssMb(orchd.pid));
-          } catch {
-            // the process is gone; the request loop reports it
-          }
-        }, 25);
+        const rss = watchPeakRss(orchd.pid);
         const orchdSamples: number[] = [];
         let events = 0;
         let seconds = 0;
@@ -281,13 +274,13 @@ export async function benchFlood(agentCounts: number[], windowMs: number, idleRe
           const echoMs = summarise(echoSamples);
           points.push({
             agents,
-            orchd: { ms: orchdMs, events, eventsPerSecond: events / seconds, peakRssMb: peak, cpuShare, clientCpuShare },
+            orchd: { ms: orchdMs, events, eventsPerSecond: events / seconds, peakRssMb: rss.peakMb, cpuShare, clientCpuShare },
             echo: { ms: echoMs },
             ratioP99: orchdMs.p99 / echoMs.p99,
             pass: orchdMs.p99 / echoMs.p99 <= 2,
           });
         } finally {
-          clearInterval(sampler);
+          rss.stop();
         }
       } finally {
         disarm();

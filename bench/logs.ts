@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rssMb } from './rss.js';
+import { watchPeakRss } from './rss.js';
 import { INITIALIZE, ORCHD, ROOT, spawnServer } from './spawn.js';
 import { makeRepo } from './repo.js';
 
@@ -44,7 +44,6 @@ export async function benchLogThroughput(megabytes: number): Promise<LogThroughp
     const workspace = ((await server.rpc.sendRequest('workspace/create', { taskId: task.id })) as { workspace: { id: string } }).workspace;
     let bytes = 0;
     let lines = 0;
-    let peak = 0;
     let executionId: string | undefined;
     const exited = new Promise<void>((resolve) => {
       server.rpc.onNotification('events/event', ({ event }: { event: { kind: string; executionId?: string; data: any } }) => {
@@ -59,18 +58,18 @@ export async function benchLogThroughput(megabytes: number): Promise<LogThroughp
       });
     });
     await server.rpc.sendRequest('events/subscribe', { filter: { workspaceId: workspace.id, kinds: ['execution/*'] } });
-    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(server.child.pid!))), 25);
+    const rss = watchPeakRss(server.child.pid!);
     const start = performance.now();
     await server.rpc.sendRequest('session/start', { workspaceId: workspace.id, executor: 'scripted-agent', prompt: `@flood ${megabytes}` });
     await exited;
     const seconds = (performance.now() - start) / 1000;
-    clearInterval(sampler);
+    rss.stop();
     void executionId;
     await server.close();
     const mb = bytes / 1024 / 1024;
     return {
       megabytes: mb,
-      orchd: { seconds, mbPerSecond: mb / seconds, linesPerSecond: lines / seconds, peakRssMb: peak },
+      orchd: { seconds, mbPerSecond: mb / seconds, linesPerSecond: lines / seconds, peakRssMb: rss.peakMb },
       pipe: { seconds: baseline.seconds, mbPerSecond: baseline.bytes / 1024 / 1024 / baseline.seconds, linesPerSecond: baseline.lines / baseline.seconds },
       ratio: seconds / baseline.seconds,
     };

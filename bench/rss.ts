@@ -12,6 +12,24 @@ export function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): n
 
 export const rssMb = (pid: number): number => procStatusMb(pid, 'VmRSS');
 
+/** Sample a process's RSS every `everyMs` until `stop()`; `peakMb` is the highest seen (a process gone is skipped). */
+export function watchPeakRss(pid: number, everyMs = 25): { readonly peakMb: number; stop(): void } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMb(pid));
+    } catch {
+      // gone: whatever drives the process reports it
+    }
+  }, everyMs);
+  return {
+    get peakMb() {
+      return peak;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
 export interface RssResult {
   reps: number;
   idleMs: number;

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { IPty } from 'node-pty';
 import { createWorkspaces } from './flood.js';
 import { makeRepo } from './repo.js';
-import { rssMb } from './rss.js';
+import { watchPeakRss } from './rss.js';
 import { INITIALIZE, ORCHD, progress, removeDir, spawnServer, tempDir, watchdog, type Server } from './spawn.js';
 import { summarise, type Summary } from './stats.js';
 import { cpuSeconds } from './subscribers.js';
@@ -345,14 +345,7 @@ function checkPayload(sink: Sink, bytes: number, who: string): void {
 }
 
 async function orchdFlood(server: Server, host: Host, workspaceId: string, bytes: number): Promise<FloodRun & { peakRssMb: number; cpuSeconds: number; clientCpuSeconds: number; events: number }> {
-  let peak = 0;
-  const sampler = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssMb(server.pid));
-    } catch {
-      // gone; the requests report it
-    }
-  }, 25);
+  const rss = watchPeakRss(server.pid);
   try {
     const cpuBefore = cpuSeconds(server.pid);
     const clientBefore = process.cpuUsage();
@@ -381,13 +374,13 @@ async function orchdFlood(server: Server, host: Host, workspaceId: string, bytes
       machineCores,
       bytes: sink.chars,
       mbPerSecond: sink.chars / 1e6 / seconds,
-      peakRssMb: peak,
+      peakRssMb: rss.peakMb,
       cpuSeconds: cpu,
       clientCpuSeconds: (client.user + client.system) / 1e6,
       events: host.events - eventsBefore,
     };
   } finally {
-    clearInterval(sampler);
+    rss.stop();
   }
 }
 
@@ -493,14 +486,7 @@ async function noopUnderFlood(server: Server, host: Host, workspaceId: string, c
   const underOrchd: number[] = [];
   const ptyWindows: Window[] = [];
   const orchdWindows: Window[] = [];
-  let peak = 0;
-  const sampler = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssMb(server.pid));
-    } catch {
-      // gone; the requests report it
-    }
-  }, 25);
+  const rss = watchPeakRss(server.pid);
   try {
     await sample(server, { count: 200 }, []);
     for (let round = 0; round < 2; round++) {
@@ -516,7 +502,7 @@ async function noopUnderFlood(server: Server, host: Host, workspaceId: string, c
       }
     }
   } finally {
-    clearInterval(sampler);
+    rss.stop();
   }
   const sum = (windows: Window[], key: keyof Window) => windows.reduce((s, w) => s + w[key], 0);
   const orchdSeconds = sum(orchdWindows, 'seconds');
@@ -533,7 +519,7 @@ async function noopUnderFlood(server: Server, host: Host, workspaceId: string, c
       eventsPerSecond: sum(orchdWindows, 'events') / orchdSeconds,
       cpuShare: sum(orchdWindows, 'cpuSeconds') / orchdSeconds,
       clientCpuShare: sum(orchdWindows, 'clientCpuSeconds') / orchdSeconds,
-      peakRssMb: peak,
+      peakRssMb: rss.peakMb,
     },
     ratioIdleP99: orchdMs.p99 / idleMs.p99,
     ratioPtyP99: orchdMs.p99 / ptyMs.p99,
