@@ -28,6 +28,10 @@ export const ERRORS = {
   notAGitRepository: { code: -33021, summary: 'A path exists but is not inside a git repository' },
   pathOutsideWorkspace: { code: -33022, summary: 'A path resolves outside the directory it must stay in' },
   invalidRef: { code: -33023, summary: 'A branch, ref or remote name that git would reject or that starts with `-`' },
+  conflict: { code: -33024, summary: 'The file changed since the client read it (`expectedHash` no longer matches); `data.currentHash` is what is on disk now (null: it is gone)' },
+  fileTooLarge: { code: -33025, summary: 'The file is larger than one read returns; read it in pieces with `range`; `data.size` is its size' },
+  notADirectory: { code: -33026, summary: 'The path names a file where a directory is needed, or a directory where a file is' },
+  invalidConfig: { code: -33031, summary: 'A configuration document is invalid; `data.file`, `data.jsonPath` and `data.received` say where and what' },
   dataDirUnavailable: { code: -33030, summary: 'The data directory cannot be created, opened or migrated' },
   executorUnavailable: { code: -33040, summary: "The executor's agent CLI is not installed or does not run; `data.hint` says what to install" },
 

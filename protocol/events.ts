@@ -9,6 +9,7 @@ import { NormalizedEntry } from './entries.js';
 import { Approval } from './approvals.js';
 import { OutputCompaction } from './maintenance.js';
 import { Terminal, TerminalTrim } from './terminal.js';
+import { ConfigProblem } from './config.js';
 
 /** Every kind of event, with the schema of its `data` and what it means. Past tense: something happened. */
 export const EVENT_KINDS = {
@@ -87,6 +88,15 @@ export const EVENT_KINDS = {
   },
   'terminal/updated': { data: v.strictObject({ terminal: Terminal }), summary: 'A terminal was resized' },
   'terminal/exited': { data: v.strictObject({ terminal: Terminal }), summary: "A terminal's program ended (exit code, signal, and the reason when orchd ended it)" },
+  'config/changed': {
+    data: v.strictObject({
+      scope: v.picklist(['user', 'repository', 'project']),
+      projectId: v.optional(Id),
+      file: v.nullable(v.string()),
+      problem: v.optional(v.pipe(ConfigProblem, v.description('Set when the changed file is invalid: orchd keeps its last good content'))),
+    }),
+    summary: "A configuration layer changed (a file edited on disk, or `config/update`); new sessions use the new effective configuration. Read it with `config/get`",
+  },
   'terminal/trimmed': {
     data: TerminalTrim,
     summary:

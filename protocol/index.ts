@@ -1,10 +1,12 @@
 // The wire contract: schemas, the method table, error codes and the protocol version.
 export * from './common.js';
+export * from './config.js';
 export * from './daemon.js';
 export * from './entries.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './execution.js';
+export * from './fs.js';
 export * from './git.js';
 export * from './lifecycle.js';
 export * from './methods.js';

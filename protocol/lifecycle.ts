@@ -1,6 +1,7 @@
 // initialize / initialized / shutdown / exit, $/progress and $/cancelRequest.
 import * as v from 'valibot';
 import { Seq } from './common.js';
+import { FoundFile, SearchMatch } from './fs.js';
 
 export const ClientInfo = v.strictObject({
   name: v.pipe(v.string(), v.minLength(1)),
@@ -39,6 +40,11 @@ export const ProgressValue = v.variant('kind', [
   v.strictObject({ kind: v.literal('begin'), title: v.string(), message: v.optional(v.string()), percentage: v.optional(v.number()) }),
   v.strictObject({ kind: v.literal('report'), message: v.optional(v.string()), percentage: v.optional(v.number()) }),
   v.strictObject({ kind: v.literal('end'), message: v.optional(v.string()) }),
+  v.strictObject({
+    kind: v.literal('partial'),
+    matches: v.optional(v.pipe(v.array(SearchMatch), v.description('`fs/search`: more matches; they are not repeated in the result'))),
+    files: v.optional(v.pipe(v.array(FoundFile), v.description('`fs/findFiles`: the best files so far, replacing the previous partial list'))),
+  }),
 ]);
 
 export const ProgressParams = v.strictObject({

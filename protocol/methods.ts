@@ -3,7 +3,7 @@
 // src/server/handlers/<domain>.ts, test it, then `npm run generate` to refresh schema.json and docs/protocol.md.
 import * as v from 'valibot';
 import type { ErrorKind } from './errors.js';
-import { NoParams } from './common.js';
+import { NoParams, Ok } from './common.js';
 import {
   EventNotification,
   EventsSubscribeParams,
@@ -97,6 +97,30 @@ import {
   TerminalResizeParams,
   TerminalResult,
 } from './terminal.js';
+import {
+  FsChangedNotification,
+  FsDeleteParams,
+  FsFindFilesParams,
+  FsFindFilesResult,
+  FsListParams,
+  FsListResult,
+  FsMkdirParams,
+  FsMoveParams,
+  FsPathParams,
+  FsReadParams,
+  FsReadResult,
+  FsSearchParams,
+  FsSearchResult,
+  FsStatResult,
+  FsUnwatchParams,
+  FsWatchEndedNotification,
+  FsWatchParams,
+  FsWatchResult,
+  FsWriteParams,
+  FsWriteResult,
+  WorkspaceDiffChangedNotification,
+} from './fs.js';
+import { ConfigGetParams, ConfigGetResult, ConfigUpdateParams } from './config.js';
 import { DaemonPingParams, DaemonPingResult, DaemonStatusParams, DaemonStatusResult, DaemonStopParams } from './daemon.js';
 import { TaskResult, TaskCreateParams, TaskDeleteParams, TaskDeleteResult, TaskGetParams, TaskListParams, TaskListResult, TaskUpdateParams } from './task.js';
 
@@ -382,6 +406,85 @@ export const METHODS = {
     result: TerminalOutputResult,
     summary: "A terminal's scrollback after `sinceSeq`: what to write to an emulator to draw its current screen (after a `reset`) or catch up; live `terminal/output` events continue after `toSeq`",
     errors: ['notFound'],
+  }),
+
+  'fs/read': request({
+    readOnly: true,
+    params: FsReadParams,
+    result: FsReadResult,
+    summary: 'Read a file of a worktree: its content (UTF-8, or base64 for binary files), size, mtime and hash (for a later conflict-safe `fs/write`)',
+    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory', 'fileTooLarge'],
+  }),
+  'fs/write': request({
+    params: FsWriteParams,
+    result: FsWriteResult,
+    summary: 'Write a file atomically (temporary file, then rename; the mode is kept). With `expectedHash`, refuse with `conflict` when the file changed since it was read',
+    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory', 'conflict', 'invalidState'],
+  }),
+  'fs/list': request({
+    readOnly: true,
+    params: FsListParams,
+    result: FsListResult,
+    summary: 'List a directory of a worktree (to `depth`), without what .gitignore excludes unless asked',
+    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory'],
+  }),
+  'fs/stat': request({ readOnly: true, params: FsPathParams, result: FsStatResult, summary: 'Type, size, mtime and mode of one path', errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound'] }),
+  'fs/mkdir': request({ params: FsMkdirParams, result: FsStatResult, summary: 'Create a directory (and its parents unless `recursive: false`)', errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory', 'alreadyExists'] }),
+  'fs/move': request({
+    params: FsMoveParams,
+    result: FsStatResult,
+    summary: 'Rename a file or directory inside one worktree',
+    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'alreadyExists'],
+  }),
+  'fs/delete': request({
+    params: FsDeleteParams,
+    result: Ok,
+    summary: 'Delete a file, a symlink (never what it points to), or a directory (`recursive` for a non-empty one)',
+    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'invalidState'],
+  }),
+  'fs/search': request({
+    readOnly: true,
+    params: FsSearchParams,
+    result: FsSearchResult,
+    summary: "Search file contents with git's own grep (tracked and untracked files, ignore rules respected); cancellable, and with a `progressToken` matches stream as `partial` progress",
+    errors: ['notFound', 'cancelled'],
+  }),
+  'fs/findFiles': request({
+    readOnly: true,
+    params: FsFindFilesParams,
+    result: FsFindFilesResult,
+    summary: 'Fuzzy file-name search over tracked and untracked files that git does not ignore, best first; cancellable',
+    errors: ['notFound', 'cancelled'],
+  }),
+  'fs/watch': request({
+    readOnly: true,
+    params: FsWatchParams,
+    result: FsWatchResult,
+    summary: "Watch a workspace's worktrees: `fs/changed` notifications (coalesced, at most one per 50 ms), and `workspace/diffChanged` as its diff moves. The watch ends with the connection or the workspace",
+    errors: ['notFound', 'invalidState'],
+  }),
+  'fs/unwatch': request({ readOnly: true, params: FsUnwatchParams, result: Ok, summary: 'End a watch', errors: ['notFound'] }),
+  'fs/changed': notification({ direction: 'serverToClient', params: FsChangedNotification, summary: 'Files changed in a watched workspace (sent only to the connection that owns the watch; not in the event log)' }),
+  'fs/watchEnded': notification({ direction: 'serverToClient', params: FsWatchEndedNotification, summary: 'A watch ended without `fs/unwatch`: its workspace was deleted or archived, or its watcher failed' }),
+  'workspace/diffChanged': notification({
+    direction: 'serverToClient',
+    params: WorkspaceDiffChangedNotification,
+    summary: "A watched workspace's diff against its base changed (debounced); sent to connections watching it with `diff`",
+  }),
+
+  'config/get': request({
+    readOnly: true,
+    params: ConfigGetParams,
+    result: ConfigGetResult,
+    summary: 'The effective configuration (of one project, or without one the user level), the layer every value came from, and the state of every layer',
+    errors: ['notFound'],
+  }),
+  'config/update': request({
+    params: ConfigUpdateParams,
+    result: ConfigGetResult,
+    summary: "Apply a JSON merge patch to the user's file (written atomically) or to a project's settings, then return the new effective configuration",
+    emits: ['config/changed'],
+    errors: ['notFound', 'invalidConfig', 'invalidParams'],
   }),
 
   'daemon/ping': request({

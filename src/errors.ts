@@ -77,6 +77,28 @@ export class OrchdError extends Error {
     return new OrchdError('pathOutsideWorkspace', `Expected \`${field}\` to stay inside ${shown(root)}, got ${shown(path)}`, { field, path, root });
   }
 
+  /** A conflict-safe write whose `expectedHash` no longer matches the file on disk (null: absent). */
+  static conflict(field: string, path: string, expectedHash: string | null, currentHash: string | null): OrchdError {
+    const now = currentHash === null ? 'the file does not exist' : `its hash is now ${currentHash}`;
+    return new OrchdError('conflict', `Expected \`${field}\` ${shown(path)} to have hash ${expectedHash ?? 'null (no file)'}, but ${now}`, { field, path, expectedHash, currentHash });
+  }
+
+  /** A read without a range of a file larger than one read returns. */
+  static fileTooLarge(field: string, path: string, size: number, limit: number): OrchdError {
+    return new OrchdError('fileTooLarge', `Expected \`${field}\` ${shown(path)} to be at most ${limit} bytes to read whole, got ${size} bytes; pass \`range\``, { field, path, size, limit });
+  }
+
+  /** A path of the wrong type: a file where a directory is needed, or the reverse. */
+  static notADirectory(field: string, path: string, expected: 'directory' | 'file', got: string): OrchdError {
+    return new OrchdError('notADirectory', `Expected \`${field}\` ${shown(path)} to be a ${expected}, got a ${got}`, { field, path, expected, got });
+  }
+
+  /** A configuration document that does not match the schema: where (file and JSON path) and what was there. */
+  static invalidConfig(file: string | null, jsonPath: string, received: string, message: string): OrchdError {
+    const where = file === null ? 'the project settings' : shown(file);
+    return new OrchdError('invalidConfig', `Expected ${jsonPath} in ${where} to be valid (${message}), got ${received}`, { file, jsonPath, received });
+  }
+
   /** A ref, branch or remote name git would reject, or one that would be read as an option. */
   static invalidRef(field: string, value: string, why: string): OrchdError {
     return new OrchdError('invalidRef', `Expected \`${field}\` to be a valid git name (${why}), got ${shown(value)}`, { field, value, why });

@@ -1,7 +1,11 @@
 // The one wiring table: every client request in protocol/methods.ts maps to exactly one handler here.
 import type { Handlers } from '../context.js';
 import { approvalHandlers } from './approval.js';
+import { configHandlers } from './config.js';
 import { daemonHandlers } from './daemon.js';
+import { fsHandlers } from './fs.js';
+import { fsSearchHandlers } from './fs-search.js';
+import { fsWatchHandlers } from './fs-watch.js';
 import { eventHandlers } from './events.js';
 import { gitHandlers } from './git.js';
 import { lifecycleHandlers } from './lifecycle.js';
@@ -25,4 +29,8 @@ export const HANDLERS: Handlers = {
   ...maintenanceHandlers,
   ...daemonHandlers,
   ...terminalHandlers,
+  ...fsHandlers,
+  ...fsSearchHandlers,
+  ...fsWatchHandlers,
+  ...configHandlers,
 };
