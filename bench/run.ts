@@ -5,7 +5,7 @@
 // Knobs (environment):
 //   BENCH_QUICK=1          smaller run (fewer start-ups and requests, 100,000 events, small workspace and log runs)
 //   BENCH_ONLY=a,b         only these sections: startup, roundtrip, rss, catchup, workspaces, logs, entries, agents,
-//                          flood, subscribers, concurrent, ws, terminals
+//                          flood, subscribers, concurrent, ws, terminals, files
 //   BENCH_ORCHD=path       the orchd entry script to run instead of bin/orchd.js (e.g. a frozen copy of a bundle)
 //   BENCH_FLOOD_AGENTS=a,b flooding agents per flood run (default 1,8,32, quick 1,8)
 //   BENCH_SUBSCRIBER_MESSAGES=n  assistant messages in each subscriber run, stdio and WebSocket (default 10,000, quick 4,000)
@@ -16,6 +16,7 @@
 //   BENCH_REQUESTS=n       measured round trips per server (default 3000, quick 1000)
 //   BENCH_EVENTS=n         events in the catch-up log (default 1,000,000, quick 100,000)
 //   BENCH_TERMINAL_KEYS=n  timed keystrokes per side and cadence in the terminals section (default 300, quick 150)
+//   BENCH_FILE_READS=n     timed fs/read calls of a 1 MB file, and as many baseline reads (default 1000, quick 300)
 //   BENCH_NODE_ARGS='...'  node options for the daemons of the ws and terminals sections (e.g. --cpu-prof)
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -32,12 +33,13 @@ import { benchIdleRss, type RssResult } from './rss.js';
 import { ORCHD, progress, ROOT } from './spawn.js';
 import { benchSubscribers, type SubscribersResult } from './subscribers.js';
 import { benchTerminals, type TerminalsResult } from './terminals.js';
+import { benchFiles, type FilesResult } from './files.js';
 import { benchStartup, startupBreakdown, type PhaseBreakdown, type StartupBreakdownResult, type StartupResult } from './startup.js';
 import { mb, ms, ratio, round, thousands } from './stats.js';
 import { benchWorkspaces, type WorkspaceBenchResult } from './workspaces.js';
 import { benchWs, type WsResult } from './ws.js';
 
-const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent', 'ws', 'terminals'] as const;
+const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent', 'ws', 'terminals', 'files'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -91,6 +93,7 @@ const config = {
     windowMs: quick ? 2000 : 4000,
     idleRequests: quick ? 1000 : 2000,
   },
+  files: { reads: intFromEnv('BENCH_FILE_READS', quick ? 300 : 1000) },
   orchd: ORCHD,
 };
 
@@ -150,6 +153,7 @@ const results: {
   concurrent?: ConcurrentSessionsResult;
   ws?: WsResult;
   terminals?: TerminalsResult;
+  files?: FilesResult;
 } = {};
 const errors: { section: Section; error: string }[] = [];
 const timings: Partial<Record<Section, number>> = {};
@@ -436,6 +440,19 @@ await section('terminals', async () => {
     '',
     '',
   ]);
+});
+
+await section('files', async () => {
+  const r = (results.files = await benchFiles(config.files.reads));
+  rows.push([
+    `fs/read of a ${r.bytes / (1024 * 1024)} MB text file (${thousands(r.reads)} each)`,
+    `p50 ${ms(r.orchdMs.p50)}, p99 ${ms(r.orchdMs.p99)}`,
+    `fs.readFile + daemon/ping: p50 ${ms(r.baselineMs.p50)}, p99 ${ms(r.baselineMs.p99)}`,
+    `${ratio(r.ratioP50)} p50, ${ratio(r.ratioP99)} p99`,
+    'report',
+    '',
+  ]);
+  rows.push(['  for reference: JSON.stringify + JSON.parse of that reply', `p50 ${ms(r.jsonMs.p50)}`, '', '', '', '']);
 });
 
 const header: Row = ['figure', 'orchd', 'baseline (same run)', 'ratio', 'target', 'result'];

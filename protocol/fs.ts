@@ -43,7 +43,7 @@ export const FsReadParams = v.strictObject({
 export const FsReadResult = v.strictObject({
   path: v.string(),
   content: v.string(),
-  encoding: v.pipe(FileEncoding, v.description('How `content` is encoded: what was asked for, or base64 for a binary file')),
+  encoding: v.pipe(FileEncoding, v.description('How `content` is encoded: what was asked for, or base64 for a binary file and for bytes that are not valid UTF-8 (so writing back what was read never changes a byte)')),
   binary: v.pipe(v.boolean(), v.description('The file holds a NUL byte in its first 8 KB (as git decides)')),
   size: v.pipe(v.number(), v.integer(), v.description('Size of the whole file')),
   mtime: Timestamp,
@@ -76,7 +76,7 @@ export const FsListParams = v.strictObject({
   maxEntries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)), 10_000),
 });
 export const FsListResult = v.strictObject({
-  entries: v.pipe(v.array(FileStat), v.description('Directories first, then by name; `.git` is never listed')),
+  entries: v.pipe(v.array(FileStat), v.description("Breadth first: the directory's entries, then those one level down, and so on; each directory's entries directories first, then by name. `.git` is never listed, and symlinked directories are not walked into")),
   truncated: v.boolean(),
 });
 
@@ -89,7 +89,7 @@ export const FsMoveParams = v.strictObject({
   repository: RepositoryRef,
   from: FilePath,
   to: FilePath,
-  overwrite: v.optional(v.pipe(v.boolean(), v.description('Replace an existing file at `to`')), false),
+  overwrite: v.optional(v.pipe(v.boolean(), v.description('Replace what exists at `to`: a file or symlink, or an empty directory when `from` is a directory')), false),
 });
 
 export const FsDeleteParams = v.strictObject({

@@ -413,7 +413,7 @@ export const METHODS = {
     params: FsReadParams,
     result: FsReadResult,
     summary: 'Read a file of a worktree: its content (UTF-8, or base64 for binary files), size, mtime and hash (for a later conflict-safe `fs/write`)',
-    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory', 'fileTooLarge'],
+    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory', 'fileTooLarge', 'invalidState'],
   }),
   'fs/write': request({
     params: FsWriteParams,
@@ -426,15 +426,15 @@ export const METHODS = {
     params: FsListParams,
     result: FsListResult,
     summary: 'List a directory of a worktree (to `depth`), without what .gitignore excludes unless asked',
-    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory'],
+    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory', 'invalidState'],
   }),
   'fs/stat': request({ readOnly: true, params: FsPathParams, result: FsStatResult, summary: 'Type, size, mtime and mode of one path', errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound'] }),
-  'fs/mkdir': request({ params: FsMkdirParams, result: FsStatResult, summary: 'Create a directory (and its parents unless `recursive: false`)', errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory', 'alreadyExists'] }),
+  'fs/mkdir': request({ params: FsMkdirParams, result: FsStatResult, summary: 'Create a directory (and its parents unless `recursive: false`)', errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory', 'alreadyExists', 'invalidState'] }),
   'fs/move': request({
     params: FsMoveParams,
     result: FsStatResult,
-    summary: 'Rename a file or directory inside one worktree',
-    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'alreadyExists'],
+    summary: 'Rename a file, directory or symlink (never what it points to) inside one worktree',
+    errors: ['notFound', 'pathOutsideWorkspace', 'pathNotFound', 'notADirectory', 'alreadyExists', 'invalidState'],
   }),
   'fs/delete': request({
     params: FsDeleteParams,

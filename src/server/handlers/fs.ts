@@ -1,19 +1,21 @@
 // fs/* file handlers: thin adapters over src/files/.
-import { OrchdError } from '../../errors.js';
+import { listWorktreeDirectory } from '../../files/list.js';
+import { readWorktreeFile } from '../../files/read.js';
+import { deleteWorktreePath, makeWorktreeDirectory, moveWorktreePath, statWorktreePath } from '../../files/tree.js';
+import { writeWorktreeFile } from '../../files/write.js';
 import type { Handlers } from '../context.js';
 
 type FsMethods = 'fs/read' | 'fs/write' | 'fs/list' | 'fs/stat' | 'fs/mkdir' | 'fs/move' | 'fs/delete';
 
-const pending = (method: string) => () => {
-  throw OrchdError.invalidState(`${method} is being built`);
-};
-
 export const fsHandlers: Pick<Handlers, FsMethods> = {
-  'fs/read': pending('fs/read'),
-  'fs/write': pending('fs/write'),
-  'fs/list': pending('fs/list'),
-  'fs/stat': pending('fs/stat'),
-  'fs/mkdir': pending('fs/mkdir'),
-  'fs/move': pending('fs/move'),
-  'fs/delete': pending('fs/delete'),
+  'fs/read': (params, ctx) => readWorktreeFile(ctx.engine, params),
+  'fs/write': (params, ctx) => writeWorktreeFile(ctx.engine, params),
+  'fs/list': (params, ctx) => listWorktreeDirectory(ctx.engine, params, ctx.signal),
+  'fs/stat': async (params, ctx) => ({ stat: await statWorktreePath(ctx.engine, params) }),
+  'fs/mkdir': async (params, ctx) => ({ stat: await makeWorktreeDirectory(ctx.engine, params) }),
+  'fs/move': async (params, ctx) => ({ stat: await moveWorktreePath(ctx.engine, params) }),
+  'fs/delete': async (params, ctx) => {
+    await deleteWorktreePath(ctx.engine, params);
+    return { ok: true };
+  },
 };
