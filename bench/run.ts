@@ -5,7 +5,7 @@
 // Knobs (environment):
 //   BENCH_QUICK=1          smaller run (fewer start-ups and requests, 100,000 events, small workspace and log runs)
 //   BENCH_ONLY=a,b         only these sections: startup, roundtrip, rss, catchup, workspaces, logs, entries, agents,
-//                          flood, subscribers, concurrent, ws, terminals, files
+//                          flood, subscribers, concurrent, ws, terminals, files, search
 //   BENCH_ORCHD=path       the orchd entry script to run instead of bin/orchd.js (e.g. a frozen copy of a bundle)
 //   BENCH_FLOOD_AGENTS=a,b flooding agents per flood run (default 1,8,32, quick 1,8)
 //   BENCH_SUBSCRIBER_MESSAGES=n  assistant messages in each subscriber run, stdio and WebSocket (default 10,000, quick 4,000)
@@ -33,13 +33,14 @@ import { benchIdleRss, type RssResult } from './rss.js';
 import { ORCHD, progress, ROOT } from './spawn.js';
 import { benchSubscribers, type SubscribersResult } from './subscribers.js';
 import { benchTerminals, type TerminalsResult } from './terminals.js';
+import { benchFilesSearch, type FilesSearchResult } from './files-search.js';
 import { benchFiles, type FilesResult } from './files.js';
 import { benchStartup, startupBreakdown, type PhaseBreakdown, type StartupBreakdownResult, type StartupResult } from './startup.js';
 import { mb, ms, ratio, round, thousands } from './stats.js';
 import { benchWorkspaces, type WorkspaceBenchResult } from './workspaces.js';
 import { benchWs, type WsResult } from './ws.js';
 
-const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent', 'ws', 'terminals', 'files'] as const;
+const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent', 'ws', 'terminals', 'files', 'search'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -94,6 +95,7 @@ const config = {
     idleRequests: quick ? 1000 : 2000,
   },
   files: { reads: intFromEnv('BENCH_FILE_READS', quick ? 300 : 1000) },
+  search: quick ? { files: 2000, runs: 9 } : { files: 10_000, runs: 21 },
   orchd: ORCHD,
 };
 
@@ -153,6 +155,7 @@ const results: {
   concurrent?: ConcurrentSessionsResult;
   ws?: WsResult;
   terminals?: TerminalsResult;
+  search?: FilesSearchResult;
   files?: FilesResult;
 } = {};
 const errors: { section: Section; error: string }[] = [];
@@ -453,6 +456,24 @@ await section('files', async () => {
     '',
   ]);
   rows.push(['  for reference: JSON.stringify + JSON.parse of that reply', `p50 ${ms(r.jsonMs.p50)}`, '', '', '', '']);
+});
+
+await section('search', async () => {
+  const r = (results.search = await benchFilesSearch(config.search));
+  for (const s of r.searches) {
+    rows.push([
+      `fs/search \`${s.query}\`, ${thousands(r.files)} files, ${thousands(s.matches)} matches (${r.runs} runs each)`,
+      `p50 ${ms(s.orchdMs.p50)}, p90 ${ms(s.orchdMs.p90)}`,
+      `same git grep from the bench: p50 ${ms(s.gitMs.p50)}, p90 ${ms(s.gitMs.p90)}`,
+      `${ratio(s.ratioP50)} p50`,
+      `<= ${r.target}x`,
+      verdict(s.ratioP50 <= r.target),
+    ]);
+  }
+  rows.push(['  for reference: git grep -n, tracked files only', `p50 ${ms(r.plainGitGrepMs.p50)}`, '', '', '', '']);
+  const f = r.findFiles;
+  rows.push([`fs/findFiles, first call on a worktree (${f.firstMs.n} worktrees)`, `p50 ${ms(f.firstMs.p50)}`, `git ls-files alone: p50 ${ms(f.lsFilesMs.p50)}`, '', 'report', '']);
+  rows.push([`fs/findFiles, cached, typed one key at a time (${f.cachedMs.n} calls)`, `p50 ${ms(f.cachedMs.p50)}, p99 ${ms(f.cachedMs.p99)}`, '', '', 'report', '']);
 });
 
 const header: Row = ['figure', 'orchd', 'baseline (same run)', 'ratio', 'target', 'result'];

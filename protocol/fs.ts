@@ -103,9 +103,10 @@ export const SearchMatch = v.strictObject({
   repositoryId: Id,
   path: v.string(),
   line: v.pipe(v.number(), v.integer(), v.description('1-based')),
-  column: v.pipe(v.number(), v.integer(), v.description('1-based, in characters')),
-  length: v.pipe(v.number(), v.integer(), v.description('Characters matched')),
-  preview: v.pipe(v.string(), v.description('The line, cut to 500 characters around the match')),
+  column: v.pipe(v.number(), v.integer(), v.description('1-based, in UTF-16 code units of the line (JavaScript string indexes, as LSP positions); git reports the first match of each matching line')),
+  length: v.pipe(v.number(), v.integer(), v.description('UTF-16 code units matched (for a regular expression, as JavaScript reads it; 0 when it cannot)')),
+  preview: v.pipe(v.string(), v.description('The line without its line ending, cut to 500 code units around the match when longer')),
+  previewOffset: v.pipe(v.number(), v.integer(), v.description('Where `preview` starts in the line, in UTF-16 code units (0 unless the line was cut): the match is at `column - 1 - previewOffset` in `preview`')),
 });
 
 export const FsSearchParams = v.strictObject({
@@ -128,7 +129,7 @@ export const FoundFile = v.strictObject({
   repositoryId: Id,
   path: v.string(),
   score: v.pipe(v.number(), v.description('Higher is a better match')),
-  positions: v.pipe(v.array(v.number()), v.description('Indexes in `path` of the characters that matched, for highlighting')),
+  positions: v.pipe(v.array(v.number()), v.description('Indexes in `path` (UTF-16 code units, ascending) of the characters that matched, for highlighting')),
 });
 
 export const FsFindFilesParams = v.strictObject({

@@ -447,14 +447,14 @@ export const METHODS = {
     params: FsSearchParams,
     result: FsSearchResult,
     summary: "Search file contents with git's own grep (tracked and untracked files, ignore rules respected); cancellable, and with a `progressToken` matches stream as `partial` progress",
-    errors: ['notFound', 'cancelled'],
+    errors: ['notFound', 'invalidParams', 'pathNotFound', 'cancelled'],
   }),
   'fs/findFiles': request({
     readOnly: true,
     params: FsFindFilesParams,
     result: FsFindFilesResult,
-    summary: 'Fuzzy file-name search over tracked and untracked files that git does not ignore, best first; cancellable',
-    errors: ['notFound', 'cancelled'],
+    summary: 'Fuzzy file-name search over tracked and untracked files that git does not ignore, best first; cancellable, and with a `progressToken` the best files so far come as `partial` progress on big trees',
+    errors: ['notFound', 'pathNotFound', 'cancelled'],
   }),
   'fs/watch': request({
     readOnly: true,

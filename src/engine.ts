@@ -16,6 +16,7 @@ import type { TerminalRuntime } from './terminals/runtime.js';
 import { ApprovalBroker } from './approvals/broker.js';
 import { PortBlocks } from './executions/ports.js';
 import { ProcessSupervisor } from './supervisor/supervisor.js';
+import { FileListCache } from './files/file-list-cache.js';
 
 export interface RepositoryResolver {
   /** The top level of the git repository containing `path`; pathNotFound or notAGitRepository otherwise. */
@@ -51,6 +52,8 @@ export interface Engine {
   readonly lineWork: TurnSlicer;
   /** Workspaces under an operation no session may overlap (merge, rebase, reset, delete, archive), with its name. */
   readonly workspaceOperations: Map<string, string>;
+  /** The file lists fs/findFiles scores, per worktree, briefly cached (src/files/file-list-cache.ts). */
+  readonly fileLists: FileListCache;
   /** Stop every process this engine owns, then close; bounded by the host's shutdown deadline. */
   close(): Promise<void>;
 }
@@ -87,6 +90,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     approvals: new ApprovalBroker(),
     ports: new PortBlocks(),
     workspaceOperations: new Map(),
+    fileLists: new FileListCache(),
     foreground,
     lineWork: new TurnSlicer(undefined, (error) => options.logger.error('output line work failed', { error })),
     close() {
