@@ -5,7 +5,7 @@
 // Knobs (environment):
 //   BENCH_QUICK=1          smaller run (fewer start-ups and requests, 100,000 events, small workspace and log runs)
 //   BENCH_ONLY=a,b         only these sections: startup, roundtrip, rss, catchup, workspaces, logs, entries, agents,
-//                          flood, subscribers, concurrent, ws, terminals, files, search
+//                          flood, subscribers, concurrent, ws, terminals, files, search, watch
 //   BENCH_ORCHD=path       the orchd entry script to run instead of bin/orchd.js (e.g. a frozen copy of a bundle)
 //   BENCH_FLOOD_AGENTS=a,b flooding agents per flood run (default 1,8,32, quick 1,8)
 //   BENCH_SUBSCRIBER_MESSAGES=n  assistant messages in each subscriber run, stdio and WebSocket (default 10,000, quick 4,000)
@@ -35,12 +35,13 @@ import { benchSubscribers, type SubscribersResult } from './subscribers.js';
 import { benchTerminals, type TerminalsResult } from './terminals.js';
 import { benchFilesSearch, type FilesSearchResult } from './files-search.js';
 import { benchFiles, type FilesResult } from './files.js';
+import { benchWatch, type WatchBenchResult } from './files-watch.js';
 import { benchStartup, startupBreakdown, type PhaseBreakdown, type StartupBreakdownResult, type StartupResult } from './startup.js';
 import { mb, ms, ratio, round, thousands } from './stats.js';
 import { benchWorkspaces, type WorkspaceBenchResult } from './workspaces.js';
 import { benchWs, type WsResult } from './ws.js';
 
-const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent', 'ws', 'terminals', 'files', 'search'] as const;
+const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent', 'ws', 'terminals', 'files', 'search', 'watch'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -94,8 +95,9 @@ const config = {
     windowMs: quick ? 2000 : 4000,
     idleRequests: quick ? 1000 : 2000,
   },
-  files: { reads: intFromEnv('BENCH_FILE_READS', quick ? 300 : 1000) },
   search: quick ? { files: 2000, runs: 9 } : { files: 10_000, runs: 21 },
+  files: { reads: intFromEnv('BENCH_FILE_READS', quick ? 300 : 1000) },
+  watch: quick ? { files: 2000, writes: 100, workspaces: 10 } : { files: 10_000, writes: 200, workspaces: 10 },
   orchd: ORCHD,
 };
 
@@ -157,6 +159,7 @@ const results: {
   terminals?: TerminalsResult;
   search?: FilesSearchResult;
   files?: FilesResult;
+  watch?: WatchBenchResult;
 } = {};
 const errors: { section: Section; error: string }[] = [];
 const timings: Partial<Record<Section, number>> = {};
@@ -445,19 +448,6 @@ await section('terminals', async () => {
   ]);
 });
 
-await section('files', async () => {
-  const r = (results.files = await benchFiles(config.files.reads));
-  rows.push([
-    `fs/read of a ${r.bytes / (1024 * 1024)} MB text file (${thousands(r.reads)} each)`,
-    `p50 ${ms(r.orchdMs.p50)}, p99 ${ms(r.orchdMs.p99)}`,
-    `fs.readFile + daemon/ping: p50 ${ms(r.baselineMs.p50)}, p99 ${ms(r.baselineMs.p99)}`,
-    `${ratio(r.ratioP50)} p50, ${ratio(r.ratioP99)} p99`,
-    'report',
-    '',
-  ]);
-  rows.push(['  for reference: JSON.stringify + JSON.parse of that reply', `p50 ${ms(r.jsonMs.p50)}`, '', '', '', '']);
-});
-
 await section('search', async () => {
   const r = (results.search = await benchFilesSearch(config.search));
   for (const s of r.searches) {
@@ -474,6 +464,51 @@ await section('search', async () => {
   const f = r.findFiles;
   rows.push([`fs/findFiles, first call on a worktree (${f.firstMs.n} worktrees)`, `p50 ${ms(f.firstMs.p50)}`, `git ls-files alone: p50 ${ms(f.lsFilesMs.p50)}`, '', 'report', '']);
   rows.push([`fs/findFiles, cached, typed one key at a time (${f.cachedMs.n} calls)`, `p50 ${ms(f.cachedMs.p50)}, p99 ${ms(f.cachedMs.p99)}`, '', '', 'report', '']);
+});
+
+await section('files', async () => {
+  const r = (results.files = await benchFiles(config.files.reads));
+  rows.push([
+    `fs/read of a ${r.bytes / (1024 * 1024)} MB text file (${thousands(r.reads)} each)`,
+    `p50 ${ms(r.orchdMs.p50)}, p99 ${ms(r.orchdMs.p99)}`,
+    `fs.readFile + daemon/ping: p50 ${ms(r.baselineMs.p50)}, p99 ${ms(r.baselineMs.p99)}`,
+    `${ratio(r.ratioP50)} p50, ${ratio(r.ratioP99)} p99`,
+    'report',
+    '',
+  ]);
+  rows.push(['  for reference: JSON.stringify + JSON.parse of that reply', `p50 ${ms(r.jsonMs.p50)}`, '', '', '', '']);
+});
+
+await section('watch', async () => {
+  const r = (results.watch = await benchWatch(config.watch));
+  const l = r.latency;
+  rows.push([
+    `write → fs/changed at the host, ${thousands(r.files)}-file worktree (${l.writes} writes, ${l.gapMs} ms apart)`,
+    `p50 ${ms(l.orchdMs.p50)}, p99 ${ms(l.orchdMs.p99)}`,
+    `bare fs.watch in the bench: p50 ${ms(l.fsWatchMs.p50)}, p99 ${ms(l.fsWatchMs.p99)}`,
+    `${ratio(l.ratioP50)} p50, ${ratio(l.ratioP99)} p99`,
+    'report',
+    '',
+  ]);
+  const m = r.memory;
+  rows.push([
+    `daemon RSS with watches on ${m.workspaces} ${thousands(m.filesEach)}-file workspaces`,
+    `${mb(m.afterMb)} (peak ${mb(m.peakMb)}), ${mb(m.perWorkspaceMb)} per workspace`,
+    `before the watches: ${mb(m.beforeMb)}`,
+    ratio(m.afterMb / m.beforeMb),
+    'report',
+    '',
+  ]);
+  const c = r.chokidar;
+  rows.push([
+    `  inotify watches held (max_user_watches ${m.maxUserWatches === null ? 'n/a' : thousands(m.maxUserWatches)})`,
+    thousands(m.inotifyWatches),
+    `chokidar 5 on the same worktrees: ${thousands(c.inotifyWatches)}, +${mb(c.rssMb)} RSS, ready in ${ms(c.readyMs)}`,
+    '',
+    'report',
+    '',
+  ]);
+  rows.push([`  fs/watch reply (walk of a ${thousands(m.filesEach)}-file worktree)`, `p50 ${ms(m.watchReplyMs.p50)}, max ${ms(m.watchReplyMs.max)}`, '', '', 'report', '']);
 });
 
 const header: Row = ['figure', 'orchd', 'baseline (same run)', 'ratio', 'target', 'result'];

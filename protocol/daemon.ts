@@ -71,6 +71,13 @@ export const DaemonStatus = v.strictObject({
     sessions: v.pipe(Count, v.description('Sessions whose action chain runs in this daemon')),
     terminals: v.pipe(Count, v.description('Terminals running in this daemon')),
   }),
+  watches: v.pipe(
+    v.strictObject({
+      watchers: v.pipe(Count, v.description('File watchers running: one per workspace with at least one `fs/watch`')),
+      watches: v.pipe(Count, v.description('`fs/watch` watches of every connection')),
+    }),
+    v.description('File watching (docs/files.md)'),
+  ),
   rssBytes: Count,
   service: v.nullable(
     v.pipe(

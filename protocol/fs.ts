@@ -146,8 +146,15 @@ export const FsFindFilesResult = v.strictObject({
 
 export const FsWatchParams = v.strictObject({
   workspaceId: Id,
-  globs: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.description('Report only paths matching one of these; default: everything'))),
-  includeIgnored: v.optional(v.pipe(v.boolean(), v.description('Also report files .gitignore excludes')), false),
+  globs: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.minLength(1))),
+      v.description(
+        'Report only paths (relative to their worktree) matching one of these: `src/**/*.ts` (`*` stays within a directory), `docs` (a pattern without glob characters covers that path and all below it); `!pattern` excludes; default: everything',
+      ),
+    ),
+  ),
+  includeIgnored: v.optional(v.pipe(v.boolean(), v.description('Also report what .gitignore excludes (and walk ignored directories such as node_modules to do so)')), false),
   diff: v.optional(v.pipe(v.boolean(), v.description('Also send `workspace/diffChanged` as the workspace diff against its base changes')), true),
 });
 export const FsWatchResult = v.strictObject({ watchId: Id });
@@ -162,6 +169,12 @@ export const FsChangedNotification = v.strictObject({
   watchId: Id,
   workspaceId: Id,
   changes: v.pipe(v.array(FileChange), v.description('Coalesced: at most one notification per 50 ms per watch, one change per path')),
+  truncated: v.optional(
+    v.pipe(
+      v.literal(true),
+      v.description('More paths changed in this window than one notification carries (10,000); the rest were left out, so re-read what you show'),
+    ),
+  ),
 });
 export const FsWatchEndedNotification = v.strictObject({
   watchId: Id,
@@ -188,3 +201,6 @@ export type FoundFile = v.InferOutput<typeof FoundFile>;
 export type FsFindFilesParams = v.InferOutput<typeof FsFindFilesParams>;
 export type FsWatchParams = v.InferOutput<typeof FsWatchParams>;
 export type FileChange = v.InferOutput<typeof FileChange>;
+export type FsChangedNotification = v.InferOutput<typeof FsChangedNotification>;
+export type FsWatchEndedNotification = v.InferOutput<typeof FsWatchEndedNotification>;
+export type WorkspaceDiffChangedNotification = v.InferOutput<typeof WorkspaceDiffChangedNotification>;

@@ -16,6 +16,7 @@ import type { TerminalRuntime } from './terminals/runtime.js';
 import { ApprovalBroker } from './approvals/broker.js';
 import { PortBlocks } from './executions/ports.js';
 import { ProcessSupervisor } from './supervisor/supervisor.js';
+import { WatchRegistry } from './files/watches.js';
 import { FileListCache } from './files/file-list-cache.js';
 
 export interface RepositoryResolver {
@@ -54,6 +55,8 @@ export interface Engine {
   readonly workspaceOperations: Map<string, string>;
   /** The file lists fs/findFiles scores, per worktree, briefly cached (src/files/file-list-cache.ts). */
   readonly fileLists: FileListCache;
+  /** File watches by connection, one watcher per watched workspace (src/files/watches.ts). */
+  readonly watches: WatchRegistry;
   /** Stop every process this engine owns, then close; bounded by the host's shutdown deadline. */
   close(): Promise<void>;
 }
@@ -75,6 +78,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const sessions = new Map<string, SessionRuntime>();
   const foreground = options.foreground ?? new Foreground();
   const processes = new ProcessSupervisor(options.logger);
+  const watches = new WatchRegistry(hub, options.logger);
   return {
     dataDir: options.dataDir,
     logger: options.logger,
@@ -90,6 +94,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     approvals: new ApprovalBroker(),
     ports: new PortBlocks(),
     workspaceOperations: new Map(),
+    watches,
     fileLists: new FileListCache(),
     foreground,
     lineWork: new TurnSlicer(undefined, (error) => options.logger.error('output line work failed', { error })),
@@ -100,7 +105,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
           runtime.steps.length = 0;
         }
         // Every process, whoever owns it, through the one supervisor; owners record `killed` with this reason.
-        await processes.stopAll('orchd shut down');
+        await Promise.all([processes.stopAll('orchd shut down'), watches.close()]);
         await Promise.all([...sessions.values()].map((r) => r.loop?.catch(() => {})));
         hub.close();
         await store.close();

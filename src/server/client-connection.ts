@@ -58,6 +58,7 @@ export class ClientConnection {
   private readonly paused = new Set<Subscription>();
   private closed = false;
   private stopAsking: (() => void) | null = null;
+  private closeListeners: (() => void)[] = [];
   readonly connectedAt = new Date().toISOString();
 
   constructor(
@@ -98,6 +99,17 @@ export class ClientConnection {
       lastPongAt: this.transport.peer?.lastPongAt() ?? null,
       subscriptions: [...this.subscriptions.values()].map((s) => ({ subscriptionId: s.id, filter: s.filter, cursor: s.cursor, paused: s.isPaused || this.paused.has(s) })),
     };
+  }
+
+  /** Bytes written to this client and not yet taken (what flow control of non-event notifications looks at). */
+  get sendQueueBytes(): number {
+    return this.raw?.bufferedBytes ?? this.transport.traffic().sendQueueBytes;
+  }
+
+  /** Call `listener` once when the connection ends (at once if it has); what else it owns (file watches) ends then. */
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
   }
 
   /** Send a notification to this client. */
@@ -205,5 +217,8 @@ export class ClientConnection {
     for (const id of this.subscriptions.keys()) engine?.hub.unsubscribe(id);
     this.subscriptions.clear();
     this.paused.clear();
+    const listeners = this.closeListeners;
+    this.closeListeners = [];
+    for (const listener of listeners) listener();
   }
 }

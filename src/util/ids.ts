@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
 
-export type IdPrefix = 'prj' | 'repo' | 'tsk' | 'ws' | 'wt' | 'ses' | 'exe' | 'apr' | 'sub' | 'ent' | 'con' | 'tok' | 'trm';
+export type IdPrefix = 'prj' | 'repo' | 'tsk' | 'ws' | 'wt' | 'ses' | 'exe' | 'apr' | 'sub' | 'ent' | 'con' | 'tok' | 'trm' | 'wch';
 
 let lastTime = 0;
 let lastRandom: number[] = [];

@@ -37,6 +37,7 @@ function daemonStatus({ host, client }: HandlerContext): DaemonStatus {
     currentSeq: engine?.hub.currentSeq ?? null,
     database,
     processes: { executions: engine?.running.size ?? 0, sessions: engine?.sessions.size ?? 0, terminals: engine?.terminals.size ?? 0 },
+    watches: engine?.watches.counts() ?? { watchers: 0, watches: 0 },
     rssBytes: process.memoryUsage.rss(),
     service: host.service ? { url: host.service.url, host: host.service.address.host, port: host.service.address.port } : null,
     connections: [...host.connections].map((connection) => connection.status(connection === client)),
