@@ -38,6 +38,8 @@ export interface WorkspaceWatcherOptions {
 }
 
 const GITIGNORE = /(?:^|\/)\.gitignore$/;
+/** How many times a batch looks again at names reported again while it looked (one save is several events). */
+const RESTATS = 3;
 /** Errors that mean a directory went away (or cannot be read) while it was being watched: skip it, carry on. */
 const GONE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM']);
 
@@ -260,7 +262,7 @@ export class WorkspaceWatcher {
   private async drain(): Promise<void> {
     try {
       while (this.pending.size && !this.closed) {
-        const batch = [...this.pending.values()];
+        const batch = [...this.pending.entries()];
         this.pending.clear();
         const changes = await this.settle(batch);
         if (this.closed) return;
@@ -284,9 +286,19 @@ export class WorkspaceWatcher {
    * place or replaced by a rename is `changed`, and a file seen for the first time `created`); directories that
    * appeared are walked level by level, each level's new paths checked against .gitignore before going deeper.
    */
-  private async settle(batch: readonly Pending[]): Promise<ObservedChange[]> {
+  private async settle(entries: readonly [string, Pending][]): Promise<ObservedChange[]> {
+    const batch = entries.map(([, p]) => p);
     await Promise.all([...new Set(batch.map((p) => p.generation))].map((generation) => generation.walked));
-    const stats = await Promise.all(batch.map((p) => lstat(join(p.directory.absolute, p.name)).catch(() => null)));
+    const look = (p: Pending) => lstat(join(p.directory.absolute, p.name)).catch(() => null);
+    const stats = await Promise.all(batch.map(look));
+    // One save is several kernel events (truncate, write, rename) that can straddle the look above: a name reported
+    // again meanwhile is looked at again now, so the save makes one change rather than one now and one a window later.
+    for (let round = 0; round < RESTATS; round++) {
+      const again = entries.flatMap(([key], i) => (this.pending.delete(key) ? [i] : []));
+      if (!again.length) break;
+      const fresh = await Promise.all(again.map((i) => look(batch[i]!)));
+      again.forEach((i, j) => (stats[i] = fresh[j]!));
+    }
     const raw: RawChange[] = [];
     batch.forEach((p, i) => {
       if (p.generation.closed || p.generation.dirs.get(p.directory.absolute) !== p.directory) return;
