@@ -6,7 +6,7 @@ import type { FileStat, FsDeleteParams, FsMkdirParams, FsMoveParams } from '../.
 import type { Engine } from '../engine.js';
 import { OrchdError, shown } from '../errors.js';
 import { fileLockKey, resolvePath, type ResolvedPath } from './paths.js';
-import { openWorktree } from './worktree.js';
+import { openWorktree, treeChanged } from './worktree.js';
 import { errnoOf, fsFailure, lstatOrNull, statEntry, toFileStat, typeOf } from './stat.js';
 
 type PathParams = { workspaceId: string; repository?: string | undefined; path: string };
@@ -88,6 +88,7 @@ export async function moveWorktreePath(engine: Engine, params: FsMoveParams): Pr
       }
       throw fsFailure(error, 'from', params.from);
     }
+    treeChanged(engine, worktree);
     return toFileStat(to.relative, to.entry, await lstat(to.entry));
   });
 }
@@ -111,5 +112,6 @@ export async function deleteWorktreePath(engine: Engine, params: FsDeleteParams)
       }
       throw fsFailure(error, 'path', params.path);
     }
+    treeChanged(engine, worktree);
   });
 }

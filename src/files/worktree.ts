@@ -14,6 +14,8 @@ export interface Worktree {
   readonly repositoryId: string;
   /** Real path of the worktree root (no symlinks). */
   readonly root: string;
+  /** The worktree path as the workspace records it (the key of engine.fileLists). */
+  readonly recorded: string;
 }
 
 /**
@@ -24,7 +26,12 @@ export async function openWorktree(engine: Engine, workspaceId: string, reposito
   const workspace = await getWorkspace(engine, workspaceId);
   if (access === 'write') assertWorkspaceOpen(engine, workspace, 'change its files', ['active', 'merging']);
   const chosen = chooseRepository(workspace, repository);
-  return { workspace, repositoryId: chosen.repositoryId, root: await worktreeRoot(chosen) };
+  return { workspace, repositoryId: chosen.repositoryId, root: await worktreeRoot(chosen), recorded: chosen.path };
+}
+
+/** After a change of the worktree's files: fs/findFiles lists them again instead of waiting out its cache. */
+export function treeChanged(engine: Engine, worktree: Worktree): void {
+  engine.fileLists.invalidate(worktree.recorded);
 }
 
 /** The repository `repository` names, or the workspace's first. */

@@ -9,7 +9,7 @@ import type { FileStat, FsWriteParams } from '../../protocol/fs.js';
 import type { Engine } from '../engine.js';
 import { OrchdError } from '../errors.js';
 import { fileLockKey, resolvePath, tempFileName, type ResolvedPath } from './paths.js';
-import { openWorktree } from './worktree.js';
+import { openWorktree, treeChanged } from './worktree.js';
 import { hashOpenFile, openRegularFile, sha256 } from './read.js';
 import { errnoOf, fsFailure, lstatOrNull, toFileStat, typeOf } from './stat.js';
 
@@ -102,6 +102,7 @@ export async function writeWorktreeFile(engine: Engine, params: FsWriteParams): 
     } catch (error) {
       throw fsFailure(error, 'path', params.path);
     }
+    if (!existing) treeChanged(engine, worktree);
     const stats = await lstat(resolved.entry);
     return { stat: await toFileStat(resolved.relative, resolved.entry, stats), hash: sha256(bytes) };
   });

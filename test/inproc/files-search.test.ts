@@ -291,6 +291,18 @@ describe('fs/search and fs/findFiles (in-process, real worktrees)', () => {
     assert.deepEqual(await find('zebra'), []);
   });
 
+  it('sees files created, moved and deleted through fs/* at once, without waiting out the cache', async () => {
+    const { client } = fixture.orchd;
+    const find = async (query: string) => (await client.request('fs/findFiles', { workspaceId, query })).files.map((f: FoundFile) => f.path);
+    assert.deepEqual(await find('okapi'), []);
+    await client.request('fs/write', { workspaceId, path: 'okapi.md', content: 'x\n', expectedHash: null });
+    assert.deepEqual(await find('okapi'), ['okapi.md'], 'an untracked file written through fs/write shows on the next request');
+    await client.request('fs/move', { workspaceId, from: 'okapi.md', to: 'notes/okapi2.md' });
+    assert.deepEqual(await find('okapi'), ['notes/okapi2.md']);
+    await client.request('fs/delete', { workspaceId, path: 'notes/okapi2.md' });
+    assert.deepEqual(await find('okapi'), []);
+  });
+
   it('keeps file lists for a while, per worktree, least recently used dropped first', async () => {
     let now = 0;
     let loads = 0;
