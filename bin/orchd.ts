@@ -65,6 +65,11 @@ switch (cli.command) {
     exitSoon(await tokenCommand(cli));
     break;
   }
+  case 'config': {
+    const { configCommand } = await import('../src/cli/config.js');
+    exitSoon(await configCommand({ ...cli, version }));
+    break;
+  }
 }
 
 /** Set the exit code; if a stray handle keeps the process alive after the command, exit anyway. */

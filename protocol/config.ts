@@ -3,57 +3,49 @@
 // settings in the database → the parameters of one request. One schema (ConfigDocument) describes both files; it is
 // exported as `protocol/config.schema.json` for editors.
 import * as v from 'valibot';
-import { ApprovalPolicy } from './approvals.js';
 import { Id } from './common.js';
-import { ProfileSettings } from './executors.js';
-import { ProjectRetention, ScriptSpec } from './project.js';
+import { Profile } from './executors.js';
+import { ApprovalsLayer, BranchPrefix, ProfileName, ProjectRetention, ScriptsLayer } from './project.js';
+
+export { EnvReference } from './executors.js';
 
 /** The configuration file format version this orchd writes; older versions are migrated when read. */
 export const CONFIG_VERSION = 1;
 
-const ProfileName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]+$/), v.maxLength(64));
-const BranchPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/), v.maxLength(64));
-
-/** An agent profile as a file holds it: like a project profile, but every `env` value must refer to the environment. */
-export const EnvReference = v.strictObject({
-  env: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/), v.description("The name of an environment variable of orchd's own environment, read when a session starts")),
-});
-
-export const ConfigScripts = v.strictObject({
-  setup: v.optional(v.array(ScriptSpec)),
-  setupMode: v.optional(v.picklist(['sequential', 'parallel'])),
-  cleanup: v.optional(v.array(ScriptSpec)),
-  archive: v.optional(v.array(ScriptSpec)),
-  devServer: v.optional(v.nullable(ScriptSpec)),
-});
+/** Scripts as one layer sets them (the same shape `project/create` takes). */
+export const ConfigScripts = ScriptsLayer;
+/** An approval policy as one layer sets it: sparse, so a file that sets `timeoutSeconds` keeps the rules from below. */
+export const ConfigApprovals = ApprovalsLayer;
 
 export const ConfigTerminal = v.strictObject({
-  scrollbackBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(64 * 1024), v.maxValue(256 * 1024 * 1024), v.description('Default scrollback kept per terminal'))),
+  scrollbackBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(64 * 1024), v.maxValue(256 * 1024 * 1024), v.description('Default scrollback kept per terminal (default: 4 MiB)'))),
   shell: v.optional(v.pipe(v.string(), v.minLength(1), v.description('Program `terminal/create` starts when no command is given; default: $SHELL, else /bin/sh'))),
 });
 
 /** One configuration file (the user's or a repository's), every key optional. Unknown keys are errors. */
-export const ConfigDocument = v.strictObject({
-  $schema: v.optional(v.string()),
-  version: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`The format version; ${CONFIG_VERSION} today. Omitted: ${CONFIG_VERSION}`))),
-  scripts: v.optional(ConfigScripts),
-  copyFiles: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
-  autoCommit: v.optional(v.boolean()),
-  branchPrefix: v.optional(BranchPrefix),
-  approvals: v.optional(ApprovalPolicy),
-  profiles: v.optional(
-    v.record(
-      ProfileName,
-      v.strictObject({
-        executor: v.pipe(v.string(), v.minLength(1)),
-        ...ProfileSettings.entries,
-        env: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), v.union([EnvReference, v.string()]))),
-      }),
+export const ConfigDocument = v.pipe(
+  v.strictObject({
+    $schema: v.optional(v.pipe(v.string(), v.description('Where editors find this schema (protocol/config.schema.json); ignored by orchd'))),
+    version: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`The format version; ${CONFIG_VERSION} today. Omitted: ${CONFIG_VERSION}`))),
+    scripts: v.optional(ConfigScripts),
+    copyFiles: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.description('Paths or glob patterns copied from the main checkout into each new worktree, e.g. `.env`'))),
+    autoCommit: v.optional(v.pipe(v.boolean(), v.description('Commit what the agent left after each turn (default: true)'))),
+    branchPrefix: v.optional(v.pipe(BranchPrefix, v.description('Workspace branches are `<prefix>/<short-id>-<slug>` (default: `orchd`)'))),
+    approvals: v.optional(ConfigApprovals),
+    profiles: v.optional(
+      v.pipe(
+        v.record(ProfileName, Profile),
+        v.description('Named ways to run an agent, chosen with `session/start {profile}`; a profile of a higher layer replaces one of the same name whole'),
+      ),
     ),
+    retention: v.optional(ProjectRetention),
+    terminal: v.optional(ConfigTerminal),
+  }),
+  v.title('orchd configuration'),
+  v.description(
+    "orchd's configuration file: the user's (`$XDG_CONFIG_HOME/orchd/config.json`) or a repository's (`orchd.json` at its root). Layers, lowest first: built-in defaults, the user's file, each repository's file, the project's settings, the request. See docs/configuration.md",
   ),
-  retention: v.optional(ProjectRetention),
-  terminal: v.optional(ConfigTerminal),
-});
+);
 
 export const ConfigLayerName = v.picklist(['default', 'user', 'repository', 'project']);
 

@@ -39,10 +39,18 @@ const EnvName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/));
 /** What orchd shows in place of a secret value (profile `env` values) in every result, event and log. */
 export const SECRET_MASK = '***';
 
+/** A value read from orchd's own environment when an agent starts: how a secret is named without being stored. */
+export const EnvReference = v.strictObject({
+  env: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/), v.description("The name of a variable of orchd's own environment, read when the agent starts")),
+});
+
+/** Names that look like they hold a secret: their values must be `{"env": NAME}` references (or empty) when written. */
+export const SECRET_ENV_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
+
 const SecretEnv = v.pipe(
-  v.record(EnvName, v.string()),
+  v.record(EnvName, v.union([EnvReference, v.string()])),
   v.description(
-    'Environment variables for the agent process. Secret: their values (often API keys) are stored, given to the agent, and shown everywhere else as `***`. In `project/update`, a value of `***` keeps the stored value of that variable in that profile',
+    'Environment variables for the agent process: a value, or `{"env": "NAME"}` to pass the value of orchd\'s own variable NAME when the agent starts (a missing variable fails the session start). A variable whose name contains KEY, TOKEN, SECRET, PASSWORD or CREDENTIAL takes only a reference (or an empty value): secrets are never stored in plain text. Values are shown everywhere as `***`; in `project/update`, `***` keeps the value the profile has',
   ),
 );
 export const AgentCommand = v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(4000))), v.minLength(1), v.maxLength(100));

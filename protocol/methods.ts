@@ -309,7 +309,7 @@ export const METHODS = {
     result: SessionStartResult,
     summary: "Start a session in a workspace: the project's setup scripts, then the agent with the prompt, then auto-commit and the cleanup scripts",
     emits: ['session/started', 'execution/started', 'execution/output', 'session/entryUpserted', 'approval/requested', 'execution/exited', 'workspace/committed', 'task/updated', 'notification'],
-    errors: ['notFound', 'invalidState'],
+    errors: ['notFound', 'invalidState', 'invalidConfig'],
   }),
   'session/followUp': request({
     params: SessionFollowUpParams,
@@ -483,7 +483,7 @@ export const METHODS = {
     params: ConfigUpdateParams,
     result: ConfigGetResult,
     summary: "Apply a JSON merge patch to the user's file (written atomically) or to a project's settings, then return the new effective configuration",
-    emits: ['config/changed'],
+    emits: ['config/changed', 'project/updated'],
     errors: ['notFound', 'invalidConfig', 'invalidParams'],
   }),
 

@@ -1,13 +1,13 @@
 // Projects: a name, one or more git repositories, scripts, files to copy into new worktrees, settings.
 import * as v from 'valibot';
 import { Id, Ok, Timestamp } from './common.js';
-import { ApprovalPolicy } from './approvals.js';
+import { ApprovalPolicy, ApprovalRule } from './approvals.js';
 import { Profile } from './executors.js';
 
 export const ScriptSpec = v.strictObject({
   command: v.pipe(v.string(), v.minLength(1), v.description('A shell command, run with /bin/sh -c')),
   name: v.optional(v.pipe(v.string(), v.minLength(1))),
-  repository: v.optional(v.pipe(v.string(), v.description("The name of one of the project's repositories, whose worktree is the working directory; default: the first repository"))),
+  repository: v.optional(v.pipe(v.string(), v.description("The name of one of the project's repositories, whose worktree is the working directory; default: the first repository (for a script from a repository's orchd.json: that repository)"))),
 });
 
 export const ProjectScripts = v.strictObject({
@@ -18,13 +18,43 @@ export const ProjectScripts = v.strictObject({
   devServer: v.optional(v.nullable(ScriptSpec), null),
 });
 
-const BranchPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/), v.maxLength(64));
+export const BranchPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/), v.maxLength(64));
+export const ProfileName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]+$/), v.maxLength(64));
 
 export const ProjectSettings = v.strictObject({
   autoCommit: v.optional(v.boolean(), true),
   branchPrefix: v.optional(BranchPrefix, 'orchd'),
   approvals: v.optional(ApprovalPolicy, {}),
-  profiles: v.optional(v.pipe(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]+$/), v.maxLength(64)), Profile), v.description('Named ways to run an agent, chosen with `session/start {profile}`')), {}),
+  profiles: v.optional(v.pipe(v.record(ProfileName, Profile), v.description('Named ways to run an agent, chosen with `session/start {profile}`')), {}),
+});
+
+// What one configuration layer holds (docs/configuration.md): only what it sets, no defaults filled in, so a lower
+// layer (the user's file, a repository's orchd.json, the built-in defaults) shows through what a higher one omits.
+// `project/create` and `project/update` take these, and the configuration files are made of them (protocol/config.ts).
+
+/** Scripts as one layer sets them; each key replaces the one below it. */
+export const ScriptsLayer = v.strictObject({
+  setup: v.optional(v.pipe(v.array(ScriptSpec), v.description('Run before the agent of a new session (default: none)'))),
+  setupMode: v.optional(v.pipe(v.picklist(['sequential', 'parallel']), v.description('default: `sequential`'))),
+  cleanup: v.optional(v.pipe(v.array(ScriptSpec), v.description('Run after each agent turn (default: none)'))),
+  archive: v.optional(v.pipe(v.array(ScriptSpec), v.description('Run when a workspace is archived (default: none)'))),
+  devServer: v.optional(v.pipe(v.nullable(ScriptSpec), v.description('Started by `workspace/runScript {kind: devServer}` (default: none)'))),
+});
+
+/** An approval policy as one layer sets it; each key replaces the one below it. */
+export const ApprovalsLayer = v.strictObject({
+  rules: v.optional(v.pipe(v.array(ApprovalRule), v.description('Applied in order before anyone is asked; the first match decides (default: none)'))),
+  defaultRules: v.optional(v.pipe(v.boolean(), v.description('Apply the built-in rules (deny recursive deletes outside the worktree) after these (default: true)'))),
+  timeoutSeconds: v.optional(v.pipe(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1))), v.description('default: null, wait for ever'))),
+  onTimeout: v.optional(v.pipe(v.picklist(['deny', 'allow']), v.description('What happens after `timeoutSeconds` with no answer (default: `deny`)'))),
+});
+
+/** A project's settings as `project/create` and `project/update` take them: only what is given is set. */
+export const SettingsLayer = v.strictObject({
+  autoCommit: v.optional(v.pipe(v.boolean(), v.description("Commit what the agent left after each turn (default: true)"))),
+  branchPrefix: v.optional(v.pipe(BranchPrefix, v.description('Workspace branches are `<prefix>/<short-id>-<slug>` (default: `orchd`)'))),
+  approvals: v.optional(ApprovalsLayer),
+  profiles: v.optional(v.pipe(v.record(ProfileName, Profile), v.description('Named ways to run an agent, chosen with `session/start {profile}`; each replaces a profile of the same name from the files'))),
 });
 
 /** How long a project's raw output stays in the event log; `maintenance/compact` (and `orchd gc`) apply it. */
@@ -87,9 +117,9 @@ export const RepositoryInput = v.strictObject({
 export const ProjectCreateParams = v.strictObject({
   name: ProjectName,
   repositories: v.pipe(v.array(RepositoryInput), v.minLength(1)),
-  scripts: v.optional(ProjectScripts),
+  scripts: v.optional(v.pipe(ScriptsLayer, v.description("The project's scripts; what is omitted comes from the configuration files, else the defaults"))),
   copyFiles: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
-  settings: v.optional(ProjectSettings),
+  settings: v.optional(v.pipe(SettingsLayer, v.description("The project's settings; what is omitted comes from the configuration files, else the defaults"))),
   retention: v.optional(ProjectRetention),
 });
 
@@ -98,10 +128,14 @@ export const ProjectUpdateParams = v.strictObject({
   name: v.optional(ProjectName),
   addRepositories: v.optional(v.array(RepositoryInput)),
   removeRepositoryIds: v.optional(v.array(Id)),
-  scripts: v.optional(ProjectScripts),
+  scripts: v.optional(
+    v.pipe(ScriptsLayer, v.description("Replaces the project's own scripts: the keys given are set, the others are unset (they come from the configuration files, else the defaults)")),
+  ),
   copyFiles: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
-  settings: v.optional(ProjectSettings),
-  retention: v.optional(v.pipe(ProjectRetention, v.description('Replaces the retention; `{}` keeps everything'))),
+  settings: v.optional(
+    v.pipe(SettingsLayer, v.description("Replaces the project's own settings: the keys given are set, the others are unset (they come from the configuration files, else the defaults)")),
+  ),
+  retention: v.optional(v.pipe(ProjectRetention, v.description("Replaces the project's own retention; `{}` unsets it"))),
 });
 
 export const ProjectGetParams = v.strictObject({ projectId: Id });
@@ -127,3 +161,6 @@ export type ProjectRetention = v.InferOutput<typeof ProjectRetention>;
 export type RepositoryInput = v.InferOutput<typeof RepositoryInput>;
 export type ProjectCreateParams = v.InferOutput<typeof ProjectCreateParams>;
 export type ProjectUpdateParams = v.InferOutput<typeof ProjectUpdateParams>;
+export type ScriptsLayer = v.InferOutput<typeof ScriptsLayer>;
+export type ApprovalsLayer = v.InferOutput<typeof ApprovalsLayer>;
+export type SettingsLayer = v.InferOutput<typeof SettingsLayer>;

@@ -16,6 +16,8 @@ import type { TerminalRuntime } from './terminals/runtime.js';
 import { ApprovalBroker } from './approvals/broker.js';
 import { PortBlocks } from './executions/ports.js';
 import { ProcessSupervisor } from './supervisor/supervisor.js';
+import { ConfigService } from './config/service.js';
+import { userConfigFile, userConfigHome } from './config/files.js';
 import { WatchRegistry } from './files/watches.js';
 import { FileListCache } from './files/file-list-cache.js';
 
@@ -53,6 +55,8 @@ export interface Engine {
   readonly lineWork: TurnSlicer;
   /** Workspaces under an operation no session may overlap (merge, rebase, reset, delete, archive), with its name. */
   readonly workspaceOperations: Map<string, string>;
+  /** The configuration files (user's, repositories'), watched, and the effective configuration's cache (src/config/). */
+  readonly config: ConfigService;
   /** The file lists fs/findFiles scores, per worktree, briefly cached (src/files/file-list-cache.ts). */
   readonly fileLists: FileListCache;
   /** File watches by connection, one watcher per watched workspace (src/files/watches.ts). */
@@ -67,6 +71,8 @@ export interface EngineOptions {
   events?: EventHubOptions;
   /** The server's request counter (one per process); a fresh one otherwise. */
   foreground?: Foreground;
+  /** The directory of the user's config.json (default: ORCHD_CONFIG_HOME, else $XDG_CONFIG_HOME/orchd). */
+  configHome?: string;
 }
 
 /** Open the data directory and start the engine. */
@@ -78,6 +84,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const sessions = new Map<string, SessionRuntime>();
   const foreground = options.foreground ?? new Foreground();
   const processes = new ProcessSupervisor(options.logger);
+  const config = new ConfigService({ userFile: userConfigFile(options.configHome ?? userConfigHome()), logger: options.logger, events: { store, hub } });
   const watches = new WatchRegistry(hub, options.logger);
   return {
     dataDir: options.dataDir,
@@ -94,6 +101,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     approvals: new ApprovalBroker(),
     ports: new PortBlocks(),
     workspaceOperations: new Map(),
+    config,
     watches,
     fileLists: new FileListCache(),
     foreground,
@@ -107,6 +115,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
         // Every process, whoever owns it, through the one supervisor; owners record `killed` with this reason.
         await Promise.all([processes.stopAll('orchd shut down'), watches.close()]);
         await Promise.all([...sessions.values()].map((r) => r.loop?.catch(() => {})));
+        await config.close();
         hub.close();
         await store.close();
       })();

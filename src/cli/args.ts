@@ -57,6 +57,13 @@ export type TokenArgs = { json: boolean; dataDir: string | undefined } & (
   | { action: 'revoke'; target: string }
 );
 
+/** What `orchd config` was asked to do. */
+export type ConfigArgs = { json: boolean; dataDir: string | undefined; logLevel: LogLevel } & (
+  | { action: 'show'; projectId: string | undefined }
+  | { action: 'validate'; file: string | undefined }
+  | { action: 'path' }
+);
+
 /** Where a WebSocket service listens (`orchd serve`, `orchd --stdio --listen`). */
 export interface ListenArgs {
   host: string;
@@ -87,7 +94,8 @@ export type Cli =
   | ({ command: 'merge' } & MergeArgs)
   | ({ command: 'shell' } & ShellArgs)
   | ({ command: 'gc' } & GcArgs)
-  | ({ command: 'token' } & TokenArgs);
+  | ({ command: 'token' } & TokenArgs)
+  | ({ command: 'config' } & ConfigArgs);
 
 /** Usage text for `orchd --help`. */
 export function usage(): string {
@@ -105,6 +113,9 @@ Usage:
   orchd gc [--project ID] [--dry-run] [--json]           apply the projects' retention to the event log, then vacuum
   orchd token create [--read-only] [--name N] [--json]   create an access token for service mode (shown once)
   orchd token list [--json] | orchd token revoke ID|NAME list or revoke access tokens
+  orchd config show [--project ID] [--json]             the effective configuration and where each value comes from
+  orchd config validate [FILE]                          check the user's file and this repository's orchd.json (or FILE)
+  orchd config path                                     where the user's file and this repository's orchd.json are
   orchd --help | --version
 
 With no command, orchd serves on stdio when stdin is not a terminal.
@@ -145,6 +156,10 @@ serve (clients authenticate with a token; the default one is written to <data di
   --port N             the port to listen on (default: 0, any free port; <data dir>/service.json says which)
   --host ADDR          the address to bind (default: ${DEFAULT_LISTEN_HOST}; any other address prints a warning)
   --allow-origin URL   a browser origin allowed to connect, e.g. http://localhost:5173 (repeatable; default: none)
+
+config (layers, lowest first: defaults, the user's file, each repository's orchd.json, the project's settings):
+  --project ID         show: this project (default: the project of the repository you are in, else the user level)
+  --json               show, path: print JSON
 
 token (managed by whoever can open the data directory; only a hash of each token is stored):
   --read-only          the token may only call methods that change nothing (subscribe, list, get, diff, logs)
@@ -190,6 +205,14 @@ const TOKEN_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const CONFIG_OPTIONS = {
+  project: { type: 'string' },
+  json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 const LISTEN_OPTIONS = {
   host: { type: 'string' },
   'allow-origin': { type: 'string', multiple: true },
@@ -219,7 +242,7 @@ const GLOBAL_VALUE_OPTIONS = new Set(['--data-dir', '--log-level', '--listen', '
 export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; logLevelEnv?: string | undefined } = { stdinIsTty: false }): Cli {
   const commandIndex = findCommand(argv);
   const command = commandIndex === -1 ? undefined : argv[commandIndex];
-  if (command === 'run' || command === 'merge' || command === 'shell' || command === 'gc' || command === 'token' || command === 'serve') {
+  if (command === 'run' || command === 'merge' || command === 'shell' || command === 'gc' || command === 'token' || command === 'serve' || command === 'config') {
     const rest = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
     switch (command) {
       case 'run':
@@ -234,6 +257,8 @@ export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; lo
         return parseToken(rest);
       case 'serve':
         return parseServe(rest, env);
+      case 'config':
+        return parseConfig(rest);
     }
   }
   return parseGlobal(argv, env);
@@ -460,6 +485,38 @@ function parseToken(argv: string[]): Cli {
     }
     default:
       return { command: 'error', message: `token: Expected \`create\`, \`list\` or \`revoke\`, got ${action === undefined ? 'nothing' : `\`${action}\``}` };
+  }
+}
+
+function parseConfig(argv: string[]): Cli {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: CONFIG_OPTIONS });
+  } catch (error) {
+    return { command: 'error', message: `config: ${(error as Error).message}` };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
+  const [action, ...rest] = positionals;
+  const common = { command: 'config' as const, json: Boolean(values.json), dataDir: values['data-dir'], logLevel };
+  if (values.project !== undefined && action !== 'show') return { command: 'error', message: 'config: `--project` belongs to `config show`' };
+  switch (action) {
+    case 'show':
+      if (rest.length) return { command: 'error', message: `config show: Unexpected argument \`${rest[0]}\`` };
+      if (values.project !== undefined && values.project.trim() === '') return { command: 'error', message: 'config show: Expected `--project` to be a project id, got ``' };
+      return { ...common, action, projectId: values.project };
+    case 'validate': {
+      const [file, ...extra] = rest;
+      if (extra.length) return { command: 'error', message: `config validate: Unexpected argument \`${extra[0]}\`` };
+      return { ...common, action, file };
+    }
+    case 'path':
+      if (rest.length) return { command: 'error', message: `config path: Unexpected argument \`${rest[0]}\`` };
+      return { ...common, action };
+    default:
+      return { command: 'error', message: `config: Expected \`show\`, \`validate\` or \`path\`, got ${action === undefined ? 'nothing' : `\`${action}\``}` };
   }
 }
 

@@ -1,10 +1,11 @@
-// `npm run generate`: rewrite protocol/schema.json and docs/protocol.md from protocol/.
+// `npm run generate`: rewrite protocol/schema.json, protocol/config.schema.json and docs/protocol.md from protocol/.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageInfo } from '../util/package-info.js';
-import { renderProtocolDoc, renderSchemaJson } from './protocol-artifacts.js';
+import { renderConfigSchemaJson, renderProtocolDoc, renderSchemaJson } from './protocol-artifacts.js';
 
 const { root } = packageInfo();
 writeFileSync(join(root, 'protocol', 'schema.json'), renderSchemaJson());
 writeFileSync(join(root, 'docs', 'protocol.md'), renderProtocolDoc());
-process.stderr.write('wrote protocol/schema.json and docs/protocol.md\n');
+writeFileSync(join(root, 'protocol', 'config.schema.json'), renderConfigSchemaJson());
+process.stderr.write('wrote protocol/schema.json, protocol/config.schema.json and docs/protocol.md\n');

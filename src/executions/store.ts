@@ -1,8 +1,7 @@
 // Rows <-> Execution and Session entities.
 import type { Kysely } from 'kysely';
 import type { Execution, ExecutionAction, ExecutionStatus, RepositoryHead, RunReason, Session } from '../../protocol/execution.js';
-import type { ResolvedProfile } from '../../protocol/executors.js';
-import { maskResolvedProfile } from '../executors/secrets.js';
+import { maskResolvedProfile, type StoredProfile } from '../executors/secrets.js';
 import type { Database, ExecutionsTable, SessionsTable } from '../store/schema.js';
 
 /** The wire entity for an execution row. */
@@ -26,9 +25,9 @@ export function executionFromRow(row: ExecutionsTable): Execution {
   };
 }
 
-/** The session's resolved profile with its real `env` values (what the agent process gets). */
-function profileFromRow(row: Pick<SessionsTable, 'profile'>): ResolvedProfile {
-  return { name: null, model: null, permissionMode: null, extraArgs: [], env: {}, command: null, ...(row.profile ? (JSON.parse(row.profile) as Partial<ResolvedProfile>) : {}) };
+/** The session's resolved profile with its real `env` values and references (resolved at each agent turn). */
+function profileFromRow(row: Pick<SessionsTable, 'profile'>): StoredProfile {
+  return { name: null, model: null, permissionMode: null, extraArgs: [], env: {}, command: null, ...(row.profile ? (JSON.parse(row.profile) as Partial<StoredProfile>) : {}) };
 }
 
 /** The wire entity for a session row; profile `env` values are shown as `***` (see `loadSessionProfile`). */
@@ -62,8 +61,9 @@ export async function loadExecutions(db: Kysely<Database>, filter: { workspaceId
   return rows.map(executionFromRow);
 }
 
-/** A session's profile with the real `env` values, for running its agent; undefined when there is no such session. */
-export async function loadSessionProfile(db: Kysely<Database>, sessionId: string): Promise<ResolvedProfile | undefined> {
+/** A session's profile with the real `env` values (and references to resolve), for running its agent; undefined when
+ * there is no such session. */
+export async function loadSessionProfile(db: Kysely<Database>, sessionId: string): Promise<StoredProfile | undefined> {
   const row = await db.selectFrom('sessions').select('profile').where('id', '=', sessionId).executeTakeFirst();
   return row ? profileFromRow(row) : undefined;
 }

@@ -1,14 +1,16 @@
-// Project operations: create, list, get, update, delete. Every change commits with its event.
+// Project operations: create, list, get, update, delete. Every change commits with its event. A project's scripts and
+// settings are its own configuration layer (src/projects/layer.ts); what it returns is what it runs with (src/config/).
 import { basename } from 'node:path';
-import * as v from 'valibot';
-import { ProjectScripts, ProjectSettings, type Project, type ProjectCreateParams, type ProjectUpdateParams, type RepositoryInput } from '../../protocol/project.js';
+import type { Project, ProjectCreateParams, ProjectUpdateParams, RepositoryInput } from '../../protocol/project.js';
+import { effectiveView, requireProjectRecord } from '../config/service.js';
 import type { Engine } from '../engine.js';
 import { OrchdError } from '../errors.js';
 import { transact } from '../events/unit-of-work.js';
 import { newId } from '../util/ids.js';
 import { deleteWorkspacesOf, workspaceCreatedMeanwhile } from '../workspaces/cascade.js';
-import { loadProject, loadProjectProfiles, loadProjects, projectForProtocol, projectRow, settingsToStore } from './store.js';
-import { assertCopyFilePatterns, assertRepositoryName, assertScriptRepositories, assertUniqueRepositoryName, deriveRepositoryName } from './validate.js';
+import { checkedLayer, filledScripts, layerWithParams } from './layer.js';
+import { loadProjectRecords, projectRow, projectView, type ProjectRecord } from './store.js';
+import { assertRepositoryName, assertScriptRepositories, assertUniqueRepositoryName, deriveRepositoryName } from './validate.js';
 
 interface ResolvedRepository {
   name: string;
@@ -30,49 +32,45 @@ async function resolveRepositories(engine: Engine, inputs: readonly RepositoryIn
   return resolved;
 }
 
-/** Create a project from one or more repositories. */
+/** Create a project from one or more repositories. Its own configuration layer holds what the params set. */
 export async function createProject(engine: Engine, params: ProjectCreateParams): Promise<Project> {
-  const repositories = await resolveRepositories(engine, params.repositories, [], 'repositories');
-  if (params.scripts) assertScriptRepositories(params.scripts, repositories);
-  if (params.copyFiles) assertCopyFilePatterns(params.copyFiles);
+  const resolved = await resolveRepositories(engine, params.repositories, [], 'repositories');
+  const repositories = resolved.map((r) => ({ id: newId('repo'), ...r }));
+  const layer = checkedLayer(layerWithParams({}, params), { previous: {}, effectiveProfiles: {}, profilesField: 'settings.profiles' });
+  if (layer.scripts) assertScriptRepositories(filledScripts(layer.scripts), repositories);
   const now = new Date().toISOString();
-  const project: Project = {
-    id: newId('prj'),
-    name: params.name,
-    repositories: repositories.map((r) => ({ id: newId('repo'), ...r })),
-    scripts: params.scripts ?? v.parse(ProjectScripts, {}),
-    copyFiles: params.copyFiles ?? [],
-    settings: settingsToStore(params.settings ?? v.parse(ProjectSettings, {}), {}),
-    retention: params.retention ?? {},
-    createdAt: now,
-    updatedAt: now,
-  };
+  const row = projectRow({ id: newId('prj'), name: params.name, layer, createdAt: now, updatedAt: now });
+  const record: ProjectRecord = { id: row.id, name: row.name, repositories, layer, layerText: row.config, layerProblem: null, createdAt: now, updatedAt: now };
   return transact(engine, async (trx, emit) => {
-    await trx.insertInto('projects').values(projectRow(project)).execute();
+    await trx.insertInto('projects').values(row).execute();
     await trx
       .insertInto('repositories')
-      .values(project.repositories.map((r, position) => ({ id: r.id, project_id: project.id, name: r.name, path: r.path, position })))
+      .values(repositories.map((r, position) => ({ id: r.id, project_id: record.id, name: r.name, path: r.path, position })))
       .execute();
-    emit('project/created', { project: projectForProtocol(project) }, { projectId: project.id });
-    return projectForProtocol(project);
+    const project = projectView(record, effectiveView(engine, record).config);
+    emit('project/created', { project }, { projectId: record.id });
+    return project;
   });
 }
 
-/** Every project, oldest first. */
+/** Every project, oldest first, with the configuration it runs with (files as last seen by the watcher). */
 export function listProjects(engine: Engine): Project[] {
-  return loadProjects(engine.store.sqlite);
+  return loadProjectRecords(engine.store.sqlite).map((record) => projectView(record, effectiveView(engine, record, { fresh: false }).config));
 }
 
-/** One project, or a notFound error. */
+/** One project with the configuration it runs with, or a notFound error. */
 export async function getProject(engine: Engine, projectId: string): Promise<Project> {
-  const project = await loadProject(engine.store.db, projectId);
-  if (!project) throw OrchdError.notFound('project', projectId);
-  return project;
+  const record = requireProjectRecord(engine, projectId);
+  return projectView(record, effectiveView(engine, record).config);
 }
 
-/** Apply the given changes; omitted fields keep their value. */
+/**
+ * Apply the given changes; omitted fields keep their value. `scripts`, `copyFiles`, `settings` and `retention` each
+ * replace that part of the project's own layer: a key left out of `scripts` or `settings` is unset there, and the
+ * configuration files (else the defaults) decide it.
+ */
 export async function updateProject(engine: Engine, params: ProjectUpdateParams): Promise<Project> {
-  const before = await getProject(engine, params.projectId);
+  const before = requireProjectRecord(engine, params.projectId);
   const removeIds = params.removeRepositoryIds ?? [];
   for (const [index, id] of removeIds.entries()) {
     if (!before.repositories.some((r) => r.id === id)) throw OrchdError.notFound('repository', id, `removeRepositoryIds[${index}]`);
@@ -84,25 +82,18 @@ export async function updateProject(engine: Engine, params: ProjectUpdateParams)
     throw OrchdError.invalidState('Expected `removeRepositoryIds` to leave the project at least one repository, got none left', { projectId: before.id });
   }
   const removed = before.repositories.filter((r) => removeIds.includes(r.id));
-  assertScriptRepositories(params.scripts ?? before.scripts, repositories, params.scripts ? [] : removed, 'removeRepositoryIds', removeIds);
-  if (params.copyFiles) assertCopyFilePatterns(params.copyFiles);
-  const project: Project = {
-    ...before,
-    name: params.name ?? before.name,
-    repositories,
-    scripts: params.scripts ?? before.scripts,
-    copyFiles: params.copyFiles ?? before.copyFiles,
-    settings: settingsToStore(params.settings ?? before.settings, await loadProjectProfiles(engine.store.db, before.id)),
-    retention: params.retention ?? before.retention,
-    updatedAt: new Date().toISOString(),
-  };
+  const effectiveProfiles = effectiveView(engine, before).config.profiles;
+  const layer = checkedLayer(layerWithParams(before.layer, params), { previous: before.layer, effectiveProfiles, profilesField: 'settings.profiles' });
+  assertScriptRepositories(filledScripts(layer.scripts), repositories, params.scripts ? [] : removed, 'removeRepositoryIds', removeIds);
+  const row = projectRow({ id: before.id, name: params.name ?? before.name, layer, createdAt: before.createdAt, updatedAt: new Date().toISOString() });
+  const record: ProjectRecord = { ...before, name: row.name, repositories, layer, layerText: row.config, layerProblem: null, updatedAt: row.updated_at };
   return transact(engine, async (trx, emit) => {
-    const { id, ...columns } = projectRow(project);
+    const { id, ...columns } = row;
     const updated = await trx.updateTable('projects').set(columns).where('id', '=', id).executeTakeFirst();
     if (updated.numUpdatedRows === 0n) throw OrchdError.notFound('project', id);
     if (removeIds.length) await trx.deleteFrom('repositories').where('id', 'in', removeIds).execute();
     await Promise.all(
-      project.repositories.map((r, position) =>
+      record.repositories.map((r, position) =>
         trx
           .insertInto('repositories')
           .values({ id: r.id, project_id: id, name: r.name, path: r.path, position })
@@ -110,8 +101,9 @@ export async function updateProject(engine: Engine, params: ProjectUpdateParams)
           .execute(),
       ),
     );
-    emit('project/updated', { project: projectForProtocol(project) }, { projectId: id });
-    return projectForProtocol(project);
+    const project = projectView(record, effectiveView(engine, record).config);
+    emit('project/updated', { project }, { projectId: id });
+    return project;
   });
 }
 

@@ -9,7 +9,9 @@ import { transact } from '../events/unit-of-work.js';
 import { workspaceEnvironment } from '../executions/environment.js';
 import { startExecution, type RunningExecution } from '../executions/runner.js';
 import { getExecutor } from '../executors/registry.js';
-import { getProject } from '../projects/service.js';
+import { effectiveConfig } from '../config/service.js';
+import { resolveEnv } from '../executors/secrets.js';
+import type { ResolvedProfile } from '../../protocol/executors.js';
 import { updateTaskIn } from '../tasks/service.js';
 import { canTransition } from '../tasks/status.js';
 import { commitDirtyRepositories, getWorkspace, scopeOf } from '../workspaces/service.js';
@@ -100,9 +102,9 @@ export async function runScripts(engine: Engine, workspace: Workspace, sessionId
 
 /** The chain for a new session: setup, agent, cleanup. */
 export async function initialChain(engine: Engine, workspace: Workspace, prompt: string, skipSetup: boolean): Promise<ChainStep[]> {
-  const project = await getProject(engine, workspace.projectId);
+  const { scripts } = effectiveConfig(engine, workspace.projectId);
   const steps: ChainStep[] = [];
-  if (!skipSetup && project.scripts.setup.length) steps.push({ kind: 'scripts', runReason: 'setupScript', scripts: project.scripts.setup, parallel: project.scripts.setupMode === 'parallel' });
+  if (!skipSetup && scripts.setup.length) steps.push({ kind: 'scripts', runReason: 'setupScript', scripts: scripts.setup, parallel: scripts.setupMode === 'parallel' });
   steps.push({ kind: 'agent', prompt, followUp: false });
   return [...steps, ...(await cleanupSteps(engine, workspace))];
 }
@@ -113,8 +115,8 @@ export async function followUpChain(engine: Engine, workspace: Workspace, prompt
 }
 
 async function cleanupSteps(engine: Engine, workspace: Workspace): Promise<ChainStep[]> {
-  const project = await getProject(engine, workspace.projectId);
-  return project.scripts.cleanup.length ? [{ kind: 'scripts', runReason: 'cleanupScript', scripts: project.scripts.cleanup, parallel: false }] : [];
+  const { scripts } = effectiveConfig(engine, workspace.projectId);
+  return scripts.cleanup.length ? [{ kind: 'scripts', runReason: 'cleanupScript', scripts: scripts.cleanup, parallel: false }] : [];
 }
 
 /** Run the session's chain to its end (and any queued follow-ups after it). Never throws: failures become events. */
@@ -188,16 +190,25 @@ function labelOf(reason: ScriptReason): string {
 
 async function runAgent(engine: Engine, workspace: Workspace, sessionId: string, step: Extract<ChainStep, { kind: 'agent' }>, runtime: SessionRuntime): Promise<Execution> {
   const session = await requireSession(engine, sessionId);
-  const profile = (await loadSessionProfile(engine.store.db, sessionId)) ?? session.profile; // real env values, unlike session.profile
-  const [project, env] = await Promise.all([getProject(engine, workspace.projectId), workspaceEnvironment(engine, workspace, profile.env)]);
+  const stored = (await loadSessionProfile(engine.store.db, sessionId)) ?? session.profile; // real env values, unlike session.profile
   const executor = getExecutor(session.executor);
+  let profile: ResolvedProfile;
+  try {
+    // `{"env": NAME}` references are read from orchd's environment at every turn: the secret is never stored.
+    profile = { ...stored, env: resolveEnv(stored.env, stored.name) };
+  } catch (error) {
+    if (error instanceof OrchdError) return failedToStart(engine, workspace, sessionId, newId('exe'), executor.id, step, step.resume?.agentSessionId ?? (step.followUp ? session.agentSessionId : null), error.message);
+    throw error;
+  }
+  const config = effectiveConfig(engine, workspace.projectId);
+  const env = await workspaceEnvironment(engine, workspace, profile.env);
   const cwd = agentCwd(workspace);
   const resume = step.resume?.agentSessionId ?? (step.followUp ? session.agentSessionId : null);
   const fork = step.resume?.fork ?? false;
   let resumeAt: string | null = null;
   const executionId = newId('exe');
   const scope = { ...scopeOf(workspace), sessionId, executionId };
-  const approvals: ApprovalContext = { sessionId, executionId, cwd, policy: project.settings.approvals, scope };
+  const approvals: ApprovalContext = { sessionId, executionId, cwd, policy: config.approvals, scope };
   const hooks: AgentHooks = {
     requestApproval: (ask, signal) => requestApproval(engine, approvals, ask, signal),
     warn: (message, detail) => engine.logger.warn(message, { executionId, ...detail }),
@@ -302,8 +313,7 @@ function liveEntries(engine: Engine, executor: Executor, sessionId: string, exec
 
 /** Commit what the agent left, when the project wants it and there is something to commit. */
 async function autoCommit(engine: Engine, workspace: Workspace, prompt: string, execution: Execution): Promise<void> {
-  const project = await getProject(engine, workspace.projectId);
-  if (!project.settings.autoCommit) return;
+  if (!effectiveConfig(engine, workspace.projectId).autoCommit) return;
   const subject = (prompt.split('\n').find((l) => l.trim()) ?? 'Agent changes').trim().replace(/\s+/g, ' ');
   const message = `${subject.length > 72 ? `${subject.slice(0, 69)}...` : subject}\n\nCommitted by orchd after ${execution.action.type === 'agent' ? execution.action.executor : 'agent'} run ${execution.id}.`;
   const commits = await commitDirtyRepositories(workspace, message);

@@ -6,7 +6,8 @@ import { transact } from '../events/unit-of-work.js';
 import { loadExecutions, loadSession, loadSessions, sessionFromRow } from '../executions/store.js';
 import { assertNotOption } from '../executors/argv.js';
 import { getExecutor } from '../executors/registry.js';
-import { loadProjectProfiles } from '../projects/store.js';
+import { effectiveConfig } from '../config/service.js';
+import { resolveEnv } from '../executors/secrets.js';
 import { newId } from '../util/ids.js';
 import { resolveProfile, type SessionStartRequest } from './profile.js';
 import { getWorkspace, scopeOf } from '../workspaces/service.js';
@@ -31,9 +32,10 @@ export function listSessions(engine: Engine, workspaceId?: string): Promise<Sess
 export async function startSession(engine: Engine, params: SessionStartRequest): Promise<Session> {
   const workspace = await getWorkspace(engine, params.workspaceId);
   assertWorkspaceOpen(engine, workspace, 'start a session');
-  const { executorId, profile } = resolveProfile(await loadProjectProfiles(engine.store.db, workspace.projectId), params);
+  const { executorId, profile } = resolveProfile(effectiveConfig(engine, workspace.projectId).profiles, params);
   const executor = getExecutor(executorId);
-  executor.checkProfile?.(profile);
+  // A reference to a variable orchd's environment lacks fails here, before anything starts (and again at each turn).
+  executor.checkProfile?.({ ...profile, env: resolveEnv(profile.env, profile.name) });
   const busy = (await loadSessions(engine.store.db, workspace.id)).find((s) => s.status === 'running');
   if (busy) {
     throw OrchdError.invalidState(`Expected no running session in the workspace, but \`${busy.id}\` is running; use \`session/followUp\` or stop it first`, { sessionId: busy.id });

@@ -280,4 +280,58 @@ export const MIGRATIONS: Record<string, Migration> = {
       await sql`create index events_terminal_chunk on events (json_extract(data, '$.terminalId'), json_extract(data, '$.seq')) where kind = 'terminal/output'`.execute(db);
     },
   },
+  '0009_project_config': {
+    // Layered configuration (issue 14): a project's settings become one sparse layer over the user's file and the
+    // repositories' orchd.json, holding only what differs from the built-in defaults of the time, so that a value
+    // a file sets is not hidden by a default the project never chose. Backfilled from the four columns.
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('projects').addColumn('config', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+      const parse = (text: string | null): any => {
+        try {
+          return text === null ? undefined : JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+      };
+      const isObject = (value: unknown): value is Record<string, any> => typeof value === 'object' && value !== null && !Array.isArray(value);
+      const rows = (await db.selectFrom('projects').select(['id', 'scripts', 'copy_files', 'settings', 'retention']).execute()) as {
+        id: string;
+        scripts: string;
+        copy_files: string;
+        settings: string;
+        retention: string | null;
+      }[];
+      for (const row of rows) {
+        const layer: Record<string, unknown> = {};
+        const scripts = parse(row.scripts);
+        if (isObject(scripts)) {
+          const kept: Record<string, unknown> = {};
+          for (const list of ['setup', 'cleanup', 'archive']) if (Array.isArray(scripts[list]) && scripts[list].length) kept[list] = scripts[list];
+          if (scripts.setupMode !== undefined && scripts.setupMode !== 'sequential') kept.setupMode = scripts.setupMode;
+          if (scripts.devServer !== undefined && scripts.devServer !== null) kept.devServer = scripts.devServer;
+          if (Object.keys(kept).length) layer.scripts = kept;
+        }
+        const copyFiles = parse(row.copy_files);
+        if (Array.isArray(copyFiles) && copyFiles.length) layer.copyFiles = copyFiles;
+        const settings = parse(row.settings);
+        if (isObject(settings)) {
+          if (settings.autoCommit !== undefined && settings.autoCommit !== true) layer.autoCommit = settings.autoCommit;
+          if (settings.branchPrefix !== undefined && settings.branchPrefix !== 'orchd') layer.branchPrefix = settings.branchPrefix;
+          const approvals = settings.approvals;
+          if (isObject(approvals)) {
+            const kept: Record<string, unknown> = {};
+            if (Array.isArray(approvals.rules) && approvals.rules.length) kept.rules = approvals.rules;
+            if (approvals.defaultRules !== undefined && approvals.defaultRules !== true) kept.defaultRules = approvals.defaultRules;
+            if (approvals.timeoutSeconds !== undefined && approvals.timeoutSeconds !== null) kept.timeoutSeconds = approvals.timeoutSeconds;
+            if (approvals.onTimeout !== undefined && approvals.onTimeout !== 'deny') kept.onTimeout = approvals.onTimeout;
+            if (Object.keys(kept).length) layer.approvals = kept;
+          }
+          if (isObject(settings.profiles) && Object.keys(settings.profiles).length) layer.profiles = settings.profiles;
+        }
+        const retention = parse(row.retention);
+        if (isObject(retention) && Object.keys(retention).length) layer.retention = retention;
+        await db.updateTable('projects').set({ config: JSON.stringify(layer) }).where('id', '=', row.id).execute();
+      }
+    },
+  },
 };

@@ -21,6 +21,9 @@ export interface ProjectsTable {
   settings: string;
   /** JSON: the project's retention limits; null keeps everything (protocol/project.ts ProjectRetention). */
   retention: string | null;
+  /** JSON: the project's own configuration layer, sparse (only what was set; migration 0009). The columns above
+   * mirror it for an older orchd and are not read. */
+  config: Generated<string>;
   created_at: string;
   updated_at: string;
 }

@@ -8,6 +8,7 @@ import type { Engine } from '../engine.js';
 import { OrchdError } from '../errors.js';
 import { transact } from '../events/unit-of-work.js';
 import { workspaceEnvironment } from '../executions/environment.js';
+import { effectiveConfig } from '../config/service.js';
 import { daemonIdentity } from '../supervisor/process-group.js';
 import { reclaimLeftover } from '../supervisor/recovery.js';
 import type { PtyProcess } from '../supervisor/supervisor.js';
@@ -17,7 +18,8 @@ import { getWorkspace, scopeOf } from '../workspaces/service.js';
 import type { TerminalRuntime } from './runtime.js';
 import { loadTerminalRow, readChunks, terminalFromRow } from './store.js';
 
-export const DEFAULT_SCROLLBACK_BYTES = 4 * 1024 * 1024;
+/** Scrollback when neither the request nor the configuration says (the configuration's built-in default). */
+export { DEFAULT_SCROLLBACK_BYTES } from '../config/defaults.js';
 
 /** The terminal, with the live output seq and pid when it runs in this daemon. */
 async function current(engine: Engine, terminalId: string): Promise<Terminal> {
@@ -74,12 +76,14 @@ export async function createTerminal(engine: Engine, params: TerminalCreateParam
   const workspace = await getWorkspace(engine, params.workspaceId);
   assertWorkspaceOpen(engine, workspace, 'open a terminal');
   const { cwd, repositoryId } = await startDirectory(engine, workspace, params);
-  const command = params.command ?? process.env.SHELL ?? '/bin/sh';
+  // The default program and scrollback come from the configuration (`terminal.shell`, `terminal.scrollbackBytes`).
+  const { terminal } = effectiveConfig(engine, workspace.projectId);
+  const command = params.command ?? terminal.shell;
   const args = params.args ?? (params.command === undefined ? ['-l'] : []);
   const env = await workspaceEnvironment(engine, workspace, { TERM: 'xterm-256color', COLORTERM: 'truecolor', ...params.env });
   const id = newId('trm');
   const scope = scopeOf(workspace);
-  const scrollbackBytes = params.scrollbackBytes ?? DEFAULT_SCROLLBACK_BYTES;
+  const scrollbackBytes = params.scrollbackBytes ?? terminal.scrollbackBytes;
   const owner = daemonIdentity();
   const now = new Date().toISOString();
   // The row exists before the process does, so a crash never leaves a terminal orchd has no record of.

@@ -5,7 +5,7 @@ import type { Engine } from '../engine.js';
 import { OrchdError } from '../errors.js';
 import { reset } from '../git/commit.js';
 import { status } from '../git/status.js';
-import { getProject } from '../projects/service.js';
+import { effectiveConfig } from '../config/service.js';
 import { loadExecution } from '../executions/store.js';
 import { startExecution } from '../executions/runner.js';
 import { workspaceEnvironment } from '../executions/environment.js';
@@ -23,10 +23,10 @@ export async function stopWorkspace(engine: Engine, params: { workspaceId: strin
 export async function runWorkspaceScript(engine: Engine, params: { workspaceId: string; kind: 'setupScript' | 'cleanupScript' | 'archiveScript' | 'devServer' }): Promise<{ executions: Execution[] }> {
   const workspace = await getWorkspace(engine, params.workspaceId);
   assertWorkspaceOpen(engine, workspace, `run \`${params.kind}\``, ['active', 'archived']);
-  const project = await getProject(engine, workspace.projectId);
+  const { scripts: configured } = effectiveConfig(engine, workspace.projectId);
   if (params.kind === 'devServer') {
-    const server = project.scripts.devServer;
-    if (!server) throw OrchdError.invalidState('Expected the project to have a `scripts.devServer`, got none', { projectId: project.id });
+    const server = configured.devServer;
+    if (!server) throw OrchdError.invalidState('Expected the project to have a `scripts.devServer`, got none', { projectId: workspace.projectId });
     const running = await startExecution(
       engine,
       { workspace, sessionId: null, runReason: 'devServer', action: { type: 'script', kind: 'devServer', name: server.name ?? 'dev server', command: server.command, repository: server.repository ?? null } },
@@ -35,9 +35,9 @@ export async function runWorkspaceScript(engine: Engine, params: { workspaceId: 
     const execution = await loadExecution(engine.store.db, running.id);
     return { executions: execution ? [execution] : [] };
   }
-  const scripts = { setupScript: project.scripts.setup, cleanupScript: project.scripts.cleanup, archiveScript: project.scripts.archive }[params.kind];
-  if (!scripts.length) throw OrchdError.invalidState(`Expected the project to have ${params.kind} scripts, got none`, { projectId: project.id });
-  const parallel = params.kind === 'setupScript' && project.scripts.setupMode === 'parallel';
+  const scripts = { setupScript: configured.setup, cleanupScript: configured.cleanup, archiveScript: configured.archive }[params.kind];
+  if (!scripts.length) throw OrchdError.invalidState(`Expected the project to have ${params.kind} scripts, got none`, { projectId: workspace.projectId });
+  const parallel = params.kind === 'setupScript' && configured.setupMode === 'parallel';
   return { executions: await runScripts(engine, workspace, null, { kind: 'scripts', runReason: params.kind, scripts, parallel }) };
 }
 
@@ -72,8 +72,8 @@ export async function archiveWorkspace(engine: Engine, params: { workspaceId: st
   if (workspace.state !== 'active') throw OrchdError.invalidState(`Expected the workspace to be \`active\` to archive it, got \`${workspace.state}\``, { state: workspace.state });
   return withWorkspaceOperation(engine, workspace.id, 'archive', params.force ?? false, async () => {
     await stopWorkspaceWork(engine, workspace.id, { includeDevServers: true, reason: 'workspace archived' });
-    const project = await getProject(engine, workspace.projectId);
-    if (project.scripts.archive.length) await runScripts(engine, workspace, null, { kind: 'scripts', runReason: 'archiveScript', scripts: project.scripts.archive, parallel: false });
+    const { archive } = effectiveConfig(engine, workspace.projectId).scripts;
+    if (archive.length) await runScripts(engine, workspace, null, { kind: 'scripts', runReason: 'archiveScript', scripts: archive, parallel: false });
     const archived = await setWorkspaceState(engine, await getWorkspace(engine, workspace.id), 'archived', { archivedAt: new Date().toISOString() });
     // Nothing runs in an archived workspace: its ports go back to the pool (a later script gets a block again).
     engine.ports.release(workspace.id);

@@ -13,6 +13,7 @@ import { revParse } from '../git/repo.js';
 import { assertBranchName } from '../git/refs.js';
 import { status } from '../git/status.js';
 import { getProject } from '../projects/service.js';
+import { effectiveConfig } from '../config/service.js';
 import { getTask, updateTaskIn } from '../tasks/service.js';
 import { canTransition } from '../tasks/status.js';
 import { newId } from '../util/ids.js';
@@ -62,9 +63,10 @@ export function scopeOf(workspace: Workspace): { projectId: string; taskId: stri
 export async function createWorkspace(engine: Engine, params: { taskId: string; baseBranch?: string | undefined }, ctx: OperationContext = {}): Promise<Workspace> {
   const task = await getTask(engine, params.taskId);
   const project = await getProject(engine, task.projectId);
+  const config = effectiveConfig(engine, project.id);
   if (params.baseBranch !== undefined) assertBranchName('baseBranch', params.baseBranch);
   const id = newId('ws');
-  const branch = workspaceBranch(project.settings.branchPrefix, id, task.title);
+  const branch = workspaceBranch(config.branchPrefix, id, task.title);
   assertBranchName('branch', branch);
   const dir = workspaceDir(engine.dataDir, id, task.title);
   ctx.progress?.({ kind: 'begin', title: `Creating workspace for ${task.title}`, percentage: 0 });
@@ -100,7 +102,7 @@ export async function createWorkspace(engine: Engine, params: { taskId: string; 
       repositories.map(async (repository) => {
         await createWorktree(deps, { sourcePath: repository.sourcePath, worktreePath: repository.path, branch, baseOid: repository.baseOid, signal: ctx.signal });
         created.push(repository);
-        await copyConfiguredFiles(repository.sourcePath, repository.path, project.copyFiles);
+        await copyConfiguredFiles(repository.sourcePath, repository.path, config.copyFiles);
         done++;
         ctx.progress?.({ kind: 'report', message: `${repository.name} ready`, percentage: Math.round((done / repositories.length) * 100) });
       }),

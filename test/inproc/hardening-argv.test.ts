@@ -98,7 +98,12 @@ describe('hardening: agent argv and profile secrets (in-process)', () => {
   });
 
   it('shows profile env values as `***` in results and events, while the agent gets the real value', async () => {
-    const created = await project('Secret', { profiles: { keyed: { executor: 'scripted-agent', permissionMode: 'bypassPermissions', env: { SECRET_TOKEN: SECRET, EMPTY_ONE: '' } } } });
+    // A secret-looking variable takes a reference to orchd's environment, never a plain value (issue 14).
+    const plain = await orchd.client.failure('project/create', { name: 'Plain secret', repositories: [{ path: repo, name: 'app' }], settings: { profiles: { keyed: { executor: 'scripted-agent', env: { SECRET_TOKEN: SECRET } } } } });
+    assert.equal(plain.data.field, 'settings.profiles.keyed.env.SECRET_TOKEN');
+    assert.ok(!plain.message.includes(SECRET));
+    process.env.ORCHD_TEST_SECRET_TOKEN = SECRET;
+    const created = await project('Secret', { profiles: { keyed: { executor: 'scripted-agent', permissionMode: 'bypassPermissions', env: { SECRET_TOKEN: { env: 'ORCHD_TEST_SECRET_TOKEN' }, EMPTY_ONE: '' } } } });
     assert.deepEqual(created.settings.profiles!.keyed!.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
     const got = (await orchd.client.request('project/get', { projectId: created.id })).project;
     assert.deepEqual(got.settings.profiles!.keyed!.env, { SECRET_TOKEN: '***', EMPTY_ONE: '***' });
@@ -146,7 +151,7 @@ describe('hardening: agent argv and profile secrets (in-process)', () => {
     });
     assert.equal(onCreate.data.kind, 'invalidParams');
     assert.equal(onCreate.data.field, 'settings.profiles.keyed.env.TOKEN');
-    const p = await project('Mask on update', { profiles: { keyed: { executor: 'scripted-agent', env: { TOKEN: 'one' } } } });
+    const p = await project('Mask on update', { profiles: { keyed: { executor: 'scripted-agent', env: { TOKEN: { env: 'ORCHD_TEST_SECRET_TOKEN' } } } } });
     const unknown = await orchd.client.failure('project/update', { projectId: p.id, settings: { profiles: { keyed: { executor: 'scripted-agent', env: { TOKEN: '***', OTHER: '***' } } } } });
     assert.equal(unknown.data.field, 'settings.profiles.keyed.env.OTHER');
     // A new value replaces the stored one; a renamed profile does not inherit another profile's values.

@@ -283,8 +283,9 @@ describe('hardening: scripts name known repositories', () => {
     const workspace = (await orchd.client.request('workspace/create', { taskId: task.id })).workspace;
     // A row written before script repositories were checked.
     const marker = join(workspace.repositories[0]!.path, 'ran-here');
-    const scripts = { setup: [{ command: `touch ${marker}`, repository: '../..' }], setupMode: 'sequential', cleanup: [], archive: [], devServer: null };
-    await orchd.host.engine!.store.db.updateTable('projects').set({ scripts: JSON.stringify(scripts) }).where('id', '=', project.id).execute();
+    // (Since issue 14 a project's scripts live in its configuration layer, the `config` column.)
+    const scripts = { setup: [{ command: `touch ${marker}`, repository: '../..' }] };
+    await orchd.host.engine!.store.db.updateTable('projects').set({ config: JSON.stringify({ scripts }) }).where('id', '=', project.id).execute();
     const failure = await orchd.client.failure('workspace/runScript', { workspaceId: workspace.id, kind: 'setupScript' });
     assert.equal(failure.data.kind, 'invalidState', failure.message);
     assert.match(failure.message, /`repository`.*`api`.*got `\.\.\/\.\.`/);

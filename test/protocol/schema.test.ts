@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { APPLICATION_ERROR_RANGE, ERRORS } from '../../protocol/errors.js';
 import { EVENT_KINDS } from '../../protocol/events.js';
 import { METHODS } from '../../protocol/methods.js';
-import { renderProtocolDoc, renderSchemaJson } from '../../src/devtools/protocol-artifacts.js';
+import { renderConfigSchemaJson, renderProtocolDoc, renderSchemaJson } from '../../src/devtools/protocol-artifacts.js';
 import { HANDLERS } from '../../src/server/handlers/index.js';
 import { ROOT } from '../support/client.js';
 
@@ -15,6 +15,9 @@ describe('protocol artifacts', () => {
   });
   it('docs/protocol.md is up to date (run `npm run generate`)', () => {
     assert.equal(readFileSync(join(ROOT, 'docs', 'protocol.md'), 'utf8'), renderProtocolDoc());
+  });
+  it('protocol/config.schema.json is up to date (run `npm run generate`)', () => {
+    assert.equal(readFileSync(join(ROOT, 'protocol', 'config.schema.json'), 'utf8'), renderConfigSchemaJson());
   });
 });
 

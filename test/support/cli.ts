@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { CLI_MS } from './bounds.js';
 import { BIN, ROOT } from './client.js';
+import { TEST_CONFIG_HOME } from './config-home.js';
 
 export interface CliResult {
   code: number | null;
@@ -13,13 +14,14 @@ export interface CliResult {
 export function cliEnvironment(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('ORCHD_')) env[key] = value;
-  return { ...env, ...extra };
+  // ...except the test's own config home (test/support/config-home.ts): never the real user's ~/.config/orchd.
+  return { ...env, ORCHD_CONFIG_HOME: TEST_CONFIG_HOME!, ...extra };
 }
 
-/** Run `orchd <args>` from the checkout and collect its output; rejects (after SIGKILL) if it outlives `timeoutMs`. */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = CLI_MS): Promise<CliResult> {
+/** Run `orchd <args>` from the checkout (or `cwd`) and collect its output; rejects (after SIGKILL) if it outlives `timeoutMs`. */
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = CLI_MS, cwd = ROOT): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -18,6 +18,7 @@ import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Event } from '../../protocol/events.js';
 import { EVENT_MS, REQUEST_MS } from './bounds.js';
 import { frameCheck, type FrameCheck } from './frames.js';
+import './config-home.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'orchd.js');

@@ -98,6 +98,29 @@ describe('parseCli: token', () => {
   });
 });
 
+describe('parseCli: config', () => {
+  it('parses show, validate and path with their options', () => {
+    const common = { command: 'config', json: false, dataDir: undefined, logLevel: 'warn' };
+    assert.deepEqual(parseCli(['config', 'show']), { ...common, action: 'show', projectId: undefined });
+    assert.deepEqual(parseCli(['config', 'show', '--project', 'prj_1', '--json', '--data-dir', '/d']), { ...common, action: 'show', projectId: 'prj_1', json: true, dataDir: '/d' });
+    assert.deepEqual(parseCli(['config', 'validate']), { ...common, action: 'validate', file: undefined });
+    assert.deepEqual(parseCli(['config', 'validate', 'orchd.json']), { ...common, action: 'validate', file: 'orchd.json' });
+    assert.deepEqual(parseCli(['config', 'path', '--json']), { ...common, action: 'path', json: true });
+  });
+
+  it('says what is wrong, naming the argument', () => {
+    const message = (argv: string[]) => {
+      const cli = parseCli(argv);
+      return cli.command === 'error' ? cli.message : `parsed as ${cli.command}`;
+    };
+    assert.equal(message(['config']), 'config: Expected `show`, `validate` or `path`, got nothing');
+    assert.match(message(['config', 'edit']), /got `edit`/);
+    assert.match(message(['config', 'validate', 'a', 'b']), /Unexpected argument `b`/);
+    assert.match(message(['config', 'path', '--project', 'p']), /`--project` belongs to `config show`/);
+    assert.match(message(['config', 'show', '--bogus']), /config: .*--bogus/);
+  });
+});
+
 describe('parseCli: service mode', () => {
   const message = (argv: string[], stdinIsTty = true) => {
     const cli = parseCli(argv, { stdinIsTty, logLevelEnv: undefined });

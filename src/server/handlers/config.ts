@@ -1,12 +1,13 @@
 // config/* handlers: thin adapters over src/config/.
+import { getConfig, updateProjectConfig, updateUserConfig } from '../../config/operations.js';
 import { OrchdError } from '../../errors.js';
 import type { Handlers } from '../context.js';
 
-const pending = (method: string) => () => {
-  throw OrchdError.invalidState(`${method} is being built`);
-};
-
 export const configHandlers: Pick<Handlers, 'config/get' | 'config/update'> = {
-  'config/get': pending('config/get'),
-  'config/update': pending('config/update'),
+  'config/get': (params, { engine }) => getConfig(engine, params?.projectId),
+  'config/update': (params, { engine }) => {
+    if (params.scope === 'user') return updateUserConfig(engine, params.patch, params.projectId);
+    if (params.projectId === undefined) throw OrchdError.invalidParams('projectId', 'Expected `projectId` with scope `project`, got none');
+    return updateProjectConfig(engine, params.projectId, params.patch);
+  },
 };
