@@ -44,6 +44,14 @@ export const Execution = v.strictObject({
 
 export const SESSION_STATUSES = ['running', 'idle'] as const;
 
+/** What a session's agent turns used in all: the sum of its `usage` entries. */
+export const SessionUsage = v.strictObject({
+  inputTokens: v.pipe(v.nullable(v.number()), v.description('Input tokens not read from a cache; null when no turn reported any')),
+  outputTokens: v.pipe(v.nullable(v.number()), v.description('Output tokens; null when no turn reported any')),
+  cachedTokens: v.pipe(v.nullable(v.number()), v.description('Input tokens read from a cache; null when no turn reported any')),
+  costUsd: v.pipe(v.nullable(v.number()), v.description('Cost in USD; null when the agent reports no cost')),
+});
+
 export const Session = v.strictObject({
   id: Id,
   workspaceId: Id,
@@ -54,6 +62,12 @@ export const Session = v.strictObject({
   profile: v.pipe(ResolvedProfile, v.description('How the agent runs, for this session and its follow-ups')),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  usage: v.optional(
+    v.pipe(
+      v.nullable(SessionUsage),
+      v.description('Token and cost totals of the session\'s agent turns (the sum of its `usage` entries, each counting only its own turn); filled in by `session/get`, absent elsewhere'),
+    ),
+  ),
 });
 
 const Prompt = v.pipe(v.string(), v.minLength(1), v.maxLength(1_000_000));
@@ -137,6 +151,7 @@ export const WorkspaceArchiveParams = v.strictObject({ workspaceId: Id, force: v
 export type Execution = v.InferOutput<typeof Execution>;
 export type ExecutionAction = v.InferOutput<typeof ExecutionAction>;
 export type Session = v.InferOutput<typeof Session>;
+export type SessionUsage = v.InferOutput<typeof SessionUsage>;
 export type RunReason = v.InferOutput<typeof RunReason>;
 export type ExecutionStatus = v.InferOutput<typeof ExecutionStatus>;
 export type RepositoryHead = v.InferOutput<typeof RepositoryHead>;
