@@ -9,7 +9,7 @@ import type { ToolKind } from '../../protocol/entries.js';
 import { OrchdError, shown } from '../errors.js';
 import { assertNotOption } from './argv.js';
 import { createClaudeNormalizer } from '../normalizers/claude-stream-json.js';
-import { parseObject, wholeTextDiff, type ToolCallDraft } from '../normalizers/common.js';
+import { own, parseObject, wholeTextDiff, type ToolCallDraft } from '../normalizers/common.js';
 import type { EntryDraft, Normalizer } from '../normalizers/types.js';
 import { createOneShotExecutor } from './one-shot.js';
 import type { BinarySpec } from './detect.js';
@@ -71,7 +71,7 @@ const num = (value: unknown): number | null => (typeof value === 'number' && Num
  * `edit_file {path, old_str, new_str}`), and read Amp's `{output, exitCode}` command results. */
 export function ampToolEntry(entry: ToolCallDraft): ToolCallDraft {
   const input = (entry.input ?? {}) as Json;
-  const kind = AMP_TOOL_KINDS[entry.name] ?? entry.kind;
+  const kind = own(AMP_TOOL_KINDS, entry.name) ?? entry.kind;
   const path = str(input.path) ?? str(input.file_path) ?? entry.path;
   const command = kind === 'command' ? (str(input.cmd) ?? str(input.command) ?? entry.command) : null;
   let diff = entry.diff;
@@ -90,15 +90,15 @@ export function ampToolEntry(entry: ToolCallDraft): ToolCallDraft {
   return { ...entry, kind, path: kind === 'read' || kind === 'edit' ? path : entry.path, command, diff, output, exitCode, status, title };
 }
 
-/** Summed token usage of assistant messages, counted once per message id. */
-function usageCounter() {
+/** Summed token usage of assistant messages, counted once per message id; messages without an id are numbered by
+ * `anonymousId`, shared by the counters of one normalizer so that merging two counters never folds two messages. */
+function usageCounter(anonymousId: () => string) {
   const byMessage = new Map<string, Json>();
-  let anonymous = 0;
   return {
     add(message: Json) {
       const usage = message.message?.usage;
       if (!usage || typeof usage !== 'object') return;
-      byMessage.set(typeof message.message?.id === 'string' ? message.message.id : `anonymous-${++anonymous}`, usage);
+      byMessage.set(typeof message.message?.id === 'string' ? message.message.id : anonymousId(), usage);
     },
     merge(other: { entries(): IterableIterator<[string, Json]> }) {
       for (const [id, usage] of other.entries()) byMessage.set(id, usage);
@@ -137,8 +137,10 @@ export function createAmpNormalizer(): Normalizer {
   const promptLines: string[] = [];
   let phase: 'live' | 'history' = 'live';
   let held = new Map<string, EntryDraft>();
-  let liveUsage = usageCounter();
-  let heldUsage = usageCounter();
+  let anonymous = 0;
+  const anonymousId = () => `anonymous-${++anonymous}`;
+  let liveUsage = usageCounter(anonymousId);
+  let heldUsage = usageCounter(anonymousId);
   let agentSessionSeen = false;
 
   const adapt = (drafts: EntryDraft[]): EntryDraft[] =>
@@ -157,7 +159,7 @@ export function createAmpNormalizer(): Normalizer {
     const out = [...held.values()];
     held = new Map();
     liveUsage.merge(heldUsage);
-    heldUsage = usageCounter();
+    heldUsage = usageCounter(anonymousId);
     phase = 'live';
     return out;
   };
@@ -203,7 +205,7 @@ export function createAmpNormalizer(): Normalizer {
           if (!promptLines.length || normalized(text) === normalized(prompt)) {
             // The echo of this turn's prompt: whatever was held back was the thread's history.
             held = new Map();
-            heldUsage = usageCounter();
+            heldUsage = usageCounter(anonymousId);
             phase = 'live';
           } else phase = 'history';
           return out;

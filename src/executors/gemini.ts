@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { createAcpExecutor } from './acp/executor.js';
 import { optionValue } from './argv.js';
 import { resolveBinary, type BinarySpec } from './detect.js';
+import { createGeminiNormalizer } from '../normalizers/gemini-stream-json.js';
 
 const BINARY: BinarySpec = { name: 'gemini', overrideVariable: 'ORCHD_GEMINI_PATH', installHint: 'npm install -g @google/gemini-cli' };
 
@@ -129,7 +130,7 @@ export function removeLoadLeftovers(geminiHome: string, sessionId: string): stri
   return removed;
 }
 
-export const geminiExecutor = createAcpExecutor({
+const geminiAcpExecutor = createAcpExecutor({
   id: 'gemini',
   displayName: 'Gemini CLI',
   command(env) {
@@ -146,3 +147,7 @@ export const geminiExecutor = createAcpExecutor({
   beforeLoad: waitOutSessionMinute,
   capabilities: { models: true },
 });
+
+/** Gemini over ACP; its logs are read by a normalizer that also reads Gemini's headless stream-json, so a log recorded
+ * with `gemini -p … --output-format stream-json` reads as a conversation too. */
+export const geminiExecutor = { ...geminiAcpExecutor, createNormalizer: createGeminiNormalizer };

@@ -15,9 +15,11 @@ import type { ExecutorInfo } from '../../protocol/executors.js';
 import type { Executor } from './types.js';
 import { assertTurnArgv } from './argv.js';
 import { checkProfileValues } from './profile-check.js';
+import { guardNormalizer } from '../normalizers/guard.js';
 
 /** The executor as the engine uses it: every profile and every turn passes the common checks first (the argv rule and
- * the declared permission modes), whatever the executor's own code does, so no executor can forget them. */
+ * the declared permission modes), whatever the executor's own code does, so no executor can forget them; and every
+ * raw-log line reaches its normalizer through the guard (over-long lines shrunk, a throw kept as a raw entry). */
 function guarded(executor: Executor): Executor {
   return {
     ...executor,
@@ -29,6 +31,9 @@ function guarded(executor: Executor): Executor {
       checkProfileValues(executor, request.profile);
       assertTurnArgv(request);
       return executor.prepare(request, hooks);
+    },
+    createNormalizer(options) {
+      return guardNormalizer(executor.createNormalizer(options));
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { ApprovalAnswer, ApprovalDecision } from '../../protocol/approvals.js';
-import type { Normalizer } from '../normalizers/types.js';
+import type { Normalizer, NormalizerOptions } from '../normalizers/types.js';
 
 // The one interface every agent executor implements. One agent turn is one OS process: the engine spawns what
 // `prepare` returns (own process group, stdout/stderr captured, stdin recorded), hands the process's stdin to the
@@ -125,8 +125,9 @@ export interface Executor {
   checkProfile?(profile: AgentProfile): void;
   /** The command line, environment and driver for one turn. */
   prepare(request: AgentTurnRequest, hooks: AgentHooks): AgentLaunch;
-  /** A fresh normalizer for one execution's raw log (stdout, stderr and recorded stdin lines). */
-  createNormalizer(): Normalizer;
+  /** A fresh normalizer for one execution's raw log (stdout, stderr and recorded stdin lines); `options` carry what the
+   * log alone cannot say (the usage of the session's earlier turns). */
+  createNormalizer(options?: NormalizerOptions): Normalizer;
   /** Where one finished turn ends in the agent's conversation, read from that execution's stdout lines (for fork and
    * reset as of a turn); executors with `fork` or `reset` implement it. */
   resumePoint?(stdoutLines: readonly string[]): string | null;

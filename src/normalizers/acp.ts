@@ -8,7 +8,7 @@
 // sit between the `session/load` (or `session/resume`) request and the `session/prompt` request on stdin and are
 // consumed without entries, because the earlier executions already produced them.
 import type { ToolKind, ToolStatus } from '../../protocol/entries.js';
-import { parseObject, rawKeeper, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
+import { isObject, num, own, parseObject, show, rawKeeper, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
 import type { EntryDraft, Normalizer, RawStream } from './types.js';
 
 type Json = Record<string, any>;
@@ -28,7 +28,7 @@ const TOOL_KINDS: Record<string, ToolKind> = {
 
 /** The entry kind of an ACP tool kind (`read`, `edit`, `execute` …). */
 export function acpToolKind(kind: unknown): ToolKind {
-  return (typeof kind === 'string' && TOOL_KINDS[kind]) || 'other';
+  return own(TOOL_KINDS, kind) ?? 'other';
 }
 
 /** The tool's name as orchd shows it and approval rules match it: the agent's programmatic name when it sends one,
@@ -71,10 +71,10 @@ function blockText(block: Json | undefined): string {
   if (!block || typeof block !== 'object') return '';
   if (block.type === 'text') return typeof block.text === 'string' ? block.text : '';
   if (block.type === 'content') return blockText(block.content);
-  if (block.type === 'resource_link') return `[${block.name ?? block.uri ?? 'resource'}]`;
-  if (block.type === 'resource') return typeof block.resource?.text === 'string' ? block.resource.text : `[${block.resource?.uri ?? 'resource'}]`;
+  if (block.type === 'resource_link') return `[${show(block.name ?? block.uri ?? 'resource')}]`;
+  if (block.type === 'resource') return typeof block.resource?.text === 'string' ? block.resource.text : `[${show(block.resource?.uri ?? 'resource')}]`;
   if (block.type === 'image' || block.type === 'audio') return `[${block.type}]`;
-  if (block.type === 'terminal') return `[terminal ${block.terminalId ?? ''}]`.replace(' ]', ']');
+  if (block.type === 'terminal') return `[terminal ${show(block.terminalId ?? '')}]`.replace(' ]', ']');
   return '';
 }
 
@@ -191,7 +191,7 @@ export function createAcpNormalizer(): Normalizer {
       status: items.length > 0 && done === items.length ? 'succeeded' : 'running',
       title: `Plan (${done}/${items.length} done)`,
       input: { entries: items },
-      output: items.map((item) => `${mark(item?.status)} ${String(item?.content ?? '')}`).join('\n'),
+      output: items.map((item) => `${mark(item?.status)} ${show(item?.content ?? '')}`).join('\n'),
     });
     return [entry];
   };
@@ -222,9 +222,9 @@ export function createAcpNormalizer(): Normalizer {
       case 'user_message_chunk':
         return chunk('userMessage', update);
       case 'tool_call':
-        return upsertTool(update, update.status ? (STATUSES[update.status] ?? null) : 'pending');
+        return upsertTool(update, update.status ? (own(STATUSES, update.status) ?? null) : 'pending');
       case 'tool_call_update':
-        return upsertTool(update, update.status ? (STATUSES[update.status] ?? null) : null);
+        return upsertTool(update, update.status ? (own(STATUSES, update.status) ?? null) : null);
       case 'plan':
         return planEntry(update);
       case 'usage_update': {
@@ -269,11 +269,11 @@ export function createAcpNormalizer(): Normalizer {
       }
       case 'session/prompt': {
         current = null;
-        const turn: Json | null = result.usage ?? null;
-        const quota: Json | null = result._meta?.quota?.token_count ?? null; // Gemini
-        if (turn) out.push(...usageEntry({ inputTokens: turn.inputTokens ?? null, outputTokens: turn.outputTokens ?? null, cacheReadTokens: turn.cachedReadTokens ?? null }, true));
-        else if (quota) out.push(...usageEntry({ inputTokens: quota.input_tokens ?? null, outputTokens: quota.output_tokens ?? null }, true));
-        const stop = typeof result.stopReason === 'string' ? STOP_ERRORS[result.stopReason] : undefined;
+        const turn: Json | null = isObject(result.usage) ? result.usage : null;
+        const quota: Json | null = isObject(result._meta?.quota?.token_count) ? result._meta.quota.token_count : null; // Gemini
+        if (turn) out.push(...usageEntry({ inputTokens: num(turn.inputTokens), outputTokens: num(turn.outputTokens), cacheReadTokens: num(turn.cachedReadTokens) }, true));
+        else if (quota) out.push(...usageEntry({ inputTokens: num(quota.input_tokens), outputTokens: num(quota.output_tokens) }, true));
+        const stop = own(STOP_ERRORS, result.stopReason);
         if (stop) out.push({ id: nextId('error'), type: 'error', message: stop });
         break;
       }

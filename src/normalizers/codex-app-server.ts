@@ -3,9 +3,15 @@
 // `codex exec --json` (`thread.started`, `item.completed` …), which shares the item model in snake_case.
 // Entry ids come from Codex's own ids (`tool:<itemId>`, `message:<itemId>` …), so replaying the log gives the same
 // entries; everything the normalizer needs (which request an answer belongs to, the thread's cwd) is in the log.
+//
+// Usage: app-server's `thread/tokenUsage/updated` reports the thread's running total, and a resumed thread reports the
+// earlier turns' total first, so the turn's usage is what came after. `exec --json`'s `turn.completed.usage` is also
+// the thread's running total (the JSONL writer fills it from the thread's `total_token_usage`, openai/codex
+// codex-rs/exec/src/event_processor_with_jsonl_output.rs), but a resumed `exec` process says nothing about the earlier
+// turns: their sum comes in as `usageBaseline` (the session's earlier usage entries on the same thread).
 import type { ToolStatus } from '../../protocol/entries.js';
-import { parseObject, rawKeeper, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
-import type { EntryDraft, Normalizer, RawStream } from './types.js';
+import { isObject, own, parseObject, rawKeeper, show, runningTotals, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
+import type { EntryDraft, Normalizer, NormalizerOptions, RawStream } from './types.js';
 
 type Json = Record<string, any>;
 type Phase = 'started' | 'updated' | 'completed';
@@ -85,7 +91,7 @@ interface TokenBreakdown {
 }
 
 /** A fresh normalizer for one Codex execution's raw log (app-server or `exec --json`). */
-export function createCodexNormalizer(): Normalizer {
+export function createCodexNormalizer(options: NormalizerOptions = {}): Normalizer {
   const raw = rawKeeper();
   const tools = new Map<string, ToolCallDraft>(); // by item id
   const texts = new Map<string, string>(); // streamed deltas so far, by entry id
@@ -99,6 +105,16 @@ export function createCodexNormalizer(): Normalizer {
   let usageBaseline: TokenBreakdown | null = null;
   let latestUsage: EntryDraft | null = null;
   let lastExecError: { id: string; message: string } | null = null;
+  let threadId: string | null = null;
+  // The baseline is a sum of per-turn entries (uncached input + cached); `exec` totals count input with the cached part.
+  const baseline = options.usageBaseline;
+  const execTotals = runningTotals(
+    baseline && {
+      ...baseline,
+      inputTokens: baseline.inputTokens === null ? null : baseline.inputTokens + (baseline.cacheReadTokens ?? 0),
+      costUsd: null,
+    },
+  );
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}-${++counter}`;
 
@@ -151,8 +167,8 @@ export function createCodexNormalizer(): Normalizer {
   }
 
   function fileChangeEntry(item: Json, status: ToolStatus): ToolCallDraft {
-    const changes: Json[] = Array.isArray(item.changes) ? item.changes : [];
-    const paths = changes.map((change) => String(change.path ?? ''));
+    const changes: Json[] = Array.isArray(item.changes) ? item.changes.filter(isObject) : [];
+    const paths = changes.map((change) => show(change.path ?? ''));
     const diffs = changes.map((change) => changeDiff(change, cwd)).filter((diff): diff is string => diff !== null);
     return toolCall({
       toolCallId: item.id,
@@ -168,7 +184,7 @@ export function createCodexNormalizer(): Normalizer {
 
   function itemEntries(item: Json, phase: Phase): EntryDraft[] | null {
     if (typeof item.id !== 'string' || typeof item.type !== 'string') return null;
-    const type = EXEC_ITEM_TYPES[item.type] ?? item.type;
+    const type = own(EXEC_ITEM_TYPES, item.type) ?? item.type;
     const status = itemStatus(item.status, phase);
     switch (type) {
       case 'userMessage': // the engine records the prompt itself
@@ -189,16 +205,16 @@ export function createCodexNormalizer(): Normalizer {
       case 'fileChange':
         return [upsertTool(item.id, fileChangeEntry(item, status))];
       case 'mcpToolCall': {
-        const output = item.error?.message ?? contentText(item.result?.content);
+        const output = stringOr(item.error?.message) ?? contentText(item.result?.content);
         return [
           upsertTool(
             item.id,
             toolCall({
               toolCallId: item.id,
-              name: `mcp__${item.server}__${item.tool}`,
+              name: `mcp__${show(item.server)}__${show(item.tool)}`,
               kind: 'other',
               status,
-              title: `${item.server}.${item.tool}`,
+              title: `${show(item.server)}.${show(item.tool)}`,
               input: item.arguments ?? null,
               output: output || null,
             }),
@@ -206,9 +222,9 @@ export function createCodexNormalizer(): Normalizer {
         ];
       }
       case 'dynamicToolCall':
-        return [upsertTool(item.id, toolCall({ toolCallId: item.id, name: String(item.tool), kind: 'other', status, title: String(item.tool), input: item.arguments ?? null, output: contentText(item.contentItems) || null }))];
+        return [upsertTool(item.id, toolCall({ toolCallId: item.id, name: show(item.tool), kind: 'other', status, title: show(item.tool), input: item.arguments ?? null, output: contentText(item.contentItems) || null }))];
       case 'collabAgentToolCall':
-        return [upsertTool(item.id, toolCall({ toolCallId: item.id, name: String(item.tool), kind: 'subagent', status, title: stringOr(item.prompt), input: item.arguments ?? { prompt: item.prompt ?? null, model: item.model ?? null } }))];
+        return [upsertTool(item.id, toolCall({ toolCallId: item.id, name: show(item.tool), kind: 'subagent', status, title: stringOr(item.prompt), input: item.arguments ?? { prompt: item.prompt ?? null, model: item.model ?? null } }))];
       case 'webSearch': {
         const query = stringOr(item.query) || stringOr(item.action?.query) || stringOr(item.action?.url);
         return [upsertTool(item.id, toolCall({ toolCallId: item.id, name: 'web_search', kind: 'fetch', status, title: query, input: item.action ?? { query: item.query ?? null } }))];
@@ -220,12 +236,12 @@ export function createCodexNormalizer(): Normalizer {
         return [upsertTool(item.id, toolCall({ toolCallId: item.id, name: 'plan', kind: 'todo', status, title: 'Plan', input: null, output: text || null }))];
       }
       case 'todoList': {
-        const items: Json[] = Array.isArray(item.items) ? item.items : [];
-        const output = items.map((todo) => `[${todo.completed ? 'x' : ' '}] ${todo.text}`).join('\n');
+        const items: Json[] = Array.isArray(item.items) ? item.items.filter(isObject) : [];
+        const output = items.map((todo) => `[${todo.completed ? 'x' : ' '}] ${show(todo.text)}`).join('\n');
         return [upsertTool(item.id, toolCall({ toolCallId: item.id, name: 'todo_list', kind: 'todo', status, title: 'To-do list', input: { items }, output: output || null }))];
       }
       case 'error':
-        return [{ id: `error:${item.id}`, type: 'error', message: String(item.message ?? 'Codex reported an error') }];
+        return [{ id: `error:${item.id}`, type: 'error', message: show(item.message ?? 'Codex reported an error') }];
       default:
         return null;
     }
@@ -296,7 +312,7 @@ export function createCodexNormalizer(): Normalizer {
 
   function turnCompleted(turn: Json): EntryDraft[] {
     const out: EntryDraft[] = [];
-    const id = String(turn.id ?? turnId ?? 'turn');
+    const id = show(turn.id ?? turnId ?? 'turn');
     if (turn.status === 'failed') out.push({ id: `error:${id}`, type: 'error', message: errorText(turn.error) ?? 'The turn failed' });
     if (turn.status === 'failed' || turn.status === 'interrupted') {
       // Whatever was still open did not finish: a withdrawn approval is a denial, anything else failed.
@@ -317,6 +333,7 @@ export function createCodexNormalizer(): Normalizer {
     if (QUIET_NOTIFICATIONS.has(method)) return [];
     switch (method) {
       case 'thread/started':
+        if (typeof params.thread?.id === 'string') threadId = params.thread.id;
         return typeof params.thread?.id === 'string' ? [{ id: 'agent-session', type: 'agentSession', agentSessionId: params.thread.id }] : [];
       case 'turn/started':
         if (typeof params.turn?.id === 'string') turnId = params.turn.id;
@@ -328,41 +345,41 @@ export function createCodexNormalizer(): Normalizer {
       case 'item/completed':
         return itemEntries(params.item ?? {}, 'completed');
       case 'item/agentMessage/delta':
-        return appendText(`message:${params.itemId}`, params.delta, (text) => ({ id: `message:${params.itemId}`, type: 'assistantMessage', text }));
+        return appendText(`message:${show(params.itemId)}`, params.delta, (text) => ({ id: `message:${show(params.itemId)}`, type: 'assistantMessage', text }));
       case 'item/reasoning/summaryTextDelta':
       case 'item/reasoning/textDelta':
-        return appendText(`thinking:${params.itemId}`, params.delta, (text) => ({ id: `thinking:${params.itemId}`, type: 'thinking', text }), params.summaryIndex ?? params.contentIndex);
+        return appendText(`thinking:${show(params.itemId)}`, params.delta, (text) => ({ id: `thinking:${show(params.itemId)}`, type: 'thinking', text }), params.summaryIndex ?? params.contentIndex);
       case 'item/plan/delta':
-        return appendText(`plan:${params.itemId}`, params.delta, () => null);
+        return appendText(`plan:${show(params.itemId)}`, params.delta, () => null);
       case 'item/commandExecution/outputDelta':
       case 'item/fileChange/outputDelta': {
-        const itemId = String(params.itemId);
+        const itemId = show(params.itemId);
         appendText(`output:${itemId}`, params.delta, () => null);
         const previous = tools.get(itemId);
         if (!previous) return [];
         return [upsertTool(itemId, { ...previous, status: TERMINAL.has(previous.status) ? previous.status : 'running', output: texts.get(`output:${itemId}`) ?? null })];
       }
       case 'item/fileChange/patchUpdated': {
-        const itemId = String(params.itemId);
+        const itemId = show(params.itemId);
         const status = tools.get(itemId)?.status ?? 'running';
         return [upsertTool(itemId, fileChangeEntry({ id: itemId, changes: params.changes }, status))];
       }
       case 'turn/plan/updated': {
-        const plan: Json[] = Array.isArray(params.plan) ? params.plan : [];
+        const plan: Json[] = Array.isArray(params.plan) ? params.plan.filter(isObject) : [];
         const marks: Record<string, string> = { completed: 'x', inProgress: '>', in_progress: '>' };
-        const output = plan.map((step) => `[${marks[step.status] ?? ' '}] ${step.step}`).join('\n');
-        const toolCallId = `plan:${params.turnId}`;
+        const output = plan.map((step) => `[${own(marks, step.status) ?? ' '}] ${show(step.step)}`).join('\n');
+        const toolCallId = `plan:${show(params.turnId)}`;
         return [upsertTool(toolCallId, toolCall({ toolCallId, name: 'update_plan', kind: 'todo', status: 'succeeded', title: stringOr(params.explanation) ?? 'Plan', input: { explanation: params.explanation ?? null, plan }, output: output || null }))];
       }
       case 'thread/tokenUsage/updated':
         return tokenUsage(params);
       case 'error': {
-        const id = params.willRetry ? `error:${params.turnId}:retry` : `error:${params.turnId}`;
+        const id = params.willRetry ? `error:${show(params.turnId)}:retry` : `error:${show(params.turnId)}`;
         return [{ id, type: 'error', message: errorText(params.error) ?? 'Codex reported an error' }];
       }
       case 'warning':
       case 'guardianWarning':
-        return [{ id: nextId('warning'), type: 'error', message: `Warning: ${String(params.message ?? params.summary ?? '')}` }];
+        return [{ id: nextId('warning'), type: 'error', message: `Warning: ${show(params.message ?? params.summary ?? '')}` }];
       default:
         return null;
     }
@@ -370,10 +387,10 @@ export function createCodexNormalizer(): Normalizer {
 
   /** A request from the server: approvals move their tool call to `awaitingApproval`; others are kept raw. */
   function serverRequest(message: Json): EntryDraft[] | null {
-    const approval = APPROVAL_REQUESTS[message.method];
+    const approval = own(APPROVAL_REQUESTS, message.method);
     if (!approval) return null;
     const params: Json = message.params ?? {};
-    const itemId = String(approval.legacy ? params.callId : params.itemId);
+    const itemId = show(approval.legacy ? params.callId : params.itemId);
     approvalItems.set(requestKey(message.id), itemId);
     const known = tools.get(itemId);
     const base = known ?? (approval.itemType === 'commandExecution' ? commandEntry({ id: itemId, command: params.command, cwd: params.cwd }, 'awaitingApproval') : fileChangeEntry({ id: itemId, changes: legacyChanges(params.fileChanges) }, 'awaitingApproval'));
@@ -390,7 +407,7 @@ export function createCodexNormalizer(): Normalizer {
     if (message.error !== undefined) {
       if (method === 'turn/interrupt') return []; // the turn had already ended: nothing to interrupt
       const text = errorText(message.error) ?? JSON.stringify(message.error);
-      return [{ id: `rpc-error:${String(message.id)}`, type: 'error', message: method ? `Codex rejected \`${method}\`: ${text}` : `Codex replied with an error: ${text}` }];
+      return [{ id: `rpc-error:${show(message.id)}`, type: 'error', message: method ? `Codex rejected \`${method}\`: ${text}` : `Codex replied with an error: ${text}` }];
     }
     if (method === undefined) return null;
     const result: Json = message.result ?? {};
@@ -406,7 +423,10 @@ export function createCodexNormalizer(): Normalizer {
       case 'thread/fork': {
         const thread: Json = result.thread ?? {};
         const out: EntryDraft[] = [];
-        if (typeof thread.id === 'string') out.push({ id: 'agent-session', type: 'agentSession', agentSessionId: thread.id });
+        if (typeof thread.id === 'string') {
+          threadId = thread.id;
+          out.push({ id: 'agent-session', type: 'agentSession', agentSessionId: thread.id });
+        }
         out.push({ id: 'system', type: 'systemInfo', model: stringOr(result.model) ?? stringOr(thread.model), tools: [], cwd: stringOr(result.cwd) ?? stringOr(thread.cwd) ?? cwd, agentVersion });
         if (typeof result.cwd === 'string') cwd = result.cwd;
         return out;
@@ -438,17 +458,20 @@ export function createCodexNormalizer(): Normalizer {
   function execEvent(message: Json): EntryDraft[] | null {
     switch (message.type) {
       case 'thread.started':
+        if (typeof message.thread_id === 'string') threadId = message.thread_id;
         return typeof message.thread_id === 'string' ? [{ id: 'agent-session', type: 'agentSession', agentSessionId: message.thread_id }] : [];
       case 'turn.started':
         return [];
       case 'turn.completed': {
-        const usage: Json = message.usage ?? {};
-        return [usageEntry({ inputTokens: numberOr(usage.input_tokens), cachedInputTokens: numberOr(usage.cached_input_tokens), outputTokens: numberOr(usage.output_tokens), durationMs: null })];
+        const usage: Json = isObject(message.usage) ? message.usage : {};
+        const totals = { inputTokens: numberOr(usage.input_tokens), cacheReadTokens: numberOr(usage.cached_input_tokens), outputTokens: numberOr(usage.output_tokens), costUsd: null };
+        const turn = execTotals.turn(totals, threadId);
+        return [usageEntry({ inputTokens: turn.inputTokens, cachedInputTokens: turn.cacheReadTokens, outputTokens: turn.outputTokens, durationMs: null })];
       }
       case 'turn.failed':
       case 'error': {
         // `exec` reports a fatal error twice (`error`, then `turn.failed` with the same message): one entry.
-        const text = apiErrorText(message.type === 'error' ? String(message.message ?? '') : (errorText(message.error) ?? '')) || 'Codex reported an error';
+        const text = apiErrorText(message.type === 'error' ? show(message.message ?? '') : (errorText(message.error) ?? '')) || 'Codex reported an error';
         const id = lastExecError?.message === text ? lastExecError.id : nextId('error');
         lastExecError = { id, message: text };
         return [{ id, type: 'error', message: text }];
@@ -460,7 +483,7 @@ export function createCodexNormalizer(): Normalizer {
       case 'item.completed':
         return itemEntries(message.item ?? {}, 'completed');
       case 'item.plan.delta':
-        return appendText(`plan:${message.item_id}`, message.delta, () => null);
+        return appendText(`plan:${show(message.item_id)}`, message.delta, () => null);
       default:
         return null;
     }
@@ -519,7 +542,7 @@ function isAcceptance(decision: unknown): boolean {
 }
 
 function requestKey(id: unknown): string {
-  return typeof id === 'string' ? `s:${id}` : `n:${String(id)}`;
+  return typeof id === 'string' ? `s:${id}` : `n:${show(id)}`;
 }
 
 function stringOr(value: unknown): string | null {
@@ -585,7 +608,7 @@ function legacyChanges(fileChanges: unknown): Json[] {
 function changeDiff(change: Json, cwd: string | null): string | null {
   if (typeof change.diff !== 'string') return null;
   const kind = typeof change.kind === 'string' ? change.kind : change.kind?.type;
-  const path = relativeTo(String(change.path ?? ''), cwd);
+  const path = relativeTo(show(change.path ?? ''), cwd);
   if (kind === 'add') return wholeTextDiff(path, null, change.diff);
   const lines = change.diff === '' ? [] : change.diff.replace(/\n$/, '').split('\n');
   if (kind === 'delete') return `--- a/${path}\n+++ /dev/null\n@@ -${lines.length ? 1 : 0},${lines.length} +0,0 @@\n${lines.map((line: string) => `-${line}\n`).join('')}`;

@@ -9,7 +9,7 @@
 // coalesced into one entry, and in partial mode the repeats replace or are dropped instead of doubling the text.
 // Failures are written to stderr (documented); those lines become error entries.
 import type { ToolKind } from '../../protocol/entries.js';
-import { agentSessionOnce, isObject, num, parseObject, rawKeeper, str, systemInitInfo, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
+import { agentSessionOnce, idCounter, isObject, num, own, parseObject, rawKeeper, show, str, systemInitInfo, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
 import type { EntryDraft, Normalizer } from './types.js';
 
 type Json = Record<string, any>;
@@ -62,14 +62,14 @@ export function cursorTool(payload: unknown): { name: string; kind: ToolKind; ar
     if (isObject(fn.arguments)) args = fn.arguments;
     else if (typeof fn.arguments === 'string') args = parseObject(fn.arguments) ?? { arguments: fn.arguments };
     const name = str(fn.name) ?? 'function';
-    return { name, kind: TOOL_KINDS[name.toLowerCase().replace(/[_-]/g, '')] ?? 'other', args, result: isObject(fn.result) ? fn.result : null };
+    return { name, kind: own(TOOL_KINDS, name.toLowerCase().replace(/[_-]/g, '')) ?? 'other', args, result: isObject(fn.result) ? fn.result : null };
   }
   const key = Object.keys(payload).find((k) => k.endsWith('ToolCall') && isObject(payload[k]));
   if (!key) return null;
   const body = payload[key] as Json;
   const name = key.slice(0, -'ToolCall'.length);
   const args = isObject(body.args) ? body.args : {};
-  return { name, kind: TOOL_KINDS[name.toLowerCase()] ?? 'other', args, result: isObject(body.result) ? body.result : null };
+  return { name, kind: own(TOOL_KINDS, name.toLowerCase()) ?? 'other', args, result: isObject(body.result) ? body.result : null };
 }
 
 /** The entry fields a tool's arguments give: path, command, diff, title. */
@@ -129,8 +129,7 @@ function resultFields(kind: ToolKind, path: string | null, result: Json | null):
 export function createCursorNormalizer(): Normalizer {
   const raw = rawKeeper();
   const tools = new Map<string, ToolCallDraft>();
-  let counter = 0;
-  const nextId = (prefix: string) => `${prefix}-${++counter}`;
+  const nextId = idCounter();
   // Assistant text of the current segment (between tool calls, thinking and user lines), and all segments' texts.
   let segment: { id: string; text: string } | null = null;
   const segments: { id: string; text: string }[] = [];
@@ -252,7 +251,7 @@ export function createCursorNormalizer(): Normalizer {
       },
     ];
     if (message.is_error === true || (typeof message.subtype === 'string' && message.subtype.startsWith('error'))) {
-      out.push({ id: nextId('error'), type: 'error', message: str(message.error) ?? str(message.result) ?? str(message.message) ?? String(message.subtype ?? 'cursor-agent reported an error') });
+      out.push({ id: nextId('error'), type: 'error', message: str(message.error) ?? str(message.result) ?? str(message.message) ?? show(message.subtype ?? 'cursor-agent reported an error') });
     }
     return out;
   };

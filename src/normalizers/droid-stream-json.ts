@@ -5,7 +5,7 @@
 // snapshots, droid 0.132.1 fixtures in another integrator's tests); fixtures/captures/droid/README.md names them.
 // One droid build left `id` off tool results: those are matched to the oldest open call.
 import type { ToolKind } from '../../protocol/entries.js';
-import { agentSessionOnce, isObject, num, parseObject, rawKeeper, str, systemInitInfo, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
+import { agentSessionOnce, idCounter, isObject, num, own, parseObject, rawKeeper, str, systemInitInfo, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
 import type { EntryDraft, Normalizer } from './types.js';
 
 type Json = Record<string, any>;
@@ -35,7 +35,7 @@ function patchPath(input: string): string | null {
 
 /** The tool-call entry for a droid `tool_call` line. */
 export function droidToolCall(id: string, name: string, parameters: Json): ToolCallDraft {
-  const kind = TOOL_KINDS[name] ?? 'other';
+  const kind = own(TOOL_KINDS, name) ?? 'other';
   let path: string | null = null;
   if (kind === 'read' || kind === 'edit') path = str(parameters.file_path) ?? str(parameters.path) ?? (name === 'ApplyPatch' && typeof parameters.input === 'string' ? patchPath(parameters.input) : null);
   const command = kind === 'command' ? str(parameters.command) : null;
@@ -62,8 +62,7 @@ export function createDroidNormalizer(): Normalizer {
   const open: string[] = []; // call ids without a result yet, oldest first
   let lastAssistantText: string | null = null;
   let lastCancelled: string | null = null; // the call droid cancelled last, until the next call starts
-  let counter = 0;
-  const nextId = (prefix: string) => `${prefix}-${++counter}`;
+  const nextId = idCounter();
 
   const sessionFrom = agentSessionOnce();
 
@@ -73,13 +72,12 @@ export function createDroidNormalizer(): Normalizer {
     if (!id) return [];
     const index = open.indexOf(id);
     if (index >= 0) open.splice(index, 1);
-    const call = tools.get(id) ?? toolCall({ toolCallId: id, name: str(message.toolId) || 'unknown', kind: TOOL_KINDS[str(message.toolId) ?? ''] ?? 'other', status: 'running' });
+    const call = tools.get(id) ?? toolCall({ toolCallId: id, name: str(message.toolId) || 'unknown', kind: own(TOOL_KINDS, message.toolId) ?? 'other', status: 'running' });
     const value = message.value;
     const error = isObject(message.error) ? message.error : null;
     let output = typeof value === 'string' ? value : value !== undefined && value !== null ? JSON.stringify(value) : (str(error?.message) ?? (typeof message.error === 'string' ? message.error : null));
     let exitCode: number | null = null;
     let status: ToolCallDraft['status'] = message.isError === true ? 'failed' : 'succeeded';
-    if (status === 'failed' && /permission|not allowed|denied/i.test(output ?? '')) status = 'denied';
     if (call.kind === 'command' && output) {
       const exit = /\[Process exited with code (-?\d+)\]\s*$/.exec(output);
       if (exit) {
@@ -90,11 +88,13 @@ export function createDroidNormalizer(): Normalizer {
     }
     const entry: ToolCallDraft = { ...call, status, output, exitCode };
     tools.set(id, entry);
-    lastCancelled = status === 'failed' && /cancel/i.test(output ?? '') ? id : null;
+    // A failed call right before droid's own "insufficient permission" error line is the call droid refused.
+    lastCancelled = status === 'failed' ? id : null;
     return [entry];
   };
 
-  /** `error` lines; "insufficient permission" explains the call cancelled just before: it was denied. */
+  /** `error` lines; droid's own "Exec ended early: insufficient permission" (the run-level error, not a tool's output:
+   * droid exec has no structured field for a refusal) explains the call that failed just before: it was denied. */
   const errorLine = (message: Json): EntryDraft[] => {
     const text = str(message.message) ?? str(message.error) ?? 'droid reported an error';
     const out: EntryDraft[] = [];

@@ -5,7 +5,7 @@
 // complete), `tool_use` (printed only when the call has ended: `state.status` `completed` or `error`), `step_finish`
 // (the step's tokens and cost), `error` (the API error that ended the run) and, in newer versions, `done`.
 import type { ToolKind, ToolStatus } from '../../protocol/entries.js';
-import { parseObject, rawKeeper, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
+import { own, parseObject, rawKeeper, toolCall, wholeTextDiff, type ToolCallDraft } from './common.js';
 import type { EntryDraft, Normalizer } from './types.js';
 
 type Json = Record<string, any>;
@@ -31,14 +31,19 @@ const TOOL_KINDS: Record<string, ToolKind> = {
 
 /** The entry kind of an OpenCode tool name. */
 export function opencodeToolKind(name: string): ToolKind {
-  return TOOL_KINDS[name] ?? 'other';
+  return own(TOOL_KINDS, name) ?? 'other';
 }
 
 const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
 
-/** A tool call that ended in `error` because a permission was refused (`run` rejects what would ask). */
-const REJECTED = /rejected permission|permission.*(denied|rejected)|user dismissed/i;
+/** A tool call that ended in `error` because OpenCode's permission module refused it (`run` rejects what would ask).
+ * The `run` format has no structured field for this; `state.error` is then one of the module's own fixed messages
+ * (packages/opencode/src/permission: RejectedError "The user rejected permission to use this specific tool call…",
+ * CorrectedError "…with the following feedback: …", DeniedError "The user has specified a rule which prevents you from
+ * using this specific tool call…"), matched whole from its start. A tool's own error (`EACCES: permission denied`, a
+ * command's output) never starts so, and stays `failed`. */
+const REJECTED = /^(Error: )?The user (rejected permission to use this specific tool call|has specified a rule which prevents you from using this specific tool call)/;
 
 /** The tool-call entry for a `tool_use` part. */
 export function opencodeToolCall(part: Json): ToolCallDraft {
