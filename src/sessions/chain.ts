@@ -20,9 +20,10 @@ import { closePendingApprovals, requestApproval, type ApprovalContext } from '..
 import { OrchdError } from '../errors.js';
 import type { Emit } from '../events/unit-of-work.js';
 import type { AgentHooks, AgentLaunch, Executor } from '../executors/types.js';
-import type { EntryDraft, RawStream } from '../normalizers/types.js';
+import type { EntryDraft, RawStream, UsageBaseline } from '../normalizers/types.js';
 import { newId } from '../util/ids.js';
 import { replayLines, stampEntry } from './entries.js';
+import { sessionUsageBaseline } from './usage.js';
 
 type Script = v.InferOutput<typeof ScriptSpec>;
 type ScriptReason = 'setupScript' | 'cleanupScript' | 'archiveScript' | 'devServer';
@@ -221,7 +222,8 @@ async function runAgent(engine: Engine, workspace: Workspace, sessionId: string,
     if (error instanceof OrchdError) return failedToStart(engine, workspace, sessionId, executionId, executor.id, step, resume, error.message);
     throw error;
   }
-  const live = liveEntries(engine, executor, sessionId, executionId, scope, step.prompt, session.agentSessionId);
+  // A resumed turn's normalizer starts from what the earlier turns on that agent session used (src/sessions/usage.ts).
+  const live = liveEntries(engine, executor, sessionId, executionId, scope, step.prompt, session.agentSessionId, await sessionUsageBaseline(engine, sessionId, resume));
   const running = await startExecution(
     engine,
     {
@@ -281,8 +283,17 @@ async function failedToStart(
  * as `session/entry` events in that batch's transaction (one event per entry per batch, so a streamed message costs
  * one event per batch, not per delta), and the agent's own session id is recorded when it appears.
  */
-function liveEntries(engine: Engine, executor: Executor, sessionId: string, executionId: string, scope: Record<string, string>, prompt: string, knownAgentSession: string | null) {
-  const normalizer = executor.createNormalizer();
+function liveEntries(
+  engine: Engine,
+  executor: Executor,
+  sessionId: string,
+  executionId: string,
+  scope: Record<string, string>,
+  prompt: string,
+  knownAgentSession: string | null,
+  usageBaseline: UsageBaseline | null,
+) {
+  const normalizer = executor.createNormalizer({ usageBaseline });
   const changed = new Map<string, EntryDraft>([['prompt', { id: 'prompt', type: 'userMessage', text: prompt }]]);
   let agentSession = knownAgentSession;
   let recording: Promise<void> = Promise.resolve();

@@ -10,6 +10,7 @@ import { loadExecutions } from '../executions/store.js';
 import { getExecutor } from '../executors/registry.js';
 import type { EntryDraft, RawStream } from '../normalizers/types.js';
 import { getSession } from './service.js';
+import { executionUsageOf, usageBaselineOf } from './usage.js';
 
 /** Feed one execution's stored output, line by line per stream, to `onLine`; invalidState when retention dropped it. */
 export async function replayLines(engine: Engine, executionId: string, onLine: (line: string, stream: RawStream) => void): Promise<void> {
@@ -63,7 +64,11 @@ export async function sessionEntries(
       unknownLines += await upsertedEntries(engine, execution.id, byId);
       continue;
     }
-    const normalizer = executor.createNormalizer();
+    // A turn that resumed the agent's session starts from what the earlier turns on it used (see src/sessions/usage.ts);
+    // the live path passes the same baseline, read from the stored entries.
+    const resumed = execution.action.type === 'agent' ? execution.action.resumeAgentSessionId : null;
+    const usageBaseline = resumed ? usageBaselineOf(executionUsageOf(byId.values()), resumed) : null;
+    const normalizer = executor.createNormalizer({ usageBaseline });
     await replayLines(engine, execution.id, (line, stream) => {
       for (const draft of normalizer.push(line, stream)) {
         const entry = stamp(draft);
@@ -84,7 +89,7 @@ async function compactedExecutions(engine: Engine, sessionId: string): Promise<S
 }
 
 /** Set each entry of the execution to its latest `session/entryUpserted` state (a new id takes the next position);
- * returns how many are `raw` entries, each one line the normalizer did not understand. */
+ * returns how many are `raw` entries of lines the normalizer did not understand (stderr diagnostics not counted). */
 async function upsertedEntries(engine: Engine, executionId: string, byId: Map<string, NormalizedEntry>): Promise<number> {
   const rows = engine.store.db
     .selectFrom('events')
@@ -97,7 +102,7 @@ async function upsertedEntries(engine: Engine, executionId: string, byId: Map<st
   for await (const row of rows) {
     const { entry } = JSON.parse(row.data) as { entry: NormalizedEntry };
     byId.set(entry.id, entry);
-    if (entry.type === 'raw') raw.add(entry.id);
+    if (entry.type === 'raw' && entry.kind !== 'diagnostic') raw.add(entry.id);
   }
   return raw.size;
 }

@@ -5,6 +5,7 @@ import { stopExecution } from '../../executions/runner.js';
 import { loadExecution } from '../../executions/store.js';
 import { followUp, getSession, listExecutions, listSessions, sessionQueue, startSession, stopSession } from '../../sessions/service.js';
 import { sessionEntries } from '../../sessions/entries.js';
+import { sessionUsage } from '../../sessions/usage.js';
 import type { Handlers } from '../context.js';
 
 type Methods =
@@ -26,7 +27,10 @@ export const sessionHandlers: Pick<Handlers, Methods> = {
   'session/queue': (params, { engine }) => sessionQueue(engine, params),
   'session/stop': (params, { engine }) => stopSession(engine, params.sessionId),
   'session/list': async (params, { engine }) => ({ sessions: await listSessions(engine, params?.workspaceId) }),
-  'session/get': async (params, { engine }) => ({ session: await getSession(engine, params.sessionId) }),
+  'session/get': async (params, { engine }) => {
+    const session = await getSession(engine, params.sessionId);
+    return { session: { ...session, usage: await sessionUsage(engine, session.id) } };
+  },
   'session/entries': (params, { engine }) => sessionEntries(engine, params),
   'execution/list': async (params, { engine }) => ({ executions: await listExecutions(engine, { workspaceId: params?.workspaceId, sessionId: params?.sessionId, status: params?.status }) }),
   'execution/get': async (params, { engine }) => {
