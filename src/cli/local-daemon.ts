@@ -129,6 +129,9 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
+/** How long a command waits for a service that has taken its lock to say where it listens. */
+const SERVICE_START_WAIT_MS = 10_000;
+
 /**
  * The service running on this data directory when there is one (so a person and an IDE share one daemon and see each
  * other's work), else orchd in this process. A service this client cannot attach to is an error, never a reason to
@@ -136,8 +139,9 @@ export function describeError(error: unknown): string {
  */
 export async function connectDaemon(options: LocalDaemonOptions): Promise<DaemonClient> {
   const { dataDir } = resolveDataDir({ fromFlag: options.dataDir, fromEnv: process.env.ORCHD_DATA_DIR });
-  const { readServiceInfo, readDefaultToken } = await import('../service/discovery.js');
-  const service = readServiceInfo(dataDir);
+  const { findService, readDefaultToken } = await import('../service/discovery.js');
+  // A service still starting (its lock taken, service.json not yet written) is waited for, not raced.
+  const service = await findService(dataDir, SERVICE_START_WAIT_MS);
   if (!service) return startLocalDaemon(options);
   const token = process.env.ORCHD_TOKEN ?? readDefaultToken(dataDir);
   if (!token) throw new Error(`An orchd service is running at ${service.url} (pid ${service.pid}), but its token file \`${service.tokenFile}\` cannot be read and ORCHD_TOKEN is not set`);

@@ -109,6 +109,25 @@ export function readServiceInfo(dataDir: string): ServiceInfo | undefined {
   return holder && holder.pid === info.pid && isSameProcess(holder) ? info : undefined;
 }
 
+/** True while a live process holds the service lock: a service is running, or starting and about to write service.json. */
+export function serviceLockHeld(dataDir: string): boolean {
+  const holder = readLock(join(dataDir, SERVICE_LOCK_FILE));
+  return holder !== undefined && isSameProcess(holder);
+}
+
+/**
+ * The running service, waiting up to `waitMs` for one that holds the lock but has not written service.json yet (a
+ * command run right after `orchd serve &`); undefined when none runs, or it did not get there in time.
+ */
+export async function findService(dataDir: string, waitMs: number): Promise<ServiceInfo | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const info = readServiceInfo(dataDir);
+    if (info || !serviceLockHeld(dataDir) || Date.now() >= deadline) return info;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /**
  * The default full-access token's secret: the one in `service-token` while it is still valid, else a new token
  * (named `default`, or `default-N` when taken) written there 0600.
