@@ -1,9 +1,10 @@
-// Finding an agent CLI and its version: an explicit override (ORCHD_<AGENT>_PATH), else a search of PATH; the
+// Finding an agent CLI and its version: an explicit override (ORCHD_<AGENT>_PATH), else a search of PATH, else the
+// agent cache `npm test` fills (~/.cache/orchd/agents); the
 // version from `<bin> --version` under a generous timeout (a JS CLI on a busy machine can take over 10 s to start), so
 // a hung CLI cannot stall `executor/list` or `orchd doctor` for good, and a slow one is reported as timed out, not as
 // missing.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { OrchdError } from '../errors.js';
 import type { ExecutorAvailability } from './types.js';
@@ -104,11 +105,45 @@ export interface BinarySpec {
   versionArgs?: string[];
 }
 
-/** Resolve the binary for a spec: the override if set, else PATH. */
+/** Where the test suite installs the pinned agent CLIs: `$ORCHD_AGENT_CACHE`, else `$HOME/.cache/orchd/agents`. */
+export function agentCacheDir(env: Record<string, string | undefined> = process.env): string | null {
+  if (env.ORCHD_AGENT_CACHE) return env.ORCHD_AGENT_CACHE;
+  return env.HOME ? join(env.HOME, '.cache', 'orchd', 'agents') : null;
+}
+
+/**
+ * `name` as installed in the agent cache (`<cache>/<name>-<version>/node_modules/.bin/<name>`, as `npm test` leaves
+ * it), the highest version first; null when the cache holds none. So the README's "a real CLI against the mock model"
+ * works after `npm test` without anyone hunting for the path.
+ */
+export function findInAgentCache(name: string, env: Record<string, string | undefined> = process.env): string | null {
+  const cache = agentCacheDir(env);
+  if (!cache) return null;
+  let entries: string[];
+  try {
+    entries = readdirSync(cache);
+  } catch {
+    return null;
+  }
+  const installs = entries.filter((entry) => entry.startsWith(`${name}-`) && !entry.endsWith('.lock'));
+  installs.sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  for (const install of installs) {
+    const candidate = join(cache, install, 'node_modules', '.bin', name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // an unfinished or broken install
+    }
+  }
+  return null;
+}
+
+/** Resolve the binary for a spec: the override if set, else PATH, else the agent cache the test suite fills. */
 export function resolveBinary(spec: BinarySpec, env: Record<string, string | undefined> = process.env): string | null {
   const override = env[spec.overrideVariable];
   if (override) return override;
-  return findOnPath(spec.name, env);
+  return findOnPath(spec.name, env) ?? findInAgentCache(spec.name, env);
 }
 
 /** Availability of a CLI: found or not, version, and what to install (or that its version probe timed out). */

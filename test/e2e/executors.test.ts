@@ -40,7 +40,8 @@ describe('executor detection', () => {
     assert.match(text, /claude-code\s+found 2\.1\.119/);
     const json = JSON.parse(execFileSync(process.execPath, [BIN, 'doctor', '--json'], { env, encoding: 'utf8', timeout: CLI_MS })) as { executors: { id: string; available: boolean }[] };
     assert.ok(json.executors.some((e) => e.id === 'claude-code' && e.available));
-    const missing = execFileSync(process.execPath, [BIN, 'doctor'], { env: { ...env, PATH: '/usr/bin:/bin' }, encoding: 'utf8', timeout: CLI_MS });
+    // An empty agent cache too: the suite's real-agent tests may have installed Claude Code into the default one.
+    const missing = execFileSync(process.execPath, [BIN, 'doctor'], { env: { ...env, PATH: '/usr/bin:/bin', ORCHD_AGENT_CACHE: tempDir('orchd-empty-cache-') }, encoding: 'utf8', timeout: CLI_MS });
     assert.match(missing, /claude-code\s+not found/);
     assert.match(missing, /npm install -g @anthropic-ai\/claude-code/);
   });
