@@ -48,8 +48,9 @@ interface Container {
 
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
-/** Copy the JSON value at `from`, cutting long strings; when the input was cut (`truncated`), close what is open. */
-function shrinkJson(text: string, from: number, limit: number, dropped: number, truncated: boolean): { json: string; cut: number } | null {
+/** Copy the JSON value at `from`, cutting long strings; when the input was cut (`truncated`), close what is open.
+ * Exported for its tests; use shrinkHugeLine. */
+export function shrinkJson(text: string, from: number, limit: number, dropped: number, truncated: boolean): { json: string; cut: number } | null {
   const parts: string[] = [];
   const stack: Container[] = [];
   let safe = 0; // parts.length after the last complete value or opened container: closing from there is valid JSON

@@ -39,7 +39,7 @@ const SUITES: { name: string; create: () => Normalizer; files: RegExp }[] = [
   { name: 'codex', create: normalizerForFormat('codex'), files: /^codex\/[^/]+\.jsonl$/ },
   { name: 'acp', create: normalizerForFormat('acp'), files: /^(gemini\/(acp|orchd)-[^/]+|qwen\/acp-[^/]+|opencode\/orchd-(?!run-)[^/]+)\.jsonl$/ },
   { name: 'gemini (either format)', create: normalizerForFormat('gemini'), files: /^gemini\/[^/]+\.jsonl$/ },
-  { name: 'gemini-stream-json', create: normalizerForFormat('gemini-stream-json'), files: /^gemini\/stream-json-[^/]+\.jsonl$/ },
+  { name: 'gemini-stream-json', create: normalizerForFormat('gemini-stream-json'), files: /^gemini\/(written-)?stream-json-[^/]+\.jsonl$/ },
   { name: 'opencode-run', create: normalizerForFormat('opencode-run'), files: /^opencode\/(orchd-)?run-[^/]+\.jsonl$/ },
   { name: 'cursor-stream-json', create: normalizerForFormat('cursor-stream-json'), files: /^cursor\/[^/]+\.jsonl$/ },
   { name: 'droid-stream-json', create: normalizerForFormat('droid-stream-json'), files: /^droid\/[^/]+\.jsonl$/ },
