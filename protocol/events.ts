@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { Id, Seq, Timestamp } from './common.js';
 import { Project } from './project.js';
 import { Task, TaskStatus } from './task.js';
-import { RepositoryConflicts, Workspace, WorkspaceState } from './workspace.js';
+import { MergedRepository, RebasedRepository, RepositoryCommit, RepositoryConflicts, Workspace, WorkspaceState } from './workspace.js';
 import { Execution, Session } from './execution.js';
 import { NormalizedEntry } from './entries.js';
 import { Approval } from './approvals.js';
@@ -32,14 +32,14 @@ export const EVENT_KINDS = {
     summary: "A workspace and its worktrees were removed (`reason`: `requested`, `taskDeleted`, `projectDeleted`, `createFailed`, `reconciled`)",
   },
   'workspace/committed': {
-    data: v.strictObject({ workspaceId: Id, commits: v.array(v.strictObject({ repositoryId: Id, oid: v.nullable(v.string()) })), message: v.string() }),
+    data: v.strictObject({ workspaceId: Id, commits: v.array(RepositoryCommit), message: v.string() }),
     summary: "The workspace's changes were committed (`oid` null where a repository had nothing to commit)",
   },
   'workspace/merged': {
     data: v.strictObject({
       workspaceId: Id,
       strategy: v.picklist(['merge', 'squash', 'rebase']),
-      repositories: v.array(v.strictObject({ repositoryId: Id, baseBranch: v.string(), oid: v.string(), upToDate: v.boolean() })),
+      repositories: v.array(MergedRepository),
     }),
     summary: "The workspace's branches were merged into their base branches",
   },
@@ -48,7 +48,7 @@ export const EVENT_KINDS = {
     summary: 'A merge was refused because it would conflict; nothing was changed',
   },
   'workspace/rebased': {
-    data: v.strictObject({ workspaceId: Id, repositories: v.array(v.strictObject({ repositoryId: Id, oid: v.string() })) }),
+    data: v.strictObject({ workspaceId: Id, repositories: v.array(RebasedRepository) }),
     summary: "The workspace's branches were rebased",
   },
   'session/started': { data: v.strictObject({ session: Session }), summary: 'A session was created and its first action chain started' },

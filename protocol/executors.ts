@@ -47,7 +47,8 @@ export const EnvReference = v.strictObject({
 /** Names that look like they hold a secret: their values must be `{"env": NAME}` references (or empty) when written. */
 export const SECRET_ENV_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
 
-const SecretEnv = v.pipe(
+/** A profile's environment variables: plain values, or references to orchd's own environment for secrets. */
+export const SecretEnv = v.pipe(
   v.record(EnvName, v.union([EnvReference, v.string()])),
   v.description(
     'Environment variables for the agent process: a value, or `{"env": "NAME"}` to pass the value of orchd\'s own variable NAME when the agent starts (a missing variable fails the session start). A variable whose name contains KEY, TOKEN, SECRET, PASSWORD or CREDENTIAL takes only a reference (or an empty value): secrets are never stored in plain text. Values are shown everywhere as `***`; in `project/update`, `***` keeps the value the profile has',

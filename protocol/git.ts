@@ -29,13 +29,14 @@ export const GitStatusResult = v.strictObject({
   clean: v.boolean(),
 });
 
-const Signature = v.strictObject({ name: v.string(), email: v.string(), date: v.string() });
+/** Who made a commit, and when (git's author or committer). */
+export const GitSignature = v.strictObject({ name: v.string(), email: v.string(), date: v.string() });
 
 export const Commit = v.strictObject({
   oid: v.string(),
   parents: v.array(v.string()),
-  author: Signature,
-  committer: Signature,
+  author: GitSignature,
+  committer: GitSignature,
   subject: v.string(),
   body: v.string(),
 });

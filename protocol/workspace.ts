@@ -96,8 +96,11 @@ export const WorkspaceCommitParams = v.strictObject({
   workspaceId: Id,
   message: v.pipe(v.string(), v.trim(), v.minLength(1)),
 });
+/** One repository's commit by `workspace/commit` or auto-commit: `oid` is null where the repository had nothing to commit. */
+export const RepositoryCommit = v.strictObject({ repositoryId: Id, oid: v.nullable(v.string()) });
+
 export const WorkspaceCommitResult = v.strictObject({
-  commits: v.array(v.strictObject({ repositoryId: Id, oid: v.nullable(v.string()) })),
+  commits: v.array(RepositoryCommit),
 });
 
 export const RepositoryConflicts = v.strictObject({ repositoryId: Id, name: v.string(), files: v.array(v.string()) });
@@ -112,11 +115,11 @@ export const WorkspaceMergeParams = v.strictObject({
   force: StopRunningFirst,
   progressToken: ProgressToken,
 });
+/** One repository's branch merged into its base branch: the base branch's new tip; `upToDate` when the base branch already contained the branch. */
+export const MergedRepository = v.strictObject({ repositoryId: Id, baseBranch: v.string(), oid: v.string(), upToDate: v.boolean() });
+
 export const WorkspaceMergeResult = v.variant('merged', [
-  v.strictObject({
-    merged: v.literal(true),
-    repositories: v.array(v.strictObject({ repositoryId: Id, baseBranch: v.string(), oid: v.string(), upToDate: v.boolean() })),
-  }),
+  v.strictObject({ merged: v.literal(true), repositories: v.array(MergedRepository) }),
   v.strictObject({ merged: v.literal(false), conflicts: v.array(RepositoryConflicts) }),
 ]);
 
@@ -126,8 +129,11 @@ export const WorkspaceRebaseParams = v.strictObject({
   force: StopRunningFirst,
   progressToken: ProgressToken,
 });
+/** One repository's branch rebased: its new HEAD. */
+export const RebasedRepository = v.strictObject({ repositoryId: Id, oid: v.string() });
+
 export const WorkspaceRebaseResult = v.variant('rebased', [
-  v.strictObject({ rebased: v.literal(true), repositories: v.array(v.strictObject({ repositoryId: Id, oid: v.string() })) }),
+  v.strictObject({ rebased: v.literal(true), repositories: v.array(RebasedRepository) }),
   v.strictObject({ rebased: v.literal(false), conflicts: v.array(RepositoryConflicts) }),
 ]);
 
