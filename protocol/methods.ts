@@ -334,7 +334,7 @@ export const METHODS = {
     errors: ['notFound'],
   }),
   'session/list': request({ readOnly: true, params: SessionListParams, result: SessionListResult, summary: 'List sessions, oldest first' }),
-  'session/get': request({ readOnly: true, params: SessionIdParams, result: SessionResult, summary: 'Get one session', errors: ['notFound'] }),
+  'session/get': request({ readOnly: true, params: SessionIdParams, result: SessionResult, summary: "One session, with its token and cost totals (`usage`: the sum of its per-turn usage entries)", errors: ['notFound'] }),
   'execution/list': request({ readOnly: true, params: ExecutionListParams, result: ExecutionListResult, summary: 'List executions, oldest first' }),
   'execution/get': request({ readOnly: true, params: ExecutionIdParams, result: ExecutionResult, summary: 'Get one execution', errors: ['notFound'] }),
   'execution/stop': request({ params: ExecutionIdParams, result: ExecutionStopResult, summary: 'Stop one running process (and its process group)', emits: ['execution/exited'], errors: ['notFound'] }),
