@@ -1,6 +1,7 @@
 // Command-line parsing for bin/orchd.ts: a pure function from argv to what to do.
 import { parseArgs } from 'node:util';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { didYouMean } from './suggest.js';
 
 export const MERGE_STRATEGIES = ['merge', 'squash', 'rebase'] as const;
 export type MergeStrategy = (typeof MERGE_STRATEGIES)[number];
@@ -23,8 +24,11 @@ export interface RunArgs {
 
 /** What `orchd merge` was asked to do. */
 export interface MergeArgs {
+  /** A workspace id, or a unique prefix of one (src/cli/ids.ts). */
   workspaceId: string;
   strategy: MergeStrategy | undefined;
+  /** --cleanup: after a successful merge, remove the worktree and the branch (as `orchd rm`). */
+  cleanup: boolean;
   dataDir: string | undefined;
   logLevel: LogLevel;
 }
@@ -46,6 +50,43 @@ export interface ShellArgs {
   /** The program after `--`; undefined for the user's login shell. */
   program: string | undefined;
   args: string[];
+  dataDir: string | undefined;
+  logLevel: LogLevel;
+}
+
+export const LS_KINDS = ['workspaces', 'sessions', 'tasks', 'projects'] as const;
+export type LsKind = (typeof LS_KINDS)[number];
+
+/** What `orchd ls` was asked to list. */
+export interface LsArgs {
+  kind: LsKind;
+  /** Also archived and merged workspaces (and their sessions), done and cancelled tasks. */
+  all: boolean;
+  json: boolean;
+  dataDir: string | undefined;
+  logLevel: LogLevel;
+}
+
+/** What `orchd log` was asked to show. */
+export interface LogArgs {
+  /** A session or workspace id (or a unique prefix of one); a workspace means its latest session. */
+  target: string;
+  follow: boolean;
+  raw: boolean;
+  json: boolean;
+  noColor: boolean;
+  dataDir: string | undefined;
+  logLevel: LogLevel;
+}
+
+/** What `orchd rm` was asked to remove. */
+export interface RmArgs {
+  workspaceIds: string[];
+  /** Remove without asking (refused when uncommitted changes would be lost, unless `force`). */
+  yes: boolean;
+  /** Remove without asking, uncommitted changes included. */
+  force: boolean;
+  keepBranch: boolean;
   dataDir: string | undefined;
   logLevel: LogLevel;
 }
@@ -82,10 +123,17 @@ export interface ServeArgs {
 
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 
+/** The commands, in the order `orchd --help` lists them. */
+export const COMMANDS = ['run', 'ls', 'log', 'merge', 'rm', 'shell', 'serve', 'status', 'doctor', 'gc', 'token', 'config', 'help'] as const;
+export type Command = (typeof COMMANDS)[number];
+/** A command with a help page of its own (`orchd run --help`, `orchd help run`). */
+export type HelpTopic = Exclude<Command, 'help'>;
+
 export type Cli =
-  | { command: 'help' }
+  | { command: 'help'; topic?: HelpTopic | undefined }
   | { command: 'version' }
-  | { command: 'error'; message: string }
+  /** A usage mistake: one line, then a hint naming the help page (`usageOf`, or `orchd --help` when absent). */
+  | { command: 'error'; message: string; usageOf?: HelpTopic | undefined }
   | { command: 'stdio'; logLevel: LogLevel; dataDir: string | undefined; listen: ListenArgs | undefined }
   | ({ command: 'serve' } & ServeArgs)
   | { command: 'status'; json: boolean; dataDir: string | undefined }
@@ -93,43 +141,26 @@ export type Cli =
   | ({ command: 'run' } & RunArgs)
   | ({ command: 'merge' } & MergeArgs)
   | ({ command: 'shell' } & ShellArgs)
+  | ({ command: 'ls' } & LsArgs)
+  | ({ command: 'log' } & LogArgs)
+  | ({ command: 'rm' } & RmArgs)
   | ({ command: 'gc' } & GcArgs)
   | ({ command: 'token' } & TokenArgs)
   | ({ command: 'config' } & ConfigArgs);
 
-/** Usage text for `orchd --help`. */
-export function usage(): string {
-  return `orchd: a headless orchestrator for AI coding agents
+// ---- help -------------------------------------------------------------------------------------------------------
 
-Usage:
-  orchd [--stdio] [--data-dir DIR] [--log-level LEVEL]   serve JSON-RPC (LSP framing) on stdin/stdout
-  orchd --stdio --listen PORT [--host ADDR]              ...and serve WebSocket clients beside the host (the bridge)
-  orchd serve [--port N] [--host ADDR]                   serve JSON-RPC over WebSocket to many clients (service mode)
-  orchd status [--json]                                  show the running service: connections, traffic, processes
-  orchd run --agent ID [options] "PROMPT"                run an agent in a new worktree and watch it work
-  orchd merge WORKSPACE_ID [--strategy S]                merge a workspace's branch into its base branch
-  orchd shell WORKSPACE_ID [--cwd DIR] [-- CMD ARGS...]  open a terminal in a workspace, here in your terminal
-  orchd doctor [--json] [--data-dir DIR]                 check git, SQLite, the data directory and agent CLIs
-  orchd gc [--project ID] [--dry-run] [--json]           apply the projects' retention to the event log, then vacuum
-  orchd token create [--read-only] [--name N] [--json]   create an access token for service mode (shown once)
-  orchd token list [--json] | orchd token revoke ID|NAME list or revoke access tokens
-  orchd config show [--project ID] [--json]             the effective configuration and where each value comes from
-  orchd config validate [FILE]                          check the user's file and this repository's orchd.json (or FILE)
-  orchd config path                                     where the user's file and this repository's orchd.json are
-  orchd --help | --version
+/** One help page: the synopsis lines (`orchd --help` lists them all) and the command's options. */
+interface HelpPage {
+  /** [how it is typed, what it does], printed in two columns. */
+  synopsis: [string, string][];
+  options?: string;
+}
 
-With no command, orchd serves on stdio when stdin is not a terminal.
-
-Options:
-  --stdio              serve the protocol on stdin/stdout (logs go to stderr as JSON lines)
-  --data-dir DIR       where the database and worktrees live (default: $ORCHD_DATA_DIR, else ~/.local/share/orchd)
-  --log-level LEVEL    ${LOG_LEVELS.join(' | ')} (default: $ORCHD_LOG_LEVEL, else info; run and merge: warn)
-  --listen PORT        with --stdio: also serve WebSocket clients on PORT (0: any free port; see service.json)
-  --json               doctor, status: print JSON instead of text
-  -h, --help           show this help
-  -v, --version        print the version
-
-run (PROMPT is the remaining arguments joined with spaces, or \`-\` to read it from stdin):
+const HELP: Record<HelpTopic, HelpPage> = {
+  run: {
+    synopsis: [['orchd run --agent ID [options] "PROMPT"', 'run an agent in a new worktree and watch it work']],
+    options: `run (PROMPT is the remaining arguments joined with spaces, or \`-\` to read it from stdin):
   --agent ID           the executor to run, e.g. scripted-agent (no API key needed), claude-code, codex
   --repo DIR           the git repository to work on (default: the current directory)
   --base BRANCH        the branch to start from (default: the repository's current branch)
@@ -139,34 +170,162 @@ run (PROMPT is the remaining arguments joined with spaces, or \`-\` to read it f
   --json               print each conversation entry, then a summary, as JSON lines
   -y, --yes            allow what the agent asks when there is no terminal to ask (default: deny)
   --no-color           no colours (also when NO_COLOR is set or stdout is not a terminal)
-
-merge:
+`,
+  },
+  ls: {
+    synopsis: [['orchd ls [workspaces|sessions|tasks|projects] [--all]', 'list what orchd knows (default: workspaces)']],
+    options: `ls (workspaces: task, branch, agent, status, last activity, tokens and cost; ids can be shortened to a unique prefix):
+  --all                also merged and archived workspaces (and their sessions), done and cancelled tasks
+  --json               print the rows as JSON
+`,
+  },
+  log: {
+    synopsis: [['orchd log SESSION_ID|WORKSPACE_ID [-f] [--raw]', 'a session\'s conversation (a workspace: its latest session)']],
+    options: `log:
+  -f, --follow         keep printing what the session does until Ctrl-C, like tail -f
+  --raw                the agent's and scripts' raw output (execution/logs) instead of the conversation
+  --json               print each conversation entry as a JSON line
+  --no-color           no colours
+`,
+  },
+  merge: {
+    synopsis: [['orchd merge WORKSPACE_ID [--strategy S] [--cleanup]', 'merge a workspace\'s branch into its base branch']],
+    options: `merge:
   --strategy S         ${MERGE_STRATEGIES.join(' | ')} (default: merge)
-
-shell (your terminal is put in raw mode and its size followed; the program's exit code is the exit code; Ctrl-D or exit ends it):
+  --cleanup            after a successful merge, remove the worktree and the branch (as orchd rm)
+`,
+  },
+  rm: {
+    synopsis: [['orchd rm WORKSPACE_ID... [--yes] [--keep-branch]', 'stop, archive and remove workspaces: worktree and branch']],
+    options: `rm (asks first on a terminal; without one, --yes or --force is required):
+  -y, --yes            remove without asking; refused when uncommitted changes would be lost
+  -f, --force          remove without asking, uncommitted changes included
+  --keep-branch        keep the branch (only the worktree is removed)
+`,
+  },
+  shell: {
+    synopsis: [['orchd shell WORKSPACE_ID [--cwd DIR] [-- CMD ARGS...]', 'open a terminal in a workspace, here in your terminal']],
+    options: `shell (your terminal is put in raw mode and its size followed; the program's exit code is the exit code; Ctrl-D or exit ends it):
   --cwd DIR            where to start: relative to the workspace's first worktree, or absolute inside the workspace
   -- CMD ARGS...       run CMD instead of your login shell ($SHELL -l, else /bin/sh)
-
-gc (the same as the protocol method maintenance/compact; a project's retention is set with project/update):
-  --project ID         only this project (default: every project that has a retention)
-  --dry-run            say what would be dropped, change nothing
-  --json               print the result as JSON
-
-serve (clients authenticate with a token; the default one is written to <data dir>/service-token, mode 0600):
+`,
+  },
+  serve: {
+    synopsis: [['orchd serve [--port N] [--host ADDR]', 'serve JSON-RPC over WebSocket to many clients (service mode)']],
+    options: `serve (clients authenticate with a token; the default one is written to <data dir>/service-token, mode 0600):
   --port N             the port to listen on (default: 0, any free port; <data dir>/service.json says which)
   --host ADDR          the address to bind (default: ${DEFAULT_LISTEN_HOST}; any other address prints a warning)
   --allow-origin URL   a browser origin allowed to connect, e.g. http://localhost:5173 (repeatable; default: none)
-
-config (layers, lowest first: defaults, the user's file, each repository's orchd.json, the project's settings):
-  --project ID         show: this project (default: the project of the repository you are in, else the user level)
-  --json               show, path: print JSON
-
-token (managed by whoever can open the data directory; only a hash of each token is stored):
+`,
+  },
+  status: { synopsis: [['orchd status [--json]', 'show the running service: connections, traffic, processes']] },
+  doctor: { synopsis: [['orchd doctor [--json] [--data-dir DIR]', 'check git, SQLite, the data directory and agent CLIs']] },
+  gc: {
+    synopsis: [['orchd gc [--project ID] [--dry-run] [--json]', 'apply the projects\' retention to the event log, then vacuum']],
+    options: `gc (the same as the protocol method maintenance/compact; a project's retention is set with project/update):
+  --project ID         only this project (default: every project that has a retention)
+  --dry-run            say what would be dropped, change nothing
+  --json               print the result as JSON
+`,
+  },
+  token: {
+    synopsis: [
+      ['orchd token create [--read-only] [--name N] [--json]', 'create an access token for service mode (shown once)'],
+      ['orchd token list [--json] | orchd token revoke ID|NAME', 'list or revoke access tokens'],
+    ],
+    options: `token (managed by whoever can open the data directory; only a hash of each token is stored):
   --read-only          the token may only call methods that change nothing (subscribe, list, get, diff, logs)
   --name N             a name for it (default: token-<n>)
   --json               print the result as JSON
+`,
+  },
+  config: {
+    synopsis: [
+      ['orchd config show [--project ID] [--json]', 'the effective configuration and where each value comes from'],
+      ['orchd config validate [FILE]', 'check the user\'s file and this repository\'s orchd.json (or FILE)'],
+      ['orchd config path', 'where the user\'s file and this repository\'s orchd.json are'],
+    ],
+    options: `config (layers, lowest first: defaults, the user's file, each repository's orchd.json, the project's settings):
+  --project ID         show: this project (default: the project of the repository you are in, else the user level)
+  --json               show, path: print JSON
+`,
+  },
+};
+
+const COMMON_OPTIONS = `Options:
+  --stdio              serve the protocol on stdin/stdout (logs go to stderr as JSON lines)
+  --data-dir DIR       where the database and worktrees live (default: $ORCHD_DATA_DIR, else ~/.local/share/orchd)
+  --log-level LEVEL    ${LOG_LEVELS.join(' | ')} (default: $ORCHD_LOG_LEVEL, else info; the person-facing commands: warn)
+  --listen PORT        with --stdio: also serve WebSocket clients on PORT (0: any free port; see service.json)
+  --json               doctor, status, ls, gc, token, config: print JSON instead of text
+  -h, --help           show this help (\`orchd COMMAND --help\`: one command's)
+  -v, --version        print the version
 `;
+
+/** Usage text for `orchd --help`, or one command's (`orchd run --help`). */
+export function usage(topic?: HelpTopic): string {
+  if (topic !== undefined) {
+    const page = HELP[topic];
+    const synopsis = page.synopsis.map(synopsisLine).join('\n');
+    return `Usage:\n${synopsis}\n  (--data-dir DIR and --log-level LEVEL as for every command)\n${page.options ? `\n${page.options}` : ''}`;
+  }
+  const synopses = COMMANDS.filter((c): c is HelpTopic => c !== 'help').flatMap((c) => HELP[c].synopsis.map(synopsisLine));
+  return `orchd: a headless orchestrator for AI coding agents
+
+Usage:
+  orchd [--stdio] [--data-dir DIR] [--log-level LEVEL]   serve JSON-RPC (LSP framing) on stdin/stdout
+  orchd --stdio --listen PORT [--host ADDR]              ...and serve WebSocket clients beside the host (the bridge)
+${synopses.join('\n')}
+  orchd --help | --version | COMMAND --help
+
+With no command, orchd serves on stdio when stdin is not a terminal.
+Ids (ws_…, ses_…) may be shortened to any unique prefix, as git does with commits.
+
+${COMMON_OPTIONS}
+${COMMANDS.filter((c): c is HelpTopic => c !== 'help')
+  .map((c) => HELP[c].options)
+  .filter(Boolean)
+  .join('\n')}`;
 }
+
+function synopsisLine([typed, does]: [string, string]): string {
+  return `  ${typed.padEnd(54)} ${does}`;
+}
+
+/** The second line of a usage error: where to read more. */
+export function usageHint(topic: HelpTopic | undefined): string {
+  return topic === undefined ? "Run 'orchd --help' for usage." : `Run 'orchd ${topic} --help' for usage.`;
+}
+
+// ---- option tables ----------------------------------------------------------------------------------------------
+
+type OptionTable = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+
+/** What a value-taking option's value is called in the help (`--repo DIR`). */
+const VALUE_NAMES: Record<string, string> = {
+  repo: 'DIR',
+  agent: 'ID',
+  base: 'BRANCH',
+  profile: 'NAME',
+  model: 'MODEL',
+  'permission-mode': 'M',
+  'data-dir': 'DIR',
+  'log-level': 'LEVEL',
+  strategy: 'S',
+  cwd: 'DIR',
+  name: 'N',
+  project: 'ID',
+  port: 'N',
+  host: 'ADDR',
+  'allow-origin': 'URL',
+  listen: 'PORT',
+};
+
+const COMMON = {
+  'data-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 const RUN_OPTIONS = {
   repo: { type: 'string' },
@@ -178,24 +337,14 @@ const RUN_OPTIONS = {
   json: { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   'no-color': { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...COMMON,
 } as const;
 
-const MERGE_OPTIONS = {
-  strategy: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const SHELL_OPTIONS = {
-  cwd: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const MERGE_OPTIONS = { strategy: { type: 'string' }, cleanup: { type: 'boolean' }, ...COMMON } as const;
+const SHELL_OPTIONS = { cwd: { type: 'string' }, ...COMMON } as const;
+const LS_OPTIONS = { all: { type: 'boolean', short: 'a' }, json: { type: 'boolean' }, ...COMMON } as const;
+const LOG_OPTIONS = { follow: { type: 'boolean', short: 'f' }, raw: { type: 'boolean' }, json: { type: 'boolean' }, 'no-color': { type: 'boolean' }, ...COMMON } as const;
+const RM_OPTIONS = { yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean', short: 'f' }, 'keep-branch': { type: 'boolean' }, ...COMMON } as const;
 
 const TOKEN_OPTIONS = {
   'read-only': { type: 'boolean' },
@@ -205,44 +354,90 @@ const TOKEN_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const CONFIG_OPTIONS = {
-  project: { type: 'string' },
-  json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const CONFIG_OPTIONS = { project: { type: 'string' }, json: { type: 'boolean' }, ...COMMON } as const;
 
 const LISTEN_OPTIONS = {
   host: { type: 'string' },
   'allow-origin': { type: 'string', multiple: true },
 } as const;
 
-const SERVE_OPTIONS = {
-  ...LISTEN_OPTIONS,
-  port: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const SERVE_OPTIONS = { ...LISTEN_OPTIONS, port: { type: 'string' }, ...COMMON } as const;
 
-const GC_OPTIONS = {
-  project: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  json: { type: 'boolean' },
+const GC_OPTIONS = { project: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, ...COMMON } as const;
+
+const GLOBAL_OPTIONS = {
+  stdio: { type: 'boolean' },
+  listen: { type: 'string' },
+  ...LISTEN_OPTIONS,
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
 
 /** The global options that take a value: their value is not the command word. */
 const GLOBAL_VALUE_OPTIONS = new Set(['--data-dir', '--log-level', '--listen', '--host', '--allow-origin']);
 
+/** Other spellings of `orchd ls`'s kinds. */
+const LS_ALIASES: Record<string, LsKind> = {
+  workspace: 'workspaces',
+  ws: 'workspaces',
+  session: 'sessions',
+  task: 'tasks',
+  project: 'projects',
+};
+
+/**
+ * The first mistake in how options are written, as one line, or null: an unknown option (with the nearest known one),
+ * an option that needs a value and got none, a flag given a value. node's parseArgs finds these too, but says them in
+ * three lines of its own words.
+ */
+export function optionMistake(argv: readonly string[], options: OptionTable): string | null {
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const longNames = Object.keys(options).map((name) => `--${name}`);
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    if (!spec) return `unknown option ${token.rawName}${token.rawName.startsWith('--') ? didYouMean(token.rawName, longNames) : ''}`;
+    const long = `--${token.name}`;
+    if (spec.type === 'string') {
+      const needs = `option ${long} needs a value (${long} ${VALUE_NAMES[token.name] ?? 'VALUE'})`;
+      if (token.value === undefined) return needs;
+      // `--agent --json`: the next option was taken for the value; `--agent=--json` says it is meant.
+      if (!token.inlineValue && token.value.startsWith('-') && token.value !== '-') return `${needs}, got ${token.value}`;
+    } else if (token.inlineValue) {
+      return `option ${long} takes no value, got ${token.rawName}=${token.value}`;
+    }
+  }
+  return null;
+}
+
+/** parseArgs after optionMistake; a usage error naming `topic` when the options are written wrongly. */
+function parseOptions<T extends OptionTable>(topic: HelpTopic | undefined, argv: readonly string[], options: T) {
+  const mistake = optionMistake(argv, options);
+  if (mistake) return { error: usageError(topic, mistake) } as const;
+  try {
+    return { parsed: parseArgs({ args: [...argv], allowPositionals: true, strict: true, tokens: true, options }) } as const;
+  } catch (error) {
+    // What optionMistake does not foresee: node's own words, first line only.
+    return { error: usageError(topic, (error as Error).message.split('\n')[0]!) } as const;
+  }
+}
+
+function usageError(topic: HelpTopic | undefined, message: string): Cli {
+  return topic === undefined ? { command: 'error', message } : { command: 'error', message, usageOf: topic };
+}
+
+// ---- parsing ----------------------------------------------------------------------------------------------------
+
+const SUBCOMMANDS = new Set<string>(['run', 'merge', 'shell', 'gc', 'token', 'serve', 'config', 'ls', 'log', 'rm']);
+
 /** Decide what to run from argv. */
 export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; logLevelEnv?: string | undefined } = { stdinIsTty: false }): Cli {
   const commandIndex = findCommand(argv);
   const command = commandIndex === -1 ? undefined : argv[commandIndex];
-  if (command === 'run' || command === 'merge' || command === 'shell' || command === 'gc' || command === 'token' || command === 'serve' || command === 'config') {
+  if (command !== undefined && SUBCOMMANDS.has(command)) {
     const rest = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
     switch (command) {
       case 'run':
@@ -259,6 +454,12 @@ export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; lo
         return parseServe(rest, env);
       case 'config':
         return parseConfig(rest);
+      case 'ls':
+        return parseLs(rest);
+      case 'log':
+        return parseLog(rest);
+      case 'rm':
+        return parseRm(rest);
     }
   }
   return parseGlobal(argv, env);
@@ -278,34 +479,24 @@ function findCommand(argv: readonly string[]): number {
   return -1;
 }
 
+function isHelpTopic(word: string | undefined): word is HelpTopic {
+  return word !== undefined && word !== 'help' && (COMMANDS as readonly string[]).includes(word);
+}
+
+function unknownCommand(word: string): Cli {
+  return { command: 'error', message: `unknown command ${word}${didYouMean(word, COMMANDS)}` };
+}
+
 function parseGlobal(argv: readonly string[], env: { stdinIsTty: boolean; logLevelEnv?: string | undefined }): Cli {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        stdio: { type: 'boolean' },
-        listen: { type: 'string' },
-        ...LISTEN_OPTIONS,
-        'data-dir': { type: 'string' },
-        'log-level': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (error) {
-    return { command: 'error', message: (error as Error).message };
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { command: 'help' };
+  const result = parseOptions(undefined, argv, GLOBAL_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  const [command, ...rest] = positionals;
+  if (values.help) return { command: 'help', topic: isHelpTopic(command) ? command : undefined };
   if (values.version) return { command: 'version' };
   const level = values['log-level'] ?? env.logLevelEnv ?? process.env.ORCHD_LOG_LEVEL ?? 'info';
-  if (!isLogLevel(level)) return badLogLevel(level);
+  if (!isLogLevel(level)) return badLogLevel(level, undefined);
   const dataDir = values['data-dir'];
-  const [command, ...rest] = positionals;
   const listenOnly = values.host !== undefined || values['allow-origin'] !== undefined;
   if (command === undefined && (values.stdio || !env.stdinIsTty)) {
     if (values.listen === undefined) {
@@ -317,37 +508,34 @@ function parseGlobal(argv: readonly string[], env: { stdinIsTty: boolean; logLev
   }
   if (values.listen !== undefined || listenOnly) return { command: 'error', message: '`--listen`, `--host` and `--allow-origin` belong to `--stdio` (or use `orchd serve`)' };
   if (command === undefined) return { command: 'help' };
-  if (rest.length) return { command: 'error', message: `Unexpected argument \`${rest[0]}\`` };
   switch (command) {
     case 'status':
-      return { command: 'status', json: Boolean(values.json), dataDir };
     case 'doctor':
-      return { command: 'doctor', json: Boolean(values.json), dataDir };
+      if (rest.length) return usageError(command, `Unexpected argument \`${rest[0]}\``);
+      return { command, json: Boolean(values.json), dataDir };
     case 'help':
-      return { command: 'help' };
+      if (rest.length > 1) return usageError(undefined, `Unexpected argument \`${rest[1]}\``);
+      if (rest[0] !== undefined && !isHelpTopic(rest[0])) return unknownCommand(rest[0]);
+      return { command: 'help', topic: rest[0] as HelpTopic | undefined };
     default:
-      return { command: 'error', message: `Unknown command \`${command}\`` };
+      return unknownCommand(command);
   }
 }
 
 function parseRun(argv: string[]): Cli {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: RUN_OPTIONS });
-  } catch (error) {
-    return { command: 'error', message: `run: ${(error as Error).message}` };
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { command: 'help' };
-  // run and merge keep the terminal readable: the in-process daemon logs warnings and errors only, unless asked.
+  const result = parseOptions('run', argv, RUN_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'run' };
+  // The person-facing commands keep the terminal readable: the in-process daemon logs warnings and errors only, unless asked.
   const logLevel = values['log-level'] ?? 'warn';
-  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
-  if (values.agent === undefined && values.profile === undefined) return { command: 'error', message: 'run: Expected `--agent ID` (or `--profile NAME`), got neither' };
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel, 'run');
+  if (values.agent === undefined && values.profile === undefined) return usageError('run', 'Expected `--agent ID` (or `--profile NAME`), got neither');
   for (const name of ['repo', 'agent', 'base', 'profile', 'model', 'permission-mode', 'data-dir'] as const) {
-    if (values[name] !== undefined && values[name].trim() === '') return { command: 'error', message: `run: Expected \`--${name}\` to be non-empty, got \`\`` };
+    if (values[name] !== undefined && values[name].trim() === '') return usageError('run', `Expected \`--${name}\` to be non-empty, got \`\``);
   }
   const prompt = positionals.join(' ');
-  if (!prompt.trim()) return { command: 'error', message: 'run: Expected a prompt (the arguments after the options, or `-` to read it from stdin), got none' };
+  if (!prompt.trim()) return usageError('run', 'Expected a prompt (the arguments after the options, or `-` to read it from stdin), got none');
   return {
     command: 'run',
     repo: values.repo,
@@ -366,83 +554,125 @@ function parseRun(argv: string[]): Cli {
 }
 
 function parseMerge(argv: string[]): Cli {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: MERGE_OPTIONS });
-  } catch (error) {
-    return { command: 'error', message: `merge: ${(error as Error).message}` };
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { command: 'help' };
+  const result = parseOptions('merge', argv, MERGE_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'merge' };
   const logLevel = values['log-level'] ?? 'warn';
-  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel, 'merge');
   const [workspaceId, ...rest] = positionals;
-  if (!workspaceId) return { command: 'error', message: 'merge: Expected a workspace id (`orchd merge ws_…`), got none' };
-  if (rest.length) return { command: 'error', message: `merge: Unexpected argument \`${rest[0]}\`` };
+  if (!workspaceId?.trim()) return usageError('merge', 'Expected a workspace id (`orchd merge ws_…`; `orchd ls` lists them), got none');
+  if (rest.length) return usageError('merge', `Unexpected argument \`${rest[0]}\``);
   const strategy = values.strategy;
   if (strategy !== undefined && !isMergeStrategy(strategy)) {
-    return { command: 'error', message: `merge: Expected \`--strategy\` to be one of ${MERGE_STRATEGIES.join(', ')}, got \`${strategy}\`` };
+    return usageError('merge', `Expected \`--strategy\` to be one of ${MERGE_STRATEGIES.join(', ')}, got \`${strategy}\`${didYouMean(strategy, MERGE_STRATEGIES)}`);
   }
-  return { command: 'merge', workspaceId, strategy, dataDir: values['data-dir'], logLevel };
+  return { command: 'merge', workspaceId, strategy, cleanup: Boolean(values.cleanup), dataDir: values['data-dir'], logLevel };
 }
 
 function parseShell(argv: string[]): Cli {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, tokens: true, options: SHELL_OPTIONS });
-  } catch (error) {
-    return { command: 'error', message: `shell: ${(error as Error).message}` };
-  }
-  const { values, tokens } = parsed;
-  if (values.help) return { command: 'help' };
+  const result = parseOptions('shell', argv, SHELL_OPTIONS);
+  if (result.error) return result.error;
+  const { values, tokens } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'shell' };
   const logLevel = values['log-level'] ?? 'warn';
-  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel, 'shell');
   // Positionals before `--` are the workspace; everything after it is the program and its arguments, as given.
   const terminator = tokens.find((token) => token.kind === 'option-terminator')?.index ?? Number.POSITIVE_INFINITY;
   const before: string[] = [];
   const after: string[] = [];
   for (const token of tokens) if (token.kind === 'positional') (token.index > terminator ? after : before).push(token.value);
   const [workspaceId, ...rest] = before;
-  if (!workspaceId?.trim()) return { command: 'error', message: 'shell: Expected a workspace id (`orchd shell ws_…`), got none' };
-  if (rest.length) return { command: 'error', message: `shell: Unexpected argument \`${rest[0]}\` (put the program to run after \`--\`: \`orchd shell ${workspaceId} -- ${rest[0]}\`)` };
+  if (!workspaceId?.trim()) return usageError('shell', 'Expected a workspace id (`orchd shell ws_…`), got none');
+  if (rest.length) return usageError('shell', `Unexpected argument \`${rest[0]}\` (put the program to run after \`--\`: \`orchd shell ${workspaceId} -- ${rest[0]}\`)`);
   for (const name of ['cwd', 'data-dir'] as const) {
-    if (values[name] !== undefined && values[name].trim() === '') return { command: 'error', message: `shell: Expected \`--${name}\` to be non-empty, got \`\`` };
+    if (values[name] !== undefined && values[name].trim() === '') return usageError('shell', `Expected \`--${name}\` to be non-empty, got \`\``);
   }
   const [program, ...args] = after;
-  if (terminator !== Number.POSITIVE_INFINITY && !program?.trim()) return { command: 'error', message: 'shell: Expected a program after `--`, got none' };
+  if (terminator !== Number.POSITIVE_INFINITY && !program?.trim()) return usageError('shell', 'Expected a program after `--`, got none');
   return { command: 'shell', workspaceId, cwd: values.cwd, program, args, dataDir: values['data-dir'], logLevel };
 }
 
-function parseGc(argv: string[]): Cli {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: GC_OPTIONS });
-  } catch (error) {
-    return { command: 'error', message: `gc: ${(error as Error).message}` };
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { command: 'help' };
+function parseLs(argv: string[]): Cli {
+  const result = parseOptions('ls', argv, LS_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'ls' };
   const logLevel = values['log-level'] ?? 'warn';
-  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
-  if (positionals.length) return { command: 'error', message: `gc: Unexpected argument \`${positionals[0]}\`` };
-  if (values.project !== undefined && values.project.trim() === '') return { command: 'error', message: 'gc: Expected `--project` to be a project id, got ``' };
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel, 'ls');
+  const [word, ...rest] = positionals;
+  if (rest.length) return usageError('ls', `Unexpected argument \`${rest[0]}\``);
+  const kind = word === undefined ? 'workspaces' : (LS_KINDS as readonly string[]).includes(word) ? (word as LsKind) : LS_ALIASES[word];
+  if (kind === undefined) {
+    return usageError('ls', `Expected ${LS_KINDS.map((k) => `\`${k}\``).join(', ')} or nothing, got \`${word}\`${didYouMean(word!, LS_KINDS)}`);
+  }
+  return { command: 'ls', kind, all: Boolean(values.all), json: Boolean(values.json), dataDir: values['data-dir'], logLevel };
+}
+
+function parseLog(argv: string[]): Cli {
+  const result = parseOptions('log', argv, LOG_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'log' };
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel, 'log');
+  const [target, ...rest] = positionals;
+  if (!target?.trim()) return usageError('log', 'Expected a session or workspace id (`orchd log ses_…` or `orchd log ws_…`; `orchd ls` lists them), got none');
+  if (rest.length) return usageError('log', `Unexpected argument \`${rest[0]}\``);
+  if (values.raw && values.json) return usageError('log', '`--raw` and `--json` cannot go together: the raw output is not JSON');
+  return {
+    command: 'log',
+    target,
+    follow: Boolean(values.follow),
+    raw: Boolean(values.raw),
+    json: Boolean(values.json),
+    noColor: Boolean(values['no-color']),
+    dataDir: values['data-dir'],
+    logLevel,
+  };
+}
+
+function parseRm(argv: string[]): Cli {
+  const result = parseOptions('rm', argv, RM_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'rm' };
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel, 'rm');
+  if (!positionals.length || positionals.some((id) => !id.trim())) return usageError('rm', 'Expected a workspace id (`orchd rm ws_…`; `orchd ls` lists them), got none');
+  return {
+    command: 'rm',
+    workspaceIds: positionals,
+    yes: Boolean(values.yes),
+    force: Boolean(values.force),
+    keepBranch: Boolean(values['keep-branch']),
+    dataDir: values['data-dir'],
+    logLevel,
+  };
+}
+
+function parseGc(argv: string[]): Cli {
+  const result = parseOptions('gc', argv, GC_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'gc' };
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel, 'gc');
+  if (positionals.length) return usageError('gc', `Unexpected argument \`${positionals[0]}\``);
+  if (values.project !== undefined && values.project.trim() === '') return usageError('gc', 'Expected `--project` to be a project id, got ``');
   return { command: 'gc', projectId: values.project, dryRun: Boolean(values['dry-run']), json: Boolean(values.json), dataDir: values['data-dir'], logLevel };
 }
 
 function parseServe(argv: string[], env: { logLevelEnv?: string | undefined }): Cli {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: SERVE_OPTIONS });
-  } catch (error) {
-    return { command: 'error', message: `serve: ${(error as Error).message}` };
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { command: 'help' };
-  if (positionals.length) return { command: 'error', message: `serve: Unexpected argument \`${positionals[0]}\`` };
+  const result = parseOptions('serve', argv, SERVE_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'serve' };
+  if (positionals.length) return usageError('serve', `Unexpected argument \`${positionals[0]}\``);
   const logLevel = values['log-level'] ?? env.logLevelEnv ?? process.env.ORCHD_LOG_LEVEL ?? 'info';
-  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel, 'serve');
   const listen = listenArgs('--port', values.port ?? '0', values);
-  if ('message' in listen) return { ...listen, message: `serve: ${listen.message}` };
+  if ('message' in listen) return { ...listen, usageOf: 'serve' };
   return { command: 'serve', listen, dataDir: values['data-dir'], logLevel };
 }
 
@@ -458,65 +688,61 @@ function listenArgs(flag: string, port: string, values: { host?: string | undefi
   return { host, port: Number(port), allowedOrigins };
 }
 
+const TOKEN_ACTIONS = ['create', 'list', 'revoke'] as const;
+
 function parseToken(argv: string[]): Cli {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: TOKEN_OPTIONS });
-  } catch (error) {
-    return { command: 'error', message: `token: ${(error as Error).message}` };
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { command: 'help' };
+  const result = parseOptions('token', argv, TOKEN_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'token' };
   const [action, ...rest] = positionals;
   const common = { command: 'token' as const, json: Boolean(values.json), dataDir: values['data-dir'] };
   const createOnly = values['read-only'] !== undefined || values.name !== undefined;
   switch (action) {
     case 'create':
-      if (rest.length) return { command: 'error', message: `token create: Unexpected argument \`${rest[0]}\`` };
+      if (rest.length) return usageError('token', `Unexpected argument \`${rest[0]}\``);
       return { ...common, action, name: values.name, readOnly: Boolean(values['read-only']) };
     case 'list':
     case 'revoke': {
-      if (createOnly) return { command: 'error', message: `token ${action}: \`--read-only\` and \`--name\` belong to \`token create\`` };
-      if (action === 'list') return rest.length ? { command: 'error', message: `token list: Unexpected argument \`${rest[0]}\`` } : { ...common, action };
+      if (createOnly) return usageError('token', `\`--read-only\` and \`--name\` belong to \`token create\``);
+      if (action === 'list') return rest.length ? usageError('token', `Unexpected argument \`${rest[0]}\``) : { ...common, action };
       const [target, ...extra] = rest;
-      if (!target) return { command: 'error', message: 'token revoke: Expected a token id or name (`orchd token revoke tok_…`), got none' };
-      if (extra.length) return { command: 'error', message: `token revoke: Unexpected argument \`${extra[0]}\`` };
+      if (!target) return usageError('token', 'Expected a token id or name (`orchd token revoke tok_…`), got none');
+      if (extra.length) return usageError('token', `Unexpected argument \`${extra[0]}\``);
       return { ...common, action, target };
     }
     default:
-      return { command: 'error', message: `token: Expected \`create\`, \`list\` or \`revoke\`, got ${action === undefined ? 'nothing' : `\`${action}\``}` };
+      return usageError('token', `Expected \`create\`, \`list\` or \`revoke\`, got ${action === undefined ? 'nothing' : `\`${action}\`${didYouMean(action, TOKEN_ACTIONS)}`}`);
   }
 }
 
+const CONFIG_ACTIONS = ['show', 'validate', 'path'] as const;
+
 function parseConfig(argv: string[]): Cli {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: CONFIG_OPTIONS });
-  } catch (error) {
-    return { command: 'error', message: `config: ${(error as Error).message}` };
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { command: 'help' };
+  const result = parseOptions('config', argv, CONFIG_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'config' };
   const logLevel = values['log-level'] ?? 'warn';
-  if (!isLogLevel(logLevel)) return badLogLevel(logLevel);
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel, 'config');
   const [action, ...rest] = positionals;
   const common = { command: 'config' as const, json: Boolean(values.json), dataDir: values['data-dir'], logLevel };
-  if (values.project !== undefined && action !== 'show') return { command: 'error', message: 'config: `--project` belongs to `config show`' };
+  if (values.project !== undefined && action !== 'show') return usageError('config', '`--project` belongs to `config show`');
   switch (action) {
     case 'show':
-      if (rest.length) return { command: 'error', message: `config show: Unexpected argument \`${rest[0]}\`` };
-      if (values.project !== undefined && values.project.trim() === '') return { command: 'error', message: 'config show: Expected `--project` to be a project id, got ``' };
+      if (rest.length) return usageError('config', `Unexpected argument \`${rest[0]}\``);
+      if (values.project !== undefined && values.project.trim() === '') return usageError('config', 'Expected `--project` to be a project id, got ``');
       return { ...common, action, projectId: values.project };
     case 'validate': {
       const [file, ...extra] = rest;
-      if (extra.length) return { command: 'error', message: `config validate: Unexpected argument \`${extra[0]}\`` };
+      if (extra.length) return usageError('config', `Unexpected argument \`${extra[0]}\``);
       return { ...common, action, file };
     }
     case 'path':
-      if (rest.length) return { command: 'error', message: `config path: Unexpected argument \`${rest[0]}\`` };
+      if (rest.length) return usageError('config', `Unexpected argument \`${rest[0]}\``);
       return { ...common, action };
     default:
-      return { command: 'error', message: `config: Expected \`show\`, \`validate\` or \`path\`, got ${action === undefined ? 'nothing' : `\`${action}\``}` };
+      return usageError('config', `Expected \`show\`, \`validate\` or \`path\`, got ${action === undefined ? 'nothing' : `\`${action}\`${didYouMean(action, CONFIG_ACTIONS)}`}`);
   }
 }
 
@@ -524,6 +750,6 @@ function isMergeStrategy(value: string): value is MergeStrategy {
   return (MERGE_STRATEGIES as readonly string[]).includes(value);
 }
 
-function badLogLevel(level: string): Cli {
-  return { command: 'error', message: `Expected \`--log-level\` to be one of ${LOG_LEVELS.join(', ')}, got \`${level}\`` };
+function badLogLevel(level: string, topic: HelpTopic | undefined): Cli {
+  return usageError(topic, `Expected \`--log-level\` to be one of ${LOG_LEVELS.join(', ')}, got \`${level}\`${didYouMean(level, LOG_LEVELS)}`);
 }

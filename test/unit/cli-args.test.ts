@@ -38,11 +38,33 @@ describe('parseCli', () => {
     [['run', '--agent', 'a', '--log-level', 'loud', 'go'], true, { command: 'error' }],
     [['run', '--help'], true, { command: 'help' }],
     // merge
-    [['merge', 'ws_1'], true, { command: 'merge', workspaceId: 'ws_1', strategy: undefined, dataDir: undefined, logLevel: 'warn' }],
+    [['merge', 'ws_1'], true, { command: 'merge', workspaceId: 'ws_1', strategy: undefined, cleanup: false, dataDir: undefined, logLevel: 'warn' }],
+    [['merge', 'ws_1', '--cleanup'], true, { command: 'merge', workspaceId: 'ws_1', cleanup: true }],
     [['merge', 'ws_1', '--strategy', 'squash', '--data-dir', '/d'], true, { command: 'merge', workspaceId: 'ws_1', strategy: 'squash', dataDir: '/d' }],
     [['merge'], true, { command: 'error' }],
     [['merge', 'ws_1', 'ws_2'], true, { command: 'error' }],
     [['merge', 'ws_1', '--strategy', 'octopus'], true, { command: 'error' }],
+    // ls: workspaces by default; singular names and `ws` are the same list
+    [['ls'], true, { command: 'ls', kind: 'workspaces', all: false, json: false, dataDir: undefined, logLevel: 'warn' }],
+    [['ls', 'sessions', '--all', '--json', '--data-dir', '/d'], false, { command: 'ls', kind: 'sessions', all: true, json: true, dataDir: '/d' }],
+    [['ls', 'task', '-a'], true, { command: 'ls', kind: 'tasks', all: true }],
+    [['ls', 'ws'], true, { command: 'ls', kind: 'workspaces' }],
+    [['ls', 'project'], true, { command: 'ls', kind: 'projects' }],
+    [['ls', 'everything'], true, { command: 'error', usageOf: 'ls' }],
+    [['ls', 'tasks', 'more'], true, { command: 'error', usageOf: 'ls' }],
+    // log: one session or workspace id, -f to follow
+    [['log', 'ses_1'], true, { command: 'log', target: 'ses_1', follow: false, raw: false, json: false, noColor: false, logLevel: 'warn' }],
+    [['log', '-f', 'ws_1', '--raw'], true, { command: 'log', target: 'ws_1', follow: true, raw: true }],
+    [['log', 'ws_1', '--follow', '--json', '--no-color'], true, { command: 'log', follow: true, json: true, noColor: true }],
+    [['log'], true, { command: 'error', usageOf: 'log' }],
+    [['log', 'a', 'b'], true, { command: 'error', usageOf: 'log' }],
+    [['log', 'a', '--raw', '--json'], true, { command: 'error', usageOf: 'log' }],
+    // rm: one or more workspaces; --yes, --force (-f), --keep-branch
+    [['rm', 'ws_1'], true, { command: 'rm', workspaceIds: ['ws_1'], yes: false, force: false, keepBranch: false, logLevel: 'warn' }],
+    [['rm', 'ws_1', 'ws_2', '-y', '--keep-branch'], true, { command: 'rm', workspaceIds: ['ws_1', 'ws_2'], yes: true, keepBranch: true }],
+    [['rm', '-f', 'ws_1'], true, { command: 'rm', force: true, yes: false }],
+    [['rm'], true, { command: 'error', usageOf: 'rm' }],
+    [['rm', ''], true, { command: 'error', usageOf: 'rm' }],
   ];
   for (const [argv, tty, expected] of table) {
     it(`${JSON.stringify(argv)} (tty=${tty})`, () => {
@@ -87,7 +109,7 @@ describe('parseCli: token', () => {
   it('says what is wrong, naming the argument', () => {
     const message = (argv: string[]) => {
       const cli = parseCli(argv);
-      return cli.command === 'error' ? cli.message : `parsed as ${cli.command}`;
+      return cli.command === 'error' ? `${cli.usageOf ? `${cli.usageOf}: ` : ''}${cli.message}` : `parsed as ${cli.command}`;
     };
     assert.match(message(['token']), /Expected `create`, `list` or `revoke`, got nothing/);
     assert.match(message(['token', 'mint']), /got `mint`/);
@@ -111,7 +133,7 @@ describe('parseCli: config', () => {
   it('says what is wrong, naming the argument', () => {
     const message = (argv: string[]) => {
       const cli = parseCli(argv);
-      return cli.command === 'error' ? cli.message : `parsed as ${cli.command}`;
+      return cli.command === 'error' ? `${cli.usageOf ? `${cli.usageOf}: ` : ''}${cli.message}` : `parsed as ${cli.command}`;
     };
     assert.equal(message(['config']), 'config: Expected `show`, `validate` or `path`, got nothing');
     assert.match(message(['config', 'edit']), /got `edit`/);
@@ -124,7 +146,7 @@ describe('parseCli: config', () => {
 describe('parseCli: service mode', () => {
   const message = (argv: string[], stdinIsTty = true) => {
     const cli = parseCli(argv, { stdinIsTty, logLevelEnv: undefined });
-    return cli.command === 'error' ? cli.message : `parsed as ${cli.command}`;
+    return cli.command === 'error' ? `${cli.usageOf ? `${cli.usageOf}: ` : ''}${cli.message}` : `parsed as ${cli.command}`;
   };
 
   it('serve listens on loopback, on any free port, with no browser origins, by default', () => {
@@ -195,7 +217,8 @@ describe('parseCli: service mode', () => {
 describe('parseCli: shell', () => {
   const message = (argv: string[]) => {
     const cli = parseCli(argv, { stdinIsTty: true, logLevelEnv: undefined });
-    return cli.command === 'error' ? cli.message : `parsed as ${cli.command}`;
+    // The command a usage error belongs to is its help page (`Run 'orchd shell --help' for usage.`).
+    return cli.command === 'error' ? `${cli.usageOf ? `${cli.usageOf}: ` : ''}${cli.message}` : `parsed as ${cli.command}`;
   };
 
   it('opens the login shell by default, logging warnings only (ORCHD_LOG_LEVEL is not consulted)', () => {
