@@ -22,7 +22,8 @@ import type { Emit } from '../events/unit-of-work.js';
 import type { AgentHooks, AgentLaunch, Executor } from '../executors/types.js';
 import type { EntryDraft, RawStream, UsageBaseline } from '../normalizers/types.js';
 import { newId } from '../util/ids.js';
-import { replayLines, stampEntry } from './entries.js';
+import { stampEntry } from '../normalizers/replay.js';
+import { replayLines } from './entries.js';
 import { sessionUsageBaseline } from './usage.js';
 
 type Script = v.InferOutput<typeof ScriptSpec>;

@@ -8,7 +8,8 @@ import type { Engine } from '../engine.js';
 import { OrchdError } from '../errors.js';
 import { loadExecutions } from '../executions/store.js';
 import { getExecutor } from '../executors/registry.js';
-import type { EntryDraft, RawStream } from '../normalizers/types.js';
+import { createLineSplitter, replayEntries, stampEntry } from '../normalizers/replay.js';
+import type { RawStream } from '../normalizers/types.js';
 import { getSession } from './service.js';
 import { executionUsageOf, usageBaselineOf } from './usage.js';
 
@@ -21,7 +22,7 @@ export async function replayLines(engine: Engine, executionId: string, onLine: (
       { executionId, outputCompactedAt: marked.output_compacted_at },
     );
   }
-  const partial: Record<RawStream, string> = { stdout: '', stderr: '', stdin: '' };
+  const lines = createLineSplitter(onLine);
   const rows = engine.store.db
     .selectFrom('events')
     .select('data')
@@ -31,16 +32,9 @@ export async function replayLines(engine: Engine, executionId: string, onLine: (
     .stream(64);
   for await (const row of rows) {
     const chunk = JSON.parse(row.data) as { stream: RawStream; text: string };
-    const lines = (partial[chunk.stream] + chunk.text).split('\n');
-    partial[chunk.stream] = lines.pop()!;
-    for (const line of lines) onLine(line, chunk.stream);
+    lines.push(chunk.text, chunk.stream);
   }
-  for (const stream of ['stdout', 'stderr', 'stdin'] as const) if (partial[stream]) onLine(partial[stream], stream);
-}
-
-/** The wire entry for a normalizer's draft: ids are made unique across the session's executions. */
-export function stampEntry(draft: EntryDraft, executionId: string): NormalizedEntry {
-  return { ...draft, id: `${executionId}/${draft.id}`, executionId } as NormalizedEntry;
+  lines.end();
 }
 
 /** Every entry of the session in order of first appearance, each in its latest state. */
@@ -58,8 +52,7 @@ export async function sessionEntries(
   const byId = new Map<string, NormalizedEntry>();
   let unknownLines = 0;
   for (const execution of executions) {
-    const stamp = (draft: EntryDraft): NormalizedEntry => stampEntry(draft, execution.id);
-    if (execution.action.type === 'agent') byId.set(`${execution.id}/prompt`, stamp({ id: 'prompt', type: 'userMessage', text: execution.action.prompt }));
+    if (execution.action.type === 'agent') byId.set(`${execution.id}/prompt`, stampEntry({ id: 'prompt', type: 'userMessage', text: execution.action.prompt }, execution.id));
     if (compacted.has(execution.id)) {
       unknownLines += await upsertedEntries(engine, execution.id, byId);
       continue;
@@ -68,14 +61,9 @@ export async function sessionEntries(
     // the live path passes the same baseline, read from the stored entries.
     const resumed = execution.action.type === 'agent' ? execution.action.resumeAgentSessionId : null;
     const usageBaseline = resumed ? usageBaselineOf(executionUsageOf(byId.values()), resumed) : null;
-    const normalizer = executor.createNormalizer({ usageBaseline });
-    await replayLines(engine, execution.id, (line, stream) => {
-      for (const draft of normalizer.push(line, stream)) {
-        const entry = stamp(draft);
-        byId.set(entry.id, entry);
-      }
-    });
-    unknownLines += normalizer.unknownLines;
+    const replay = replayEntries(executor.createNormalizer({ usageBaseline }), execution.id, byId);
+    await replayLines(engine, execution.id, (line, stream) => void replay.push(line, stream));
+    unknownLines += replay.unknownLines;
   }
   const entries = [...byId.values()].map((entry, position) => ({ index: position + 1, entry }));
   const changed = params.sinceSeq === undefined ? null : await entriesChangedSince(engine, executions.map((e) => e.id), params.sinceSeq);
