@@ -145,12 +145,20 @@ export async function listApprovals(engine: Engine, filter: { sessionId?: string
 
 /** Pending approvals of one execution (its process ended) or of a dead daemon (at start-up) become expired/cancelled. */
 export async function closePendingApprovals(engine: Engine, filter: { executionId?: string }, status: 'expired' | 'cancelled', reason: string): Promise<number> {
-  let query = engine.store.db.selectFrom('approvals').select('id').where('status', '=', 'pending');
+  let query = engine.store.db.selectFrom('approvals').select(['id', 'execution_id']).where('status', '=', 'pending');
   if (filter.executionId) query = query.where('execution_id', '=', filter.executionId);
   const rows = await query.execute();
+  let closed = 0;
   for (const row of rows) {
-    if (!filter.executionId && engine.approvals.has(row.id)) continue; // live in this process
+    if (!filter.executionId) {
+      if (engine.approvals.has(row.id)) continue; // live in this process
+      // Its execution still runs: another live orchd on this data directory is asking (recovery marks a dead one's
+      // executions killed before this runs), e.g. an `orchd run` waiting for its person while `orchd ls` starts.
+      const execution = await engine.store.db.selectFrom('executions').select('status').where('id', '=', row.execution_id).executeTakeFirst();
+      if (execution?.status === 'running') continue;
+    }
     await resolveApproval(engine, row.id, { status, decision: null, reason, decidedBy: 'orchd' }).catch(() => {});
+    closed++;
   }
-  return rows.length;
+  return closed;
 }
