@@ -64,6 +64,8 @@ export interface ApprovalPrompterOptions {
   yes: boolean;
   /** Ask one question; null when stdin ended or the approval was settled elsewhere. */
   ask?: (question: string, signal: AbortSignal) => Promise<string | null>;
+  /** Resolves when the question may be asked: the live view has shown what came before the approval (approval-order.ts). */
+  ready?: (approval: Approval, signal: AbortSignal) => Promise<void>;
   /** A question is about to be asked (true) or was answered (false): hold the live view meanwhile. */
   onAsking?: (asking: boolean) => void;
   /** What was decided, and whether a person or the --yes rule decided it. */
@@ -93,6 +95,9 @@ export class ApprovalPrompter {
 
   private async askUntilAnswered(approval: Approval, signal: AbortSignal): Promise<ApprovalAnswer> {
     // Settled while it waited its turn: nobody needs the answer, ask nothing.
+    if (signal.aborted) return { decision: 'deny', reason: 'no longer needed' };
+    // The tool line the question is about is shown first.
+    await this.options.ready?.(approval, signal);
     if (signal.aborted) return { decision: 'deny', reason: 'no longer needed' };
     this.options.onAsking?.(true);
     try {

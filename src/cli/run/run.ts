@@ -6,6 +6,8 @@ import type { Event, EventData } from '../../../protocol/events.js';
 import type { Execution } from '../../../protocol/execution.js';
 import type { RunArgs } from '../args.js';
 import { connectDaemon, describeError, type DaemonClient } from '../local-daemon.js';
+import { describeInCliWords, RUN_WORDS } from '../words.js';
+import { ApprovalOrder } from './approval-order.js';
 import { ApprovalPrompter } from './approvals-prompt.js';
 import { checkAgent, createTaskAndWorkspace, discardWorkspace, findOrCreateProject, UsageError } from './prepare.js';
 import { describeEnd, RunRenderer } from './render.js';
@@ -72,9 +74,11 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   process.on('SIGHUP', onTerminate);
   const ticker = stdoutTty ? setInterval(() => renderer?.tick(), 1000) : undefined;
 
+  const order = new ApprovalOrder();
   const prompter = new ApprovalPrompter({
     interactive: !options.json && !options.yes && Boolean(process.stdin.isTTY),
     yes: options.yes,
+    ready: (approval, signal) => order.ready(approval, signal),
     onAsking: (asking) => {
       if (asking) renderer?.hold();
       renderer?.setPhase(asking ? 'waiting for approval' : run.stopRequested ? 'stopping' : 'running');
@@ -90,7 +94,10 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     token.onCancellationRequested(() => controller.abort());
     return prompter.answer(params.approval, controller.signal);
   });
-  daemon.connection.onNotification('events/event', (params: { subscriptionId: string; event: Event }) => run.event(params.event));
+  daemon.connection.onNotification('events/event', (params: { subscriptionId: string; event: Event }) => {
+    run.event(params.event);
+    order.shown(params.event);
+  });
 
   try {
     await daemon.initialize({ clientName: 'orchd-cli', approvals: true });
@@ -151,7 +158,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     return exitCode;
   } catch (error) {
     renderer?.close();
-    fail(describeError(error));
+    // In the words typed: `--repo`, not `repositories[0].path`.
+    fail(describeInCliWords(error, RUN_WORDS));
     return error instanceof UsageError ? 2 : 1;
   } finally {
     if (ticker) clearInterval(ticker);
