@@ -1,5 +1,5 @@
 // orchd's entry point: parse argv, keep stdout for the protocol, start the daemon or a CLI command.
-import { parseCli, usage } from '../src/cli/args.js';
+import { parseCli, usage, usageHint } from '../src/cli/args.js';
 import { packageInfo } from '../src/util/package-info.js';
 
 const cli = parseCli(process.argv.slice(2), { stdinIsTty: Boolean(process.stdin.isTTY) });
@@ -7,13 +7,14 @@ const { version } = packageInfo();
 
 switch (cli.command) {
   case 'help':
-    process.stdout.write(usage());
+    process.stdout.write(usage(cli.topic));
     break;
   case 'version':
     process.stdout.write(`orchd ${version}\n`);
     break;
   case 'error':
-    process.stderr.write(`orchd: ${cli.message}\n\n${usage()}`);
+    // One line and where to read more, not the whole help.
+    process.stderr.write(`orchd: ${cli.message}\n${usageHint(cli.usageOf)}\n`);
     process.exitCode = 2;
     break;
   case 'stdio': {
@@ -45,6 +46,21 @@ switch (cli.command) {
   case 'merge': {
     const { mergeCommand } = await import('../src/cli/merge.js');
     exitSoon(await mergeCommand({ ...cli, version }));
+    break;
+  }
+  case 'ls': {
+    const { lsCommand } = await import('../src/cli/ls.js');
+    exitSoon(await lsCommand({ ...cli, version }));
+    break;
+  }
+  case 'log': {
+    const { logCommand } = await import('../src/cli/log.js');
+    exitSoon(await logCommand({ ...cli, version }));
+    break;
+  }
+  case 'rm': {
+    const { rmCommand } = await import('../src/cli/rm.js');
+    exitSoon(await rmCommand({ ...cli, version }));
     break;
   }
   case 'shell': {

@@ -11,7 +11,8 @@ import { OrchdError } from '../errors.js';
 import { validateProfiles } from '../executors/validate-profile.js';
 import { repositoryRoot } from '../git/repo.js';
 import type { ConfigArgs } from './args.js';
-import { connectOrReport, describeError } from './local-daemon.js';
+import { connectOrReport } from './local-daemon.js';
+import { describeInCliWords, PROJECT_WORDS } from './words.js';
 
 export type ConfigCommandOptions = ConfigArgs & {
   version: string;
@@ -119,7 +120,7 @@ async function showAction(write: (text: string) => void, cwd: string, options: C
     else write(formatConfig(result, project));
     return 0;
   } catch (error) {
-    process.stderr.write(`orchd: ${describeError(error)}\n`);
+    process.stderr.write(`orchd: ${describeInCliWords(error, PROJECT_WORDS)}\n`);
     return 1;
   } finally {
     await daemon.close();

@@ -3,7 +3,8 @@ import type { Compaction } from '../../protocol/maintenance.js';
 import type { Project } from '../../protocol/project.js';
 import { formatBytes } from '../maintenance/usage.js';
 import type { GcArgs } from './args.js';
-import { connectOrReport, describeError } from './local-daemon.js';
+import { connectOrReport } from './local-daemon.js';
+import { describeInCliWords, PROJECT_WORDS } from './words.js';
 
 export interface GcCommandOptions extends GcArgs {
   version: string;
@@ -22,7 +23,7 @@ export async function gcCommand(options: GcCommandOptions): Promise<number> {
     else write(describeCompaction(compaction, (await daemon.request('project/list', {})).projects));
     return 0;
   } catch (error) {
-    process.stderr.write(`orchd: ${describeError(error)}\n`);
+    process.stderr.write(`orchd: ${describeInCliWords(error, PROJECT_WORDS)}\n`);
     return 1;
   } finally {
     await daemon.close();

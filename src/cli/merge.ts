@@ -1,27 +1,41 @@
-// `orchd merge <workspaceId>`: `workspace/merge` through an in-process orchd, the result (or the conflicts) in words.
+// `orchd merge <workspaceId>`: `workspace/merge` through orchd, the result (or the conflicts) in words; with
+// `--cleanup`, a successful merge is followed by removing the worktree and the branch, as `orchd rm` does.
 import type { Workspace, WorkspaceMergeResult } from '../../protocol/workspace.js';
 import type { MergeArgs } from './args.js';
-import { connectOrReport, describeError } from './local-daemon.js';
+import { resolveWorkspace } from './ids.js';
+import { connectOrReport } from './local-daemon.js';
+import { describeRemoval, describeRemovalError, removeWorkspace } from './rm.js';
+import { describeInCliWords, WORKSPACE_WORDS } from './words.js';
 
 export interface MergeCommandOptions extends MergeArgs {
   version: string;
   write?: (text: string) => void;
 }
 
-/** Merge the workspace; resolves with the exit code (0 merged, 1 conflicts or an error). */
+/** Merge the workspace (and with --cleanup remove it); resolves with the exit code (0 merged, 1 conflicts or an error). */
 export async function mergeCommand(options: MergeCommandOptions): Promise<number> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
   const daemon = await connectOrReport({ version: options.version, logLevel: options.logLevel, dataDir: options.dataDir });
   if (!daemon) return 1;
   try {
     await daemon.initialize({ clientName: 'orchd-cli', approvals: false });
-    const workspace = (await daemon.request('workspace/get', { workspaceId: options.workspaceId })).workspace;
+    const workspace = await resolveWorkspace(daemon, options.workspaceId);
     const strategy = options.strategy ?? 'merge';
     const result = await daemon.request('workspace/merge', { workspaceId: workspace.id, strategy });
     write(describeMerge(workspace, strategy, result));
-    return result.merged ? 0 : 1;
+    if (!result.merged) return 1;
+    if (!options.cleanup) return 0;
+    try {
+      // Merged, so the branch's commits are in the base branch; uncommitted changes would have stopped the merge.
+      await removeWorkspace(daemon, workspace, { deleteBranch: true, force: false });
+      write(`${describeRemoval(workspace, true)}\n`);
+      return 0;
+    } catch (error) {
+      process.stderr.write(`orchd: merged, but the cleanup failed: ${describeRemovalError(error, workspace)}\n`);
+      return 1;
+    }
   } catch (error) {
-    process.stderr.write(`orchd: ${describeError(error)}\n`);
+    process.stderr.write(`orchd: ${describeInCliWords(error, WORKSPACE_WORDS)}\n`);
     return 1;
   } finally {
     await daemon.close();

@@ -9,7 +9,9 @@ import { constants } from 'node:os';
 import type { Event, EventData } from '../../protocol/events.js';
 import type { Terminal, TerminalOutputResult } from '../../protocol/terminal.js';
 import type { ShellArgs } from './args.js';
+import { resolveWorkspace } from './ids.js';
 import { connectDaemon, describeError, type DaemonClient } from './local-daemon.js';
+import { describeInCliWords, WORKSPACE_WORDS } from './words.js';
 
 export interface ShellCommandOptions extends ShellArgs {
   version: string;
@@ -105,12 +107,14 @@ export async function shellCommand(options: ShellCommandOptions): Promise<number
 
   try {
     await daemon.initialize({ clientName: 'orchd-shell', approvals: false });
+    // A unique prefix of the id will do, as for git's commits.
+    const workspaceId = (await resolveWorkspace(daemon, options.workspaceId)).id;
     // Subscribed before the terminal exists, so its first output chunk is delivered live.
-    await daemon.request('events/subscribe', { filter: { workspaceId: options.workspaceId, kinds: ['terminal/*'] } });
+    await daemon.request('events/subscribe', { filter: { workspaceId, kinds: ['terminal/*'] } });
     for (const signal of signals) process.on(signal, onSignal);
     const size = windowSize(stdout);
     const { terminal } = await daemon.request('terminal/create', {
-      workspaceId: options.workspaceId,
+      workspaceId,
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
       ...(options.program !== undefined ? { command: options.program, args: options.args } : {}),
       cols: size.cols,
@@ -136,7 +140,7 @@ export async function shellCommand(options: ShellCommandOptions): Promise<number
     return await finished;
   } catch (error) {
     ending = true;
-    complain(describeError(error));
+    complain(describeInCliWords(error, WORKSPACE_WORDS));
     return 1;
   } finally {
     ending = true;

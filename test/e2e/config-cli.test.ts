@@ -107,6 +107,6 @@ describe('orchd config (built binary)', () => {
     assert.equal(JSON.parse(user.stdout).sources.autoCommit, 'default');
     const unknown = await orchd(['config', 'show', '--project', 'prj_nope']);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /Expected `projectId` to name an existing project, got `prj_nope`/);
+    assert.match(unknown.stderr, /Expected `--project` to name an existing project, got `prj_nope`/);
   });
 });

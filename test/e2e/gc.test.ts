@@ -72,9 +72,9 @@ describe('orchd gc and orchd doctor (built binary)', () => {
   it('fails with the protocol error for an unknown project, and with usage for a stray argument', async () => {
     const missing = await orchd(['gc', '--project', 'prj_missing', '--data-dir', dataDir]);
     assert.equal(missing.code, 1);
-    assert.equal(missing.stderr.trim().split('\n').at(-1), 'orchd: Expected `projectId` to name an existing project, got `prj_missing`');
+    assert.equal(missing.stderr.trim().split('\n').at(-1), 'orchd: Expected `--project` to name an existing project, got `prj_missing`');
     const stray = await orchd(['gc', 'everything', '--data-dir', dataDir]);
     assert.equal(stray.code, 2);
-    assert.match(stray.stderr, /^orchd: gc: Unexpected argument `everything`/);
+    assert.equal(stray.stderr, "orchd: Unexpected argument `everything`\nRun 'orchd gc --help' for usage.\n");
   });
 });

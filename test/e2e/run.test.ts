@@ -182,7 +182,7 @@ describe('orchd run and orchd merge (built binary, scripted agent)', () => {
 
     const missing = await orchd(['merge', 'ws_doesnotexist', '--data-dir', dataDir]);
     assert.equal(missing.code, 1);
-    assert.equal(missing.stderr, 'orchd: Expected `workspaceId` to name an existing workspace, got `ws_doesnotexist`\n');
+    assert.equal(missing.stderr, 'orchd: No workspace matches `ws_doesnotexist` (`orchd ls --all` lists them)\n');
   });
 
   it('mistakes are one clear line: an unknown agent (exit 2), a directory that is not a repository (exit 1)', async () => {
@@ -193,6 +193,7 @@ describe('orchd run and orchd merge (built binary, scripted agent)', () => {
     cleanup.push(notRepo);
     const result = await orchd(['run', '--repo', notRepo, '--agent', 'scripted-agent', '--data-dir', dataDir, 'hi']);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^orchd: Expected `repositories\[0\]\.path` to be a git repository, got `.*`\n$/);
+    // In the words typed (`--repo`), not the protocol's (`repositories[0].path`).
+    assert.match(result.stderr, /^orchd: Expected `--repo` to be a git repository, got `.*`\n$/);
   });
 });

@@ -173,15 +173,14 @@ describe('orchd shell (built binary in a pseudo-terminal)', () => {
   it('mistakes are one clear line: an unknown workspace (exit 1), bad arguments (exit 2)', async () => {
     const missing = await runCli(['shell', 'ws_doesnotexist', '--data-dir', dataDir], environment());
     assert.equal(missing.code, 1);
-    assert.equal(missing.stderr, 'orchd: Expected `workspaceId` to name an existing workspace, got `ws_doesnotexist`\n');
+    assert.equal(missing.stderr, 'orchd: No workspace matches `ws_doesnotexist` (`orchd ls --all` lists them)\n');
     assert.equal(missing.stdout, '');
     const outside = await runCli(['shell', workspaceId, '--data-dir', dataDir, '--cwd', '/'], environment());
     assert.equal(outside.code, 1);
-    assert.match(outside.stderr, /^orchd: .*`cwd`.*\n$/);
+    assert.match(outside.stderr, /^orchd: .*`--cwd`.*\n$/);
     const usage = await runCli(['shell', '--data-dir', dataDir], environment());
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /^orchd: shell: Expected a workspace id/);
-    assert.match(usage.stderr, /orchd shell WORKSPACE_ID/);
+    assert.equal(usage.stderr, "orchd: Expected a workspace id (`orchd shell ws_…`), got none\nRun 'orchd shell --help' for usage.\n");
   });
 });
 

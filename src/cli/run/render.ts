@@ -21,6 +21,10 @@ export interface RendererOptions {
   now?: () => number;
   /** Show setup and cleanup scripts' output, dimmed and indented (default true). */
   scriptOutput?: boolean;
+  /** On a terminal, keep a progress line at the bottom (default true; `orchd log` has no run to show progress of). */
+  statusLine?: boolean;
+  /** Show the person's prompts (`› …`): `orchd log` replays a conversation; `orchd run` just showed the prompt typed (default false). */
+  userMessages?: boolean;
 }
 
 const OUTPUT_PREVIEW_LINES = 4;
@@ -136,8 +140,11 @@ export class RunRenderer {
       case 'raw':
         if (entry.stream === 'stderr' && entry.line.trim()) this.once(entry.id, entry.line, () => this.line(this.style.dim(`  stderr: ${oneLine(entry.line, this.width(10))}`)));
         return;
+      case 'userMessage':
+        if (this.options.userMessages) this.once(entry.id, entry.text, () => this.line(this.style.bold(`› ${indentLines(entry.text.trimEnd(), '  ')}`)));
+        return;
       default:
-        // userMessage (the prompt the person just typed) and agentSession say nothing new.
+        // agentSession says nothing new.
         return;
     }
   }
@@ -269,7 +276,8 @@ export class RunRenderer {
 
   // ---- executions -----------------------------------------------------------------------------------------------
 
-  private executionStarted(execution: Execution): void {
+  /** A process started: a script's name, or the agent (`▸ claude-code (follow-up)`). */
+  executionStarted(execution: Execution): void {
     const action = execution.action;
     if (action.type === 'script') {
       const label = `${scriptKindLabel(action.kind)}: ${action.name}`;
@@ -302,7 +310,8 @@ export class RunRenderer {
     }
   }
 
-  private executionExited(execution: Execution): void {
+  /** A process ended: how, and after how long. */
+  executionExited(execution: Execution): void {
     const known = this.executions.get(execution.id);
     if (!known) return;
     this.flushPartialOutput(execution.id);
@@ -354,7 +363,7 @@ export class RunRenderer {
   }
 
   private showStatus(): void {
-    if (!this.options.tty || this.closed || this.held || !this.atLineStart || this.statusShown) return;
+    if (!this.options.tty || this.options.statusLine === false || this.closed || this.held || !this.atLineStart || this.statusShown) return;
     const text = `orchd · ${this.agent} · ${this.phase} ${formatElapsed(this.elapsedMs())}`;
     const columns = this.options.columns?.();
     this.options.write(this.style.dim(columns ? text.slice(0, Math.max(1, columns - 1)) : text));
