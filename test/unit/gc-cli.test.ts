@@ -10,8 +10,8 @@ describe('orchd gc arguments', () => {
     [['gc'], { command: 'gc', projectId: undefined, dryRun: false, json: false, dataDir: undefined, logLevel: 'warn' }],
     [['gc', '--project', 'prj_1', '--dry-run', '--json', '--data-dir', '/d'], { command: 'gc', projectId: 'prj_1', dryRun: true, json: true, dataDir: '/d', logLevel: 'warn' }],
     [['--data-dir', '/d', 'gc'], { command: 'gc', projectId: undefined, dryRun: false, json: false, dataDir: '/d', logLevel: 'warn' }],
-    [['gc', 'now'], { command: 'error', message: 'gc: Unexpected argument `now`' }],
-    [['gc', '--project', ''], { command: 'error', message: 'gc: Expected `--project` to be a project id, got ``' }],
+    [['gc', 'now'], { command: 'error', message: 'Unexpected argument `now`', usageOf: 'gc' }],
+    [['gc', '--project', ''], { command: 'error', message: 'Expected `--project` to be a project id, got ``', usageOf: 'gc' }],
   ];
   for (const [argv, expected] of cases) {
     it(JSON.stringify(argv), () => {
@@ -25,7 +25,8 @@ describe('orchd gc arguments', () => {
   it('rejects an unknown option, naming it', () => {
     const parsed = parseCli(['gc', '--everything']);
     assert.equal(parsed.command, 'error');
-    assert.match((parsed as { message: string }).message, /^gc: .*--everything/);
+    assert.match((parsed as { message: string }).message, /^unknown option --everything/);
+    assert.equal((parsed as { usageOf?: string }).usageOf, 'gc');
   });
 });
 
