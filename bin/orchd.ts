@@ -58,6 +58,11 @@ switch (cli.command) {
     exitSoon(await logCommand({ ...cli, version }));
     break;
   }
+  case 'entries': {
+    const { entriesCommand } = await import('../src/cli/entries.js');
+    exitSoon(await entriesCommand(cli));
+    break;
+  }
   case 'rm': {
     const { rmCommand } = await import('../src/cli/rm.js');
     exitSoon(await rmCommand({ ...cli, version }));

@@ -79,6 +79,19 @@ export interface LogArgs {
   logLevel: LogLevel;
 }
 
+/** What `orchd entries` was asked to replay (src/cli/entries.ts checks `agent` and `format` against what orchd knows). */
+export interface EntriesArgs {
+  /** An executor id: its normalizer reads the log. */
+  agent: string | undefined;
+  /** A log format name (src/normalizers/formats.ts), for a log the agent's executor does not read. */
+  format: string | undefined;
+  /** A path, or `-` for stdin. */
+  file: string;
+  json: boolean;
+  stats: boolean;
+  noColor: boolean;
+}
+
 /** What `orchd rm` was asked to remove. */
 export interface RmArgs {
   workspaceIds: string[];
@@ -124,7 +137,7 @@ export interface ServeArgs {
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 
 /** The commands, in the order `orchd --help` lists them. */
-export const COMMANDS = ['run', 'ls', 'log', 'merge', 'rm', 'shell', 'serve', 'status', 'doctor', 'gc', 'token', 'config', 'help'] as const;
+export const COMMANDS = ['run', 'ls', 'log', 'entries', 'merge', 'rm', 'shell', 'serve', 'status', 'doctor', 'gc', 'token', 'config', 'help'] as const;
 export type Command = (typeof COMMANDS)[number];
 /** A command with a help page of its own (`orchd run --help`, `orchd help run`). */
 export type HelpTopic = Exclude<Command, 'help'>;
@@ -143,6 +156,7 @@ export type Cli =
   | ({ command: 'shell' } & ShellArgs)
   | ({ command: 'ls' } & LsArgs)
   | ({ command: 'log' } & LogArgs)
+  | ({ command: 'entries' } & EntriesArgs)
   | ({ command: 'rm' } & RmArgs)
   | ({ command: 'gc' } & GcArgs)
   | ({ command: 'token' } & TokenArgs)
@@ -185,6 +199,16 @@ const HELP: Record<HelpTopic, HelpPage> = {
   -f, --follow         keep printing what the session does until Ctrl-C, like tail -f
   --raw                the agent's and scripts' raw output (execution/logs) instead of the conversation
   --json               print each conversation entry as a JSON line
+  --no-color           no colours
+`,
+  },
+  entries: {
+    synopsis: [['orchd entries --agent ID [--json|--stats] FILE|-', 'replay a recorded agent log as the conversation (no daemon)']],
+    options: `entries (FILE: the agent's stdout as printed, or a transcript of {"dir":"out"|"in"|"err","line":…} records; \`-\` reads stdin):
+  --agent ID           the executor whose normalizer reads the log, e.g. claude-code, codex, gemini
+  --format NAME        a log format instead, e.g. opencode-run for \`opencode run --format json\`
+  --json               print the final state of each entry as JSON lines (with --stats: the counts as JSON)
+  --stats              print counts: entries by type, unknown lines, tool calls by status, session id, usage
   --no-color           no colours
 `,
   },
@@ -318,6 +342,7 @@ const VALUE_NAMES: Record<string, string> = {
   port: 'N',
   host: 'ADDR',
   'allow-origin': 'URL',
+  format: 'NAME',
   listen: 'PORT',
 };
 
@@ -344,6 +369,14 @@ const MERGE_OPTIONS = { strategy: { type: 'string' }, cleanup: { type: 'boolean'
 const SHELL_OPTIONS = { cwd: { type: 'string' }, ...COMMON } as const;
 const LS_OPTIONS = { all: { type: 'boolean', short: 'a' }, json: { type: 'boolean' }, ...COMMON } as const;
 const LOG_OPTIONS = { follow: { type: 'boolean', short: 'f' }, raw: { type: 'boolean' }, json: { type: 'boolean' }, 'no-color': { type: 'boolean' }, ...COMMON } as const;
+const ENTRIES_OPTIONS = {
+  agent: { type: 'string' },
+  format: { type: 'string' },
+  json: { type: 'boolean' },
+  stats: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  ...COMMON,
+} as const;
 const RM_OPTIONS = { yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean', short: 'f' }, 'keep-branch': { type: 'boolean' }, ...COMMON } as const;
 
 const TOKEN_OPTIONS = {
@@ -431,7 +464,7 @@ function usageError(topic: HelpTopic | undefined, message: string): Cli {
 
 // ---- parsing ----------------------------------------------------------------------------------------------------
 
-const SUBCOMMANDS = new Set<string>(['run', 'merge', 'shell', 'gc', 'token', 'serve', 'config', 'ls', 'log', 'rm']);
+const SUBCOMMANDS = new Set<string>(['run', 'merge', 'shell', 'gc', 'token', 'serve', 'config', 'ls', 'log', 'rm', 'entries']);
 
 /** Decide what to run from argv. */
 export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; logLevelEnv?: string | undefined } = { stdinIsTty: false }): Cli {
@@ -460,6 +493,8 @@ export function parseCli(argv: readonly string[], env: { stdinIsTty: boolean; lo
         return parseLog(rest);
       case 'rm':
         return parseRm(rest);
+      case 'entries':
+        return parseEntries(rest);
     }
   }
   return parseGlobal(argv, env);
@@ -629,6 +664,29 @@ function parseLog(argv: string[]): Cli {
     noColor: Boolean(values['no-color']),
     dataDir: values['data-dir'],
     logLevel,
+  };
+}
+
+function parseEntries(argv: string[]): Cli {
+  const result = parseOptions('entries', argv, ENTRIES_OPTIONS);
+  if (result.error) return result.error;
+  const { values, positionals } = result.parsed;
+  if (values.help) return { command: 'help', topic: 'entries' };
+  // Accepted as by every command, though a replay opens no data directory and starts no daemon.
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!isLogLevel(logLevel)) return badLogLevel(logLevel, 'entries');
+  if (values.agent === undefined && values.format === undefined) return usageError('entries', 'Expected `--agent ID` (or `--format NAME`), got neither');
+  const [file, ...rest] = positionals;
+  if (!file?.trim()) return usageError('entries', 'Expected a log file (or `-` to read the log from stdin), got none');
+  if (rest.length) return usageError('entries', `Unexpected argument \`${rest[0]}\` (one log at a time)`);
+  return {
+    command: 'entries',
+    agent: values.agent,
+    format: values.format,
+    file,
+    json: Boolean(values.json),
+    stats: Boolean(values.stats),
+    noColor: Boolean(values['no-color']),
   };
 }
 

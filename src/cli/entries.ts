@@ -14,22 +14,12 @@ import { readRecordedLog, type RecordedLogForm, type RecordedLogReader } from '.
 import { replayEntries } from '../normalizers/replay.js';
 import type { Normalizer, RawStream } from '../normalizers/types.js';
 import { sumUsage } from '../sessions/usage.js';
+import type { EntriesArgs } from './args.js';
 import { describeUsage, RunRenderer } from './run/render.js';
 import { oneLine, wantsColor } from './run/style.js';
 import { didYouMean } from './suggest.js';
 
-/** What `orchd entries` was asked to do. */
-export interface EntriesArgs {
-  /** An executor id (src/executors/registry.ts): its normalizer reads the log. */
-  agent: string | undefined;
-  /** A format name (src/normalizers/formats.ts), for a log the agent's executor does not read (OpenCode `run`). */
-  format: string | undefined;
-  /** A path, or `-` for stdin. */
-  file: string;
-  json: boolean;
-  stats: boolean;
-  noColor: boolean;
-}
+export type { EntriesArgs };
 
 export interface EntriesCommandOptions extends EntriesArgs {
   /** The log when `file` is `-` (default: process.stdin). */
@@ -82,7 +72,7 @@ export interface EntriesStats {
 
 /** Replay the log and print it; resolves with the exit code (2: a usage mistake, 1: the log could not be read). */
 export async function entriesCommand(options: EntriesCommandOptions): Promise<number> {
-  const write = options.write ?? ((text: string) => void process.stdout.write(text));
+  const write = options.write ?? writeStdout();
   const writeError = options.writeError ?? ((text: string) => void process.stderr.write(text));
   const reader = replayReader(options.agent, options.format);
   if ('mistake' in reader) {
@@ -101,16 +91,18 @@ export async function entriesCommand(options: EntriesCommandOptions): Promise<nu
   const view = !options.json && !options.stats;
   const tty = view && (options.tty ?? Boolean(process.stdout.isTTY));
   const color = wantsColor({ isTty: tty, noColorFlag: options.noColor, env: options.env ?? process.env });
-  const renderer = view ? new RunRenderer({ write, tty, color, agent: reader.label, columns: () => process.stdout.columns, scriptOutput: false }) : null;
+  const renderer = view ? new RunRenderer({ write, tty, color, agent: reader.label, columns: () => process.stdout.columns, statusLine: false, userMessages: true }) : null;
   renderer?.note(`▸ ${reader.label}`, 'dim');
   // Every upsert reaches the view as it would have live (a message grows, a tool call moves), in the log's order.
   let log: RecordedLogReader;
   try {
     log = await readRecordedLog(input, (line, stream) => {
+      if (stdoutGone) throw new Error('stdout closed');
       const changed = replay.push(line, stream);
       if (renderer) for (const entry of changed) renderer.entry(entry);
     });
   } catch (error) {
+    if (stdoutGone) return 0;
     renderer?.close();
     writeError(`orchd: ${describeReadError(options.file, error)}\n`);
     return 1;
@@ -131,6 +123,18 @@ export async function entriesCommand(options: EntriesCommandOptions): Promise<nu
   const stats = entriesStats(entries, { agent: reader.label, form: log.form ?? 'stdout', lines: { ...log.lines }, unknownLines: replay.unknownLines });
   write(options.json ? `${JSON.stringify(stats)}\n` : describeStats(stats, entries));
   return 0;
+}
+
+/** Set when stdout's reader went away (`orchd entries … | head`): reading stops, nothing more is written, and that is
+ * no error. */
+let stdoutGone = false;
+
+/** Writes to stdout that end quietly when its reader is gone. */
+function writeStdout(): (text: string) => void {
+  process.stdout.on('error', () => {
+    stdoutGone = true;
+  });
+  return (text) => void (stdoutGone || process.stdout.write(text));
 }
 
 /** The normalizer that reads the log (guarded, as every live one is) and what to call it; or the usage mistake. */

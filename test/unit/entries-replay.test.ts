@@ -1,6 +1,7 @@
 // `orchd entries`' core, called directly: a recorded log (stdout as printed, or a two-way transcript) is read as the
 // lines the live output capture observes (src/normalizers/recorded-log.ts), replayed through the executor's guarded
-// normalizer with the loop session/entries uses (src/normalizers/replay.ts), and printed (src/cli/entries.ts).
+// normalizer with the loop session/entries uses (src/normalizers/replay.ts), and printed (src/cli/entries.ts); and its
+// arguments (src/cli/args.ts). test/e2e/entries-cli.test.ts runs the built binary on every capture.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import * as v from 'valibot';
 import { NormalizedEntry } from '../../protocol/entries.js';
+import { parseCli, usage } from '../../src/cli/args.js';
 import { entriesCommand, REPLAY_EXECUTION_ID, type EntriesArgs, type EntriesStats } from '../../src/cli/entries.js';
 import { stripAnsi } from '../../src/cli/run/style.js';
 import { createLineCutter, createOutputCapture, MAX_LINE_BYTES } from '../../src/executions/output.js';
@@ -218,5 +220,41 @@ describe('entriesCommand', () => {
     }
     // An empty log is no mistake: nothing to show.
     assert.deepEqual(await entries({ agent: 'codex', file, json: true }), { code: 0, stdout: '', stderr: '' });
+  });
+});
+
+describe('orchd entries arguments', () => {
+  const parse = (...argv: string[]) => parseCli(['entries', ...argv], { stdinIsTty: true });
+
+  it('reads the agent, the format, the output and the file (or `-`)', () => {
+    assert.deepEqual(parse('--agent', 'claude-code', 'log.jsonl'), { command: 'entries', agent: 'claude-code', format: undefined, file: 'log.jsonl', json: false, stats: false, noColor: false });
+    assert.deepEqual(parse('-', '--format', 'opencode-run', '--stats', '--json', '--no-color'), {
+      command: 'entries',
+      agent: undefined,
+      format: 'opencode-run',
+      file: '-',
+      json: true,
+      stats: true,
+      noColor: true,
+    });
+    assert.deepEqual(parse('--help'), { command: 'help', topic: 'entries' });
+    assert.match(usage('entries'), /orchd entries --agent ID \[--json\|--stats\] FILE\|-/);
+    assert.match(usage(), /orchd entries --agent ID/);
+  });
+
+  it('usage mistakes name the entries help page', () => {
+    const cases: [string[], RegExp][] = [
+      [['log.jsonl'], /^Expected `--agent ID` \(or `--format NAME`\), got neither$/],
+      [['--agent', 'codex'], /^Expected a log file \(or `-` to read the log from stdin\), got none$/],
+      [['--agent', 'codex', 'a', 'b'], /^Unexpected argument `b` \(one log at a time\)$/],
+      [['--agnet', 'codex', 'a'], /^unknown option --agnet; did you mean --agent\?$/],
+      [['a', '--format'], /^option --format needs a value \(--format NAME\)$/],
+    ];
+    for (const [argv, message] of cases) {
+      const cli = parse(...argv);
+      assert.equal(cli.command, 'error', argv.join(' '));
+      assert.match(cli.command === 'error' ? cli.message : '', message);
+      assert.equal(cli.command === 'error' && cli.usageOf, 'entries');
+    }
   });
 });
