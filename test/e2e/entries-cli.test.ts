@@ -14,10 +14,11 @@ import type { EntriesStats } from '../../src/cli/entries.js';
 import { getExecutor } from '../../src/executors/registry.js';
 import { NORMALIZER_FORMATS, type NormalizerFormatName } from '../../src/normalizers/formats.js';
 import { guardNormalizer } from '../../src/normalizers/guard.js';
-import type { EntryDraft, Normalizer, RawStream } from '../../src/normalizers/types.js';
+import type { EntryDraft, Normalizer } from '../../src/normalizers/types.js';
 import { CLI_MS } from '../support/bounds.js';
 import { cliEnvironment, runCli, type CliResult } from '../support/cli.js';
 import { BIN, ROOT, tempDir } from '../support/client.js';
+import { captureLines } from '../support/captures.js';
 
 const CAPTURES = join(ROOT, 'fixtures', 'captures');
 const scratch = tempDir('orchd-entries-cli-');
@@ -70,18 +71,6 @@ function readerOf(capture: string): { agent: string; format?: NormalizerFormatNa
 }
 
 const readerArgs = (reader: { agent: string; format?: string }) => ['--agent', reader.agent, ...(reader.format ? ['--format', reader.format] : [])];
-
-/** The capture's lines, read independently of the command: records carry `dir` and `line`, other lines are stdout. */
-function captureLines(file: string): { line: string; stream: RawStream }[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((text) => {
-      const record = JSON.parse(text) as { dir?: string; line?: string };
-      if (record.dir === undefined || record.line === undefined) return { line: text, stream: 'stdout' as const };
-      return { line: record.line, stream: record.dir === 'in' ? ('stdin' as const) : record.dir === 'err' ? ('stderr' as const) : ('stdout' as const) };
-    });
-}
 
 /** The capture normalized in-process: the registry's (guarded) normalizer, latest state of each entry. */
 function inProcess(capture: string): { entries: EntryDraft[]; unknown: number } {

@@ -2,12 +2,13 @@
 // every tool call ends in a final status, the agent's session id and usage are extracted, and a replay of the same
 // lines yields the same entries.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createClaudeNormalizer } from '../../src/normalizers/claude-stream-json.js';
 import type { EntryDraft, Normalizer, RawStream } from '../../src/normalizers/types.js';
 import { ROOT } from '../support/client.js';
+import { captureLines } from '../support/captures.js';
 
 const CAPTURES = join(ROOT, 'fixtures', 'captures');
 
@@ -16,18 +17,6 @@ const SUITES: { dir: string; match: RegExp; create: () => Normalizer }[] = [
   { dir: 'claude', match: /\.jsonl$/, create: createClaudeNormalizer },
   { dir: 'qwen', match: /^stream-json-.*\.jsonl$/, create: createClaudeNormalizer },
 ];
-
-/** A capture as raw-log lines: bidirectional records carry `dir` (`out`, `in`, `err`). */
-export function captureLines(file: string): { line: string; stream: RawStream }[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((raw) => {
-      const record = JSON.parse(raw) as { dir?: string; line?: string };
-      if (record.dir === undefined || record.line === undefined) return { line: raw, stream: 'stdout' as const };
-      return { line: record.line, stream: record.dir === 'in' ? ('stdin' as const) : record.dir === 'err' ? ('stderr' as const) : ('stdout' as const) };
-    });
-}
 
 function replay(create: () => Normalizer, lines: { line: string; stream: RawStream }[]): { entries: EntryDraft[]; unknown: number } {
   const normalizer = create();

@@ -2,7 +2,7 @@
 // stage, and the error replies) fed by a fake stdin and hand-written server lines; the normalizer on synthetic lines
 // and on captures recorded from the real CLI (fixtures/captures/codex).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ApprovalAnswer } from '../../protocol/approvals.js';
@@ -12,6 +12,7 @@ import type { AgentTurnRequest, ApprovalAsk } from '../../src/executors/types.js
 import { createCodexNormalizer } from '../../src/normalizers/codex-app-server.js';
 import type { EntryDraft, RawStream } from '../../src/normalizers/types.js';
 import { ROOT } from '../support/client.js';
+import { captureLines } from '../support/captures.js';
 
 type Json = Record<string, any>;
 
@@ -539,18 +540,6 @@ describe('Codex normalizer', () => {
 // Captures recorded from the real CLI ----------------------------------------------------------------------------
 
 const CAPTURES = join(ROOT, 'fixtures', 'captures', 'codex');
-
-/** A capture as raw-log lines: bidirectional records carry `dir` (`out`, `in`, `err`); raw ones are stdout lines. */
-function captureLines(file: string): Line[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((text) => {
-      const record = JSON.parse(text) as { dir?: string; line?: string };
-      if (record.dir === undefined || record.line === undefined) return { line: text, stream: 'stdout' as const };
-      return { line: record.line, stream: record.dir === 'in' ? ('stdin' as const) : record.dir === 'err' ? ('stderr' as const) : ('stdout' as const) };
-    });
-}
 
 describe('Codex normalizer on real captures', () => {
   const files = existsSync(CAPTURES) ? readdirSync(CAPTURES).filter((file) => file.endsWith('.jsonl')) : [];

@@ -20,11 +20,14 @@ import { createDroidNormalizer } from '../../src/normalizers/droid-stream-json.j
 import type { EntryDraft, Normalizer, RawStream } from '../../src/normalizers/types.js';
 import { ROOT } from '../support/client.js';
 import { EVENT_MS } from '../support/bounds.js';
+import { captureLines as readCapture } from '../support/captures.js';
 
 type Line = { line: string; stream: RawStream };
 type Entry<T extends EntryDraft['type']> = Extract<EntryDraft, { type: T }>;
 
 const CAPTURES = join(ROOT, 'fixtures', 'captures');
+/** A capture of one CLI by file name. */
+const captureLines = (cli: string, file: string): Line[] => readCapture(join(CAPTURES, cli, file));
 
 function request(overrides: { prompt?: string; resume?: string | null; model?: string | null; permissionMode?: string | null; extraArgs?: string[]; env?: Record<string, string> } = {}): AgentTurnRequest {
   return {
@@ -40,17 +43,6 @@ const hooks: AgentHooks = {
   requestApproval: () => Promise.reject(new Error('these executors never ask')),
   warn: () => {},
 };
-
-/** A capture as raw-log lines: records `{dir: in|out|err, line}`. */
-function captureLines(cli: string, file: string): Line[] {
-  return readFileSync(join(CAPTURES, cli, file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((raw) => {
-      const record = JSON.parse(raw) as { dir: string; line: string };
-      return { line: record.line, stream: record.dir === 'in' ? 'stdin' : record.dir === 'err' ? 'stderr' : 'stdout' };
-    });
-}
 
 /** Feed lines through a fresh normalizer: the final entries by id, in first-seen order. */
 function normalize(create: () => Normalizer, lines: Line[]): { entries: EntryDraft[]; unknown: number } {

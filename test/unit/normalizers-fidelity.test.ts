@@ -18,23 +18,14 @@ import { createGeminiStreamJsonNormalizer } from '../../src/normalizers/gemini-s
 import { createOpencodeRunNormalizer } from '../../src/normalizers/opencode.js';
 import type { EntryDraft, Normalizer, NormalizerOptions, RawStream } from '../../src/normalizers/types.js';
 import { ROOT } from '../support/client.js';
+import { captureLines } from '../support/captures.js';
 
 const CAPTURES = join(ROOT, 'fixtures', 'captures');
 type Line = { line: string; stream: RawStream };
+/** A capture by its path under fixtures/captures. */
+const capture = (name: string): Line[] => captureLines(join(CAPTURES, name));
 type Tool = Extract<EntryDraft, { type: 'toolCall' }>;
 type Usage = Extract<EntryDraft, { type: 'usage' }>;
-
-/** A capture as raw-log lines: bidirectional records carry `dir` (`out`, `in`, `err`); one-way files are stdout. */
-function capture(name: string): Line[] {
-  return readFileSync(join(CAPTURES, name), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((text) => {
-      const record = JSON.parse(text) as { dir?: string; line?: string };
-      if (record.dir === undefined || record.line === undefined) return { line: text, stream: 'stdout' as const };
-      return { line: record.line, stream: record.dir === 'in' ? ('stdin' as const) : record.dir === 'err' ? ('stderr' as const) : ('stdout' as const) };
-    });
-}
 
 /** The stdout of a capture's first run, kept in its meta notes (`first run stdout: <line>`). */
 function firstRun(name: string): Line[] {

@@ -11,7 +11,7 @@
 // after it) may yield other entries, but never more lines it does not understand than in one of the two references.
 // Raw entries are compared by their line, without their ids (those count the raw lines before them).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -22,6 +22,7 @@ import { normalizerForFormat } from '../../src/normalizers/formats.js';
 import { guardNormalizer } from '../../src/normalizers/guard.js';
 import type { EntryDraft, Normalizer, RawStream } from '../../src/normalizers/types.js';
 import { ROOT } from '../support/client.js';
+import { captureLines } from '../support/captures.js';
 
 const CAPTURES = join(ROOT, 'fixtures', 'captures');
 /** Fixed, so a failure reproduces; each line gets RUNS damaged variants per normalizer that reads it. Explore more with
@@ -51,18 +52,6 @@ function captureFiles(dir = CAPTURES, prefix = ''): string[] {
     if (entry.isDirectory()) return captureFiles(join(dir, entry.name), `${prefix}${entry.name}/`);
     return entry.name.endsWith('.jsonl') ? [`${prefix}${entry.name}`] : [];
   });
-}
-
-/** A capture as raw-log lines: bidirectional records carry `dir` (`out`, `in`, `err`); one-way files are stdout. */
-function captureLines(file: string): Line[] {
-  return readFileSync(join(CAPTURES, file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((text) => {
-      const record = JSON.parse(text) as { dir?: string; line?: string };
-      if (record.dir === undefined || record.line === undefined) return { line: text, stream: 'stdout' as const };
-      return { line: record.line, stream: record.dir === 'in' ? ('stdin' as const) : record.dir === 'err' ? ('stderr' as const) : ('stdout' as const) };
-    });
 }
 
 interface Run {
@@ -262,7 +251,7 @@ describe('normalizers are total on damaged captures', () => {
     it(`${suite.name}: ${files.length} captures, every line damaged ${RUNS} ways`, () => {
       assert.ok(files.length > 0, `no captures for ${suite.name}`);
       for (const file of files) {
-        const lines = captureLines(file);
+        const lines = captureLines(join(CAPTURES, file));
         const undamaged = run(suite.create, lines);
         assertValid(undamaged.yielded, `${suite.name} ${file} (undamaged)`);
         const before = finalStates(undamaged);

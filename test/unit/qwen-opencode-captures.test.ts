@@ -10,7 +10,7 @@
 // which auto-rejects the edit (stdout as printed).
 // Also the executors' pure parts: argv, approval modes and environment.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { opencodeConfigContent, opencodeEnvironment, opencodeExecutor, opencodePermission } from '../../src/executors/opencode.js';
@@ -20,24 +20,13 @@ import { createAcpNormalizer } from '../../src/normalizers/acp.js';
 import { createOpencodeRunNormalizer } from '../../src/normalizers/opencode.js';
 import type { EntryDraft, Normalizer, RawStream } from '../../src/normalizers/types.js';
 import { ROOT } from '../support/client.js';
+import { captureLines } from '../support/captures.js';
 
 const CAPTURES = join(ROOT, 'fixtures', 'captures');
 
 type Line = { line: string; stream: RawStream };
 type Json = Record<string, any>;
 type ToolEntry = Extract<EntryDraft, { type: 'toolCall' }>;
-
-/** A capture as raw-log lines: bidirectional records carry `dir` (`out`, `in`, `err`); one-way files are stdout. */
-function captureLines(file: string): Line[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((text) => {
-      const record = JSON.parse(text) as { dir?: string; line?: string };
-      if (record.dir === undefined || record.line === undefined) return { line: text, stream: 'stdout' as const };
-      return { line: record.line, stream: record.dir === 'in' ? ('stdin' as const) : record.dir === 'err' ? ('stderr' as const) : ('stdout' as const) };
-    });
-}
 
 function replay(create: () => Normalizer, lines: Line[]): { entries: EntryDraft[]; unknown: number } {
   const normalizer = create();
