@@ -113,7 +113,7 @@ function orchdWithStdin(args: string[], input: string): Promise<CliResult> {
       child.kill('SIGKILL');
       reject(new Error(`\`orchd ${args.join(' ')}\` did not exit within ${CLI_MS} ms\n${stderr}`));
     }, CLI_MS);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });

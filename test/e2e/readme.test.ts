@@ -33,7 +33,7 @@ function run(command: string, args: string[], options: { cwd: string; env: Recor
       child.kill('SIGKILL');
       reject(new Error(`${command} ${args.join(' ')} did not end within ${CLI_MS} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
     }, CLI_MS);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });

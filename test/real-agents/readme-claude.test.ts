@@ -48,7 +48,7 @@ describe('README: a real CLI against the mock model', { timeout: AGENT_SESSION_M
       child.stdout.on('data', (chunk) => (stdout += chunk));
       child.stderr.on('data', (chunk) => (stderr += chunk));
       child.on('error', reject);
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
     assert.equal(result.code, 0, `${command}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`);
     assert.match(result.stdout, /claude-code finished/, result.stdout);

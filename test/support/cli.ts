@@ -30,7 +30,8 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
       child.kill('SIGKILL');
       reject(new Error(`\`orchd ${args.join(' ')}\` did not exit within ${timeoutMs} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
     }, timeoutMs);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': exit can come before the last of stdout has been read from the pipe.
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
