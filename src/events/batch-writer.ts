@@ -3,7 +3,6 @@
 // in its own savepoint, COMMIT, then publish. The transaction never spans an await, so a host's read waits at most
 // for one batch's CPU time, and no other query can land inside it.
 import type { Logger } from '../log/logger.js';
-import type { Foreground } from '../util/foreground.js';
 import type { Store } from '../store/database.js';
 import type { EventHub } from './hub.js';
 import { appendEvents, type NewEvent } from './log.js';
@@ -26,15 +25,12 @@ interface Pending {
 export class BatchWriter {
   private queue: Pending[] = [];
   private readonly schedule = onNextTurn(() => this.flush());
-  /** When this commit began stepping aside for host requests waiting to be dispatched. */
-  private yieldingSince: number | undefined;
   private readonly statements: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', { run(): unknown }>;
 
   constructor(
     private readonly store: Store,
     private readonly hub: EventHub,
     private readonly logger: Logger,
-    private readonly foreground?: Foreground,
   ) {
     const sqlite = store.sqlite;
     this.statements = {
@@ -63,13 +59,6 @@ export class BatchWriter {
 
   private flush(): void {
     if (this.queue.length === 0) return;
-    // A host request read in this turn is dispatched by vscode-jsonrpc on a setImmediate queued after this one:
-    // let it go first (see src/util/foreground.ts).
-    if (this.foreground?.shouldYield((this.yieldingSince ??= performance.now()))) {
-      this.schedule();
-      return;
-    }
-    this.yieldingSince = undefined;
     // Kysely transactions finish within microtasks (their work awaits only the database), so this never happens
     // in practice; if one is open after all, joining it would tie this batch to its fate: wait a turn instead.
     if (this.store.sqlite.inTransaction) {

@@ -1,6 +1,5 @@
 // One client's connection: its lifecycle phase, capabilities, subscriptions, and flow control for notifications.
 import * as v from 'valibot';
-import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
 import { ApprovalRequestResult, type Approval } from '../../protocol/approvals.js';
 import { respondToApproval } from '../approvals/service.js';
 import { OrchdError } from '../errors.js';
@@ -35,6 +34,13 @@ export interface TransportInfo {
   peer?: { tokenName: string; remoteAddress: string; lastPongAt(): string | null };
 }
 
+/** What a connection sends to its client through (the RpcEndpoint). */
+export interface ClientChannel {
+  sendNotification(method: string, params?: unknown): Promise<void>;
+  /** Aborting `signal` tells the client the request is withdrawn. */
+  sendRequest(method: string, params: unknown, signal?: AbortSignal): Promise<unknown>;
+}
+
 const NO_TRAFFIC: Traffic = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0, sendQueueBytes: 0 };
 
 /**
@@ -63,7 +69,7 @@ export class ClientConnection {
 
   constructor(
     readonly id: string,
-    private readonly connection: MessageConnection,
+    private readonly connection: ClientChannel,
     /** Set when the transport takes ready-made frames (stdio, in-process): events then go out as shared bytes. */
     private readonly raw?: RawFrameOutput,
     private readonly transport: TransportInfo = { transport: 'inProcess', owner: true, access: 'full', traffic: () => NO_TRAFFIC },
@@ -189,9 +195,7 @@ export class ClientConnection {
     const decidedBy = `client:${this.clientInfo?.name ?? this.id}`;
     this.stopAsking = engine.approvals.addAsker((approval: Approval, settled: AbortSignal) => {
       if (this.closed) return;
-      const source = new CancellationTokenSource();
-      settled.addEventListener('abort', () => source.cancel(), { once: true });
-      this.connection.sendRequest('approval/request', { approval }, source.token).then(
+      this.connection.sendRequest('approval/request', { approval }, settled).then(
         (result: unknown) => {
           const parsed = v.safeParse(ApprovalRequestResult, result);
           if (!parsed.success) {

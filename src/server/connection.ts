@@ -1,7 +1,7 @@
 // Attach one transport (a MessageReader and MessageWriter pair) to the host: lifecycle gating, validation, dispatch
 // to the handler table, error mapping. Transport-independent: stdio today, WebSocket in service mode later.
 import * as v from 'valibot';
-import { createMessageConnection, Message, type CancellationToken, type MessageConnection, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+import type { MessageReader, MessageWriter } from 'vscode-jsonrpc/node';
 import { ERRORS } from '../../protocol/errors.js';
 import { METHODS, type ClientRequestName, type MethodName, type RequestSpec } from '../../protocol/methods.js';
 import type { Logger } from '../log/logger.js';
@@ -15,6 +15,7 @@ import type { Handlers } from './context.js';
 import { lifecycleHandlers } from './handlers/lifecycle.js';
 import type { ServerHost } from './host.js';
 import { invalidParamsError, rpcError, toResponseError } from './rpc-errors.js';
+import { RpcEndpoint, type Cancellation } from './rpc-endpoint.js';
 
 export interface AttachOptions {
   /** Check every result against its schema (tests turn this on; a mismatch is an internal error). */
@@ -58,7 +59,7 @@ function isRawFrameOutput(writer: MessageWriter): writer is MessageWriter & RawF
 
 export interface AttachedConnection {
   readonly client: ClientConnection;
-  readonly connection: MessageConnection;
+  readonly endpoint: RpcEndpoint;
   /** Answer a frame the reader could not turn into a message. */
   replyToBadFrame(bad: BadFrame): void;
   dispose(): void;
@@ -68,14 +69,6 @@ export interface AttachedConnection {
 export function attachConnection(host: ServerHost, reader: MessageReader, writer: MessageWriter, options: AttachOptions = {}): AttachedConnection {
   const connectionId = newId('con');
   const logger = host.logger.child({ connection: connectionId.slice(4, 12) });
-  // Requests read but not yet dispatched: vscode-jsonrpc dispatches each on a later turn, and the engine's group
-  // commits step aside until then (src/util/foreground.ts).
-  const undispatched = { count: 0 };
-  const counted = countRequests(reader, () => {
-    undispatched.count++;
-    host.foreground.requestArrived();
-  });
-  const connection = createMessageConnection(counted, writer, jsonRpcLogger(logger));
   const frames = isRawFrameOutput(writer) ? writer : undefined;
   const counting = typeof (reader as Partial<CountingReader>).bytesRead === 'number' ? (reader as MessageReader & CountingReader) : undefined;
   const traffic = (): Traffic => ({
@@ -85,7 +78,22 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
     messagesOut: frames?.messagesWritten ?? 0,
     sendQueueBytes: frames?.bufferedBytes ?? 0,
   });
-  const client = new ClientConnection(connectionId, connection, frames, {
+  let scope: DispatchScope | undefined;
+  // dispose() is the owner's own doing: it is not told through onClose.
+  let disposed = false;
+  // However the connection ends (the endpoint calls this once): forget it, its subscriptions and its approval asker.
+  const detach = () => {
+    host.connections.delete(client);
+    client.close(host.engine);
+    if (!disposed) options.onClose?.();
+  };
+  const endpoint = new RpcEndpoint(reader, writer, {
+    request: (method, params, cancellation) => dispatchRequest(scope!, method, params, cancellation),
+    notification: (method, params) => handleNotification(host, client, logger, method, params, end),
+    close: detach,
+    error: (error) => logger.warn('transport error', { error }),
+  });
+  const client = new ClientConnection(connectionId, endpoint, frames, {
     transport: options.transport ?? 'inProcess',
     owner: options.owner ?? true,
     access: options.access ?? 'full',
@@ -93,42 +101,25 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
     ...(options.peer ? { peer: options.peer } : {}),
   });
   host.connections.add(client);
-  const scope: DispatchScope = { host, client, logger, options, undispatched };
-  // However the connection ends: forget it, its waiting requests, its subscriptions and its approval asker.
-  const detach = () => {
-    host.connections.delete(client);
-    host.foreground.requestsDropped(undispatched.count);
-    undispatched.count = 0;
-    client.close(host.engine);
-  };
-
-  connection.onRequest((method, params, token) => dispatchRequest(scope, method, params, token));
-  const end = () => {
-    detach();
-    connection.dispose();
+  scope = { host, client, logger, options };
+  function end(): void {
+    endpoint.dispose();
     // Close the transport's way out too, so the client sees the connection end.
     writer.end();
-    options.onClose?.();
-  };
-  connection.onNotification((method, params) => handleNotification(host, client, logger, method, params, end));
-  connection.onError(([error]) => logger.warn('transport error', { error }));
-  connection.onClose(() => {
-    detach();
-    options.onClose?.();
-  });
-  connection.listen();
+  }
+  endpoint.listen();
 
   return {
     client,
-    connection,
+    endpoint,
     replyToBadFrame(bad) {
       logger.warn('bad frame', { kind: bad.kind, message: bad.message, replied: bad.reply });
       if (!bad.reply) return;
-      void writer.write({ jsonrpc: '2.0', id: bad.id, error: { code: ERRORS[bad.kind].code, message: bad.message, data: { kind: bad.kind } } } as never);
+      void writer.write({ jsonrpc: '2.0', id: bad.id, error: { code: ERRORS[bad.kind].code, message: bad.message, data: { kind: bad.kind } } } as never).catch(() => undefined);
     },
     dispose() {
-      detach();
-      connection.dispose();
+      disposed = true;
+      endpoint.dispose();
     },
   };
 }
@@ -150,29 +141,6 @@ interface DispatchScope {
   client: ClientConnection;
   logger: Logger;
   options: AttachOptions;
-  /** Requests this connection read that have not reached dispatchRequest yet. */
-  undispatched: { count: number };
-}
-
-/** The same reader, calling `onRequest` as each request is read (before vscode-jsonrpc queues it). */
-function countRequests(reader: MessageReader, onRequest: () => void): MessageReader {
-  return {
-    get onError() {
-      return reader.onError;
-    },
-    get onClose() {
-      return reader.onClose;
-    },
-    get onPartialMessage() {
-      return reader.onPartialMessage;
-    },
-    listen: (callback) =>
-      reader.listen((message) => {
-        if (Message.isRequest(message)) onRequest();
-        callback(message);
-      }),
-    dispose: () => reader.dispose(),
-  };
 }
 
 function isClientRequest(method: string): method is ClientRequestName {
@@ -180,10 +148,19 @@ function isClientRequest(method: string): method is ClientRequestName {
   return spec?.type === 'request' && spec.direction === 'clientToServer';
 }
 
-/** Gate by lifecycle phase, validate params, run the handler, map failures. */
-async function dispatchRequest(scope: DispatchScope, method: string, rawParams: unknown, token: CancellationToken): Promise<unknown> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+type Handler = (params: unknown, ctx: HandlerContext) => unknown;
+
+/**
+ * Gate by lifecycle phase, validate params, run the handler, map failures. Synchronous as far as the handler is: a
+ * handler that returns a value is answered in the same call (no promise, no extra turn); a promise is followed. A
+ * failure is thrown (or rejected) as a ResponseError.
+ */
+function dispatchRequest(scope: DispatchScope, method: string, rawParams: unknown, cancellation: Cancellation): unknown {
   const { host, client, logger } = scope;
-  if (scope.undispatched.count > 0) scope.undispatched.count--;
   host.foreground.requestDispatched();
   if (!isClientRequest(method)) throw rpcError('methodNotFound', `Unknown method \`${method}\``, { method });
   const spec = METHODS[method] as RequestSpec;
@@ -198,17 +175,6 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
   const parsed = v.safeParse(spec.params, rawParams ?? undefined);
   if (!parsed.success) throw invalidParamsError(method, parsed.issues);
 
-  // Most requests never look at their signal: create it (and listen for cancellation) only when one does.
-  let abort: AbortController | undefined;
-  let cancelled: { dispose(): void } | undefined;
-  const signal = (): AbortSignal => {
-    if (!abort) {
-      abort = new AbortController();
-      if (token.isCancellationRequested) abort.abort();
-      else cancelled = token.onCancellationRequested(() => abort!.abort());
-    }
-    return abort.signal;
-  };
   const progressToken = (parsed.output as { progressToken?: string | number } | undefined)?.progressToken;
   const started = performance.now();
   const ctx: HandlerContext = {
@@ -219,38 +185,51 @@ async function dispatchRequest(scope: DispatchScope, method: string, rawParams: 
       if (!engine) throw rpcError('notInitialized', `Expected \`initialize\` before \`${method}\``, { method });
       return engine;
     },
+    // Most requests never look at their signal: it is created (and cancellation listened for) only when one does.
     get signal() {
-      return signal();
+      return cancellation.signal;
     },
     logger,
     progress(value) {
       if (progressToken !== undefined) void client.notify('$/progress', { token: progressToken, value });
     },
   };
-  try {
-    const lifecycle = Object.hasOwn(lifecycleHandlers, method);
-    // Awaited only until repair is done and the table is loaded: after that a request takes no extra turn.
-    if (!lifecycle && !host.repairDone) await host.whenRepaired();
-    const table: Partial<Handlers> = lifecycle ? lifecycleHandlers : (loaded ?? (await loadHandlers()));
-    const handler = table[method] as (params: unknown, ctx: HandlerContext) => unknown;
-    const result = await handler(parsed.output, ctx);
+  const fail = (error: unknown): never => {
+    logged();
+    throw toResponseError(error, { method, cancelled: cancellation.isRequested, logger });
+  };
+  const logged = () => logger.debug('request', () => ({ method, ms: Math.round((performance.now() - started) * 1000) / 1000 }));
+  const finish = (result: unknown): unknown => {
     // The other methods' code, fetched once the reply to `initialize` is on its way (see loadHandlers).
     if (method === 'initialize') setImmediate(() => void loadHandlers().catch((error: unknown) => logger.error('could not load the request handlers', { error })));
-    if (token.isCancellationRequested) throw rpcError('cancelled', `Request \`${method}\` was cancelled`);
+    if (cancellation.isRequested) return fail(rpcError('cancelled', `Request \`${method}\` was cancelled`));
     if (scope.options.checkResults) {
       const checked = v.safeParse(spec.result, result);
       if (!checked.success) {
         logger.error('result does not match schema', { method, issues: v.flatten(checked.issues) });
-        throw rpcError('internal', `Internal error in \`${method}\`: the result does not match its schema`);
+        return fail(rpcError('internal', `Internal error in \`${method}\`: the result does not match its schema`));
       }
     }
+    logged();
     return result ?? null;
-  } catch (error) {
-    throw toResponseError(error, { method, cancelled: token.isCancellationRequested, logger });
-  } finally {
-    cancelled?.dispose();
-    logger.debug('request', () => ({ method, ms: Math.round((performance.now() - started) * 1000) / 1000 }));
-  }
+  };
+  const run = (table: Partial<Handlers>): unknown => {
+    let result: unknown;
+    try {
+      result = (table[method] as Handler)(parsed.output, ctx);
+    } catch (error) {
+      return fail(error);
+    }
+    return isThenable(result) ? result.then(finish, fail) : finish(result);
+  };
+
+  if (Object.hasOwn(lifecycleHandlers, method)) return run(lifecycleHandlers);
+  // Until repair is done and the table is loaded, a request waits for both; after that it takes no extra turn.
+  if (host.repairDone && loaded) return run(loaded);
+  return (async () => {
+    if (!host.repairDone) await host.whenRepaired();
+    return loaded ?? (await loadHandlers());
+  })().then(run, fail);
 }
 
 function handleNotification(host: ServerHost, client: ClientConnection, logger: Logger, method: string, params: unknown, end: () => void): void {
@@ -268,14 +247,4 @@ function handleNotification(host: ServerHost, client: ClientConnection, logger: 
     default:
       logger.debug('notification ignored', { method, hasParams: params !== undefined });
   }
-}
-
-/** vscode-jsonrpc's own diagnostics go to the JSON log. */
-function jsonRpcLogger(logger: Logger) {
-  return {
-    error: (message: string) => logger.error('jsonrpc', { message }),
-    warn: (message: string) => logger.warn('jsonrpc', { message }),
-    info: (message: string) => logger.debug('jsonrpc', { message }),
-    log: (message: string) => logger.trace('jsonrpc', { message }),
-  };
 }

@@ -202,15 +202,16 @@ export class FrameReader extends AbstractMessageReader {
       return;
     }
     this.queue.consume(length);
-    if (deliverMessage(parsed, this.options.onBadFrame, this.callback)) this.messagesRead++;
+    deliverMessage(parsed, this.options.onBadFrame, this.callback, this);
   }
 }
 
 /**
  * Hand one parsed message body to the connection, or report why it cannot be served. Shared by every transport (a
- * Content-Length frame, a WebSocket text message). True when the message was handed on.
+ * Content-Length frame, a WebSocket text message). True when the message was handed on; it is counted in
+ * `counter.messagesRead` first, since the connection may serve it (daemon/status included) before this returns.
  */
-export function deliverMessage(parsed: unknown, onBadFrame: (bad: BadFrame) => void, callback: DataCallback | undefined): boolean {
+export function deliverMessage(parsed: unknown, onBadFrame: (bad: BadFrame) => void, callback: DataCallback | undefined, counter: { messagesRead: number }): boolean {
   const id = isRecord(parsed) && (typeof parsed.id === 'string' || typeof parsed.id === 'number') ? parsed.id : null;
   const problem = messageProblem(parsed);
   if (problem) {
@@ -222,6 +223,7 @@ export function deliverMessage(parsed: unknown, onBadFrame: (bad: BadFrame) => v
     onBadFrame({ kind: 'invalidParams', message: cancelProblem, id: null, reply: false });
     return false;
   }
+  counter.messagesRead++;
   // No input may stop the reader: whatever the connection throws on one message is that message's problem alone.
   try {
     callback?.(parsed as Message);

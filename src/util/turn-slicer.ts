@@ -13,8 +13,8 @@ export type Slice = () => boolean;
 export class TurnSlicer {
   private readonly tasks: Slice[] = [];
   private readonly schedule = onNextTurn(() => this.run());
-  // Slices do not step aside for waiting host requests as group commits do (src/util/foreground.ts): with both
-  // stepping aside, a host sending requests back to back held the agents to 40% of their throughput.
+  // Slices do not step aside for host requests: when they did (as group commits once did), a host sending requests
+  // back to back held the agents to 40% of their throughput. Requests are dispatched in the turn they are read.
   constructor(
     private readonly budgetMs = TURN_SLICE_BUDGET_MS,
     /** A slice that throws is a bug in its producer: the producer is dropped, the others go on, and this hears of it. */

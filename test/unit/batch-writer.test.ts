@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { BatchWriter } from '../../src/events/batch-writer.js';
 import { EventHub } from '../../src/events/hub.js';
 import type { WireEvent } from '../../src/events/wire.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/database.js';
-import { Foreground } from '../../src/util/foreground.js';
 import { tempDir } from '../support/client.js';
 
 describe('the batch writer (group commit of agent output)', () => {
@@ -81,29 +79,5 @@ describe('the batch writer (group commit of agent output)', () => {
     assert.ok(commits > 1, `expected several commits, got ${commits}`);
     const seqs = delivered.map((e) => e.seq);
     assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'delivered gap-free, in commit order');
-  });
-
-  it('steps aside while a host request waits for dispatch, and commits once it is dispatched', async () => {
-    const foreground = new Foreground({ maxYieldMs: 60_000 });
-    const yielding = new BatchWriter(store, hub, silentLogger, foreground);
-    foreground.requestArrived();
-    let committed = false;
-    const write = yielding.write((emit) => emit('notification', note('after the request'), {})).then(() => (committed = true));
-    for (let turn = 0; turn < 10; turn++) await nextTurn();
-    assert.equal(committed, false, 'nothing commits while the request waits');
-    assert.equal(yielding.pending, 1);
-    foreground.requestDispatched();
-    await write;
-    assert.ok(storedTitles().includes('after the request'));
-  });
-
-  it('a host that never stops sending requests cannot hold the commit back past the bound', async () => {
-    const foreground = new Foreground({ maxYieldMs: 5 });
-    const yielding = new BatchWriter(store, hub, silentLogger, foreground);
-    foreground.requestArrived();
-    const begun = performance.now();
-    await yielding.write((emit) => emit('notification', note('bounded'), {}));
-    assert.ok(performance.now() - begun >= 5, 'it stepped aside until the bound');
-    assert.equal(foreground.waiting, 1, 'the request is still waiting');
   });
 });

@@ -27,18 +27,6 @@ describe('foreground: background work goes after the requests already sent', () 
     assert.ok(turns[0]! < turns[1]! && turns[1]! < turns[2]!, `one start per turn, got turns ${turns.join(', ')}`);
   });
 
-  it('a start also waits while a request has been read and not dispatched', async () => {
-    const foreground = new Foreground({ maxDeferMs: 60_000 });
-    let started = false;
-    foreground.requestArrived();
-    foreground.defer(() => (started = true));
-    for (let turn = 0; turn < 10; turn++) await nextTurn();
-    assert.equal(started, false, 'the read request is still waiting');
-    foreground.requestDispatched();
-    while (!started) await nextTurn();
-    assert.equal(foreground.waiting, 0);
-  });
-
   it('a host that never stops asking cannot hold a start back past the bound', async () => {
     const foreground = new Foreground({ maxDeferMs: 5 });
     let started = false;
@@ -49,21 +37,5 @@ describe('foreground: background work goes after the requests already sent', () 
       await nextTurn();
     }
     assert.ok(performance.now() - begun >= 5, 'it waited for the bound first');
-  });
-
-  it('background work yields while requests wait, for at most the yield bound', () => {
-    const foreground = new Foreground({ maxYieldMs: 60_000 });
-    const since = performance.now();
-    assert.equal(foreground.shouldYield(since), false, 'nothing waiting: no reason to yield');
-    foreground.requestArrived();
-    foreground.requestArrived();
-    assert.equal(foreground.shouldYield(since), true);
-    assert.equal(foreground.shouldYield(since - 60_001), false, 'past the bound it goes ahead anyway');
-    foreground.requestDispatched();
-    assert.equal(foreground.waiting, 1);
-    foreground.requestsDropped(5);
-    assert.equal(foreground.waiting, 0, 'a closed connection takes its undispatched requests with it, never below zero');
-    foreground.requestDispatched();
-    assert.equal(foreground.waiting, 0);
   });
 });

@@ -22,7 +22,7 @@ export class WsMessageReader extends AbstractMessageReader {
 
   listen(callback: DataCallback): Disposable {
     const onMessage = (data: RawData, isBinary: boolean) => {
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
       this.bytesRead += bytes.length;
       if (isBinary) {
         this.onBadFrame({ kind: 'invalidRequest', message: `Expected a text message holding one JSON-RPC message, got a binary message of ${bytes.length} bytes`, id: null, reply: true });
@@ -36,7 +36,7 @@ export class WsMessageReader extends AbstractMessageReader {
         this.onBadFrame({ kind: 'parseError', message: `Expected the message to be JSON, got ${bytes.length} bytes that do not parse`, id: null, reply: true });
         return;
       }
-      if (deliverMessage(parsed, this.onBadFrame, callback)) this.messagesRead++;
+      deliverMessage(parsed, this.onBadFrame, callback, this);
     };
     const onClose = () => this.fireClose();
     const onError = (error: Error) => this.fireError(error);
