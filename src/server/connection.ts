@@ -1,21 +1,16 @@
-// Attach one transport (a MessageReader and MessageWriter pair) to the host: lifecycle gating, validation, dispatch
-// to the handler table, error mapping. Transport-independent: stdio today, WebSocket in service mode later.
-import * as v from 'valibot';
+// Attach one transport (a MessageReader and MessageWriter pair) to the host: its RpcEndpoint, its ClientConnection,
+// requests to the dispatcher (dispatch.ts), `exit` and `initialized`. Transport-independent: stdio, in-process, WebSocket.
 import type { MessageReader, MessageWriter } from 'vscode-jsonrpc/node';
 import { ERRORS } from '../../protocol/errors.js';
-import { METHODS, type ClientRequestName, type MethodName, type RequestSpec } from '../../protocol/methods.js';
 import type { Logger } from '../log/logger.js';
 import { newId } from '../util/ids.js';
 import type { ConnectionAccess, ConnectionTransport } from '../../protocol/daemon.js';
 import { ClientConnection, type Traffic } from './client-connection.js';
-import type { HandlerContext } from './context.js';
 import type { RawFrameOutput } from './frame-writer.js';
 import type { BadFrame } from './framing.js';
-import type { Handlers } from './context.js';
-import { lifecycleHandlers } from './handlers/lifecycle.js';
 import type { ServerHost } from './host.js';
-import { invalidParamsError, rpcError, toResponseError } from './rpc-errors.js';
-import { RpcEndpoint, type Cancellation } from './rpc-endpoint.js';
+import { dispatchRequest, type DispatchScope } from './dispatch.js';
+import { RpcEndpoint } from './rpc-endpoint.js';
 
 export interface AttachOptions {
   /** Check every result against its schema (tests turn this on; a mismatch is an internal error). */
@@ -101,7 +96,7 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
     ...(options.peer ? { peer: options.peer } : {}),
   });
   host.connections.add(client);
-  scope = { host, client, logger, options };
+  scope = { host, client, logger, checkResults: options.checkResults ?? false };
   function end(): void {
     endpoint.dispose();
     // Close the transport's way out too, so the client sees the connection end.
@@ -122,114 +117,6 @@ export function attachConnection(host: ServerHost, reader: MessageReader, writer
       endpoint.dispose();
     },
   };
-}
-
-let handlers: Promise<Handlers> | undefined;
-let loaded: Handlers | undefined;
-
-/**
- * The handler table, and through it the engine code behind every method but `initialize` and `shutdown`: imported on
- * first use (and fetched in the background once `initialize` has replied), so a host's spawn → `initialize` reply
- * does not wait for code it has not asked for yet.
- */
-export function loadHandlers(): Promise<Handlers> {
-  return (handlers ??= import('./handlers/index.js').then((module) => (loaded = module.HANDLERS)));
-}
-
-interface DispatchScope {
-  host: ServerHost;
-  client: ClientConnection;
-  logger: Logger;
-  options: AttachOptions;
-}
-
-function isClientRequest(method: string): method is ClientRequestName {
-  const spec = Object.hasOwn(METHODS, method) ? (METHODS[method as MethodName] as { type: string; direction: string }) : undefined;
-  return spec?.type === 'request' && spec.direction === 'clientToServer';
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-type Handler = (params: unknown, ctx: HandlerContext) => unknown;
-
-/**
- * Gate by lifecycle phase, validate params, run the handler, map failures. Synchronous as far as the handler is: a
- * handler that returns a value is answered in the same call (no promise, no extra turn); a promise is followed. A
- * failure is thrown (or rejected) as a ResponseError.
- */
-function dispatchRequest(scope: DispatchScope, method: string, rawParams: unknown, cancellation: Cancellation): unknown {
-  const { host, client, logger } = scope;
-  host.foreground.requestDispatched();
-  if (!isClientRequest(method)) throw rpcError('methodNotFound', `Unknown method \`${method}\``, { method });
-  const spec = METHODS[method] as RequestSpec;
-  if (client.phase === 'shutdown') throw rpcError('shuttingDown', `Expected only \`exit\` after \`shutdown\`, got \`${method}\``, { method });
-  if (client.phase !== 'ready' && !spec.beforeInitialize) {
-    throw rpcError('notInitialized', `Expected \`initialize\` before \`${method}\``, { method });
-  }
-  if (client.access === 'readOnly' && !spec.readOnly) {
-    throw rpcError('forbidden', `Expected a method that changes nothing on this read-only connection, got \`${method}\``, { method });
-  }
-  if (Array.isArray(rawParams)) throw rpcError('invalidParams', `Invalid params for \`${method}\`: expected an object, got an array`, { method });
-  const parsed = v.safeParse(spec.params, rawParams ?? undefined);
-  if (!parsed.success) throw invalidParamsError(method, parsed.issues);
-
-  const progressToken = (parsed.output as { progressToken?: string | number } | undefined)?.progressToken;
-  const started = performance.now();
-  const ctx: HandlerContext = {
-    host,
-    client,
-    get engine() {
-      const engine = host.engine;
-      if (!engine) throw rpcError('notInitialized', `Expected \`initialize\` before \`${method}\``, { method });
-      return engine;
-    },
-    // Most requests never look at their signal: it is created (and cancellation listened for) only when one does.
-    get signal() {
-      return cancellation.signal;
-    },
-    logger,
-    progress(value) {
-      if (progressToken !== undefined) void client.notify('$/progress', { token: progressToken, value });
-    },
-  };
-  const fail = (error: unknown): never => {
-    logged();
-    throw toResponseError(error, { method, cancelled: cancellation.isRequested, logger });
-  };
-  const logged = () => logger.debug('request', () => ({ method, ms: Math.round((performance.now() - started) * 1000) / 1000 }));
-  const finish = (result: unknown): unknown => {
-    // The other methods' code, fetched once the reply to `initialize` is on its way (see loadHandlers).
-    if (method === 'initialize') setImmediate(() => void loadHandlers().catch((error: unknown) => logger.error('could not load the request handlers', { error })));
-    if (cancellation.isRequested) return fail(rpcError('cancelled', `Request \`${method}\` was cancelled`));
-    if (scope.options.checkResults) {
-      const checked = v.safeParse(spec.result, result);
-      if (!checked.success) {
-        logger.error('result does not match schema', { method, issues: v.flatten(checked.issues) });
-        return fail(rpcError('internal', `Internal error in \`${method}\`: the result does not match its schema`));
-      }
-    }
-    logged();
-    return result ?? null;
-  };
-  const run = (table: Partial<Handlers>): unknown => {
-    let result: unknown;
-    try {
-      result = (table[method] as Handler)(parsed.output, ctx);
-    } catch (error) {
-      return fail(error);
-    }
-    return isThenable(result) ? result.then(finish, fail) : finish(result);
-  };
-
-  if (Object.hasOwn(lifecycleHandlers, method)) return run(lifecycleHandlers);
-  // Until repair is done and the table is loaded, a request waits for both; after that it takes no extra turn.
-  if (host.repairDone && loaded) return run(loaded);
-  return (async () => {
-    if (!host.repairDone) await host.whenRepaired();
-    return loaded ?? (await loadHandlers());
-  })().then(run, fail);
 }
 
 function handleNotification(host: ServerHost, client: ClientConnection, logger: Logger, method: string, params: unknown, end: () => void): void {
