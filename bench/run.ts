@@ -39,7 +39,7 @@ import { benchWatch, type WatchBenchResult } from './files-watch.js';
 import { benchStartup, startupBreakdown, type PhaseBreakdown, type StartupBreakdownResult, type StartupResult } from './startup.js';
 import { mb, ms, ratio, round, thousands } from './stats.js';
 import { benchWorkspaces, type WorkspaceBenchResult } from './workspaces.js';
-import { benchWs, type WsResult } from './ws.js';
+import { benchWs, type WsResult, type WsRoundTripPlacement } from './ws.js';
 
 const SECTIONS = ['startup', 'roundtrip', 'rss', 'catchup', 'workspaces', 'logs', 'entries', 'agents', 'flood', 'subscribers', 'concurrent', 'ws', 'terminals', 'files', 'search', 'watch'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -361,8 +361,9 @@ await section('concurrent', async () => {
 await section('ws', async () => {
   const r = (results.ws = await benchWs(config.ws));
   const t = r.roundTrip;
+  const where = (p: WsRoundTripPlacement) => (p.applied === p.placement ? p.placement : `${p.placement}, not applied: unpinned`);
   rows.push([
-    `WebSocket no-op round trip p50 (${thousands(t.requests)} each)`,
+    `WebSocket no-op round trip p50 (${thousands(t.requests)} each; client and servers on different CPUs: ${where(t)})`,
     `project/list ${ms(t.projectListMs.p50)}`,
     `bare ws echo ${ms(t.echoMs.p50)}`,
     ratio(t.ratioP50),
@@ -371,6 +372,16 @@ await section('ws', async () => {
   ]);
   rows.push(['WebSocket no-op round trip p99', `project/list ${ms(t.projectListMs.p99)}`, `bare ws echo ${ms(t.echoMs.p99)}`, ratio(t.ratioP99), 'report', '']);
   rows.push(['  daemon/ping over WebSocket p50 / p99', `${ms(t.pingMs.p50)} / ${ms(t.pingMs.p99)}`, '', `${ratio(t.pingRatioP50)} p50`, 'report', '']);
+  for (const p of t.placements.filter((p) => p.placement !== 'split')) {
+    rows.push([
+      `  the same, ${p.placement === 'shared' ? 'all on one CPU' : 'placed by the scheduler'} (${where(p)}): project/list / daemon/ping p50`,
+      `${ms(p.projectListMs.p50)} / ${ms(p.pingMs.p50)}`,
+      `bare ws echo ${ms(p.echoMs.p50)}`,
+      `${ratio(p.ratioP50)} / ${ratio(p.pingRatioP50)}`,
+      'report',
+      '',
+    ]);
+  }
   rows.push(['  for reference: project/list over stdio p50 / p99', `${ms(t.stdioProjectListMs.p50)} / ${ms(t.stdioProjectListMs.p99)}`, '', '', '', '']);
   const s = r.subscribers;
   const b = s.baseline;

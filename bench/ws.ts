@@ -11,6 +11,7 @@ import { existsSync, readFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket, { type RawData } from 'ws';
 import { WS_SUBPROTOCOL } from '../protocol/service.js';
+import { place, type Placement } from './placement.js';
 import { makeRepo } from './repo.js';
 import { procStatusMb } from './rss.js';
 import { INITIALIZE, ORCHD, progress, removeDir, ROOT, spawnOrchd, tempDir, watchdog as stdioWatchdog } from './spawn.js';
@@ -281,10 +282,11 @@ async function initialized(name: string, service: Service): Promise<WsRpc> {
 // ---------------------------------------------------------------------------------------------------------------
 // Figure 1: the no-op round trip.
 
-export interface WsRoundTripResult {
-  requests: number;
-  warmup: number;
-  block: number;
+/** The four series measured with the processes placed one way (bench/placement.ts). */
+export interface WsRoundTripPlacement {
+  /** What was asked, and what was applied (`unpinned` when taskset or a second CPU is missing). */
+  placement: Placement;
+  applied: Placement;
   echoMs: Summary;
   /** `project/list {}` on an empty database, over WebSocket. */
   projectListMs: Summary;
@@ -296,6 +298,17 @@ export interface WsRoundTripResult {
   ratioP50: number;
   ratioP99: number;
   pingRatioP50: number;
+}
+
+export interface WsRoundTripResult extends WsRoundTripPlacement {
+  requests: number;
+  warmup: number;
+  block: number;
+  /**
+   * Every placement measured, in order: as the scheduler places them, `split` (client and servers on different CPUs:
+   * the target's figure, copied to the top level), `shared` (all on one CPU).
+   */
+  placements: WsRoundTripPlacement[];
   target: number;
   pass: boolean;
 }
@@ -351,33 +364,18 @@ export async function benchWsRoundTrip(requests: number, warmup = 500, block = 1
         },
       },
     ];
-    for (const s of series) await s.run(warmup);
-    const samples = series.map(() => [] as number[]);
-    // Blocks rotate through the series, starting one further each turn, so no series always follows the same one.
-    for (let done = 0, turn = 0; done < requests; turn++) {
-      const n = Math.min(block, requests - done);
-      for (let j = 0; j < series.length; j++) {
-        const at = (turn + j) % series.length;
-        await series[at]!.run(n, samples[at]);
+    const placements: WsRoundTripPlacement[] = [];
+    for (const placement of ['unpinned', 'split', 'shared'] as const) {
+      const pinned = placement === 'unpinned' ? { applied: 'unpinned' as const, restore: () => {} } : place(placement, [serve.process.pid, echo.process.pid, stdio.pid]);
+      try {
+        progress(`ws round trip: ${placement === pinned.applied ? placement : `${placement} (taskset unavailable: unpinned)`}`);
+        placements.push({ placement, applied: pinned.applied, ...(await measureSeries(series, requests, warmup, block)) });
+      } finally {
+        pinned.restore();
       }
-      done += n;
     }
-    const [echoMs, projectListMs, pingMs, stdioProjectListMs] = samples.map((s) => summarise(s)) as [Summary, Summary, Summary, Summary];
-    const ratioP50 = projectListMs.p50 / echoMs.p50;
-    return {
-      requests,
-      warmup,
-      block,
-      echoMs,
-      projectListMs,
-      pingMs,
-      stdioProjectListMs,
-      ratioP50,
-      ratioP99: projectListMs.p99 / echoMs.p99,
-      pingRatioP50: pingMs.p50 / echoMs.p50,
-      target: 1.3,
-      pass: ratioP50 <= 1.3,
-    };
+    const split = placements.find((p) => p.placement === 'split')!;
+    return { requests, warmup, block, ...split, placements, target: 1.3, pass: split.ratioP50 <= 1.3 };
   } finally {
     disarm();
     disarmStdio();
@@ -386,6 +384,31 @@ export async function benchWsRoundTrip(requests: number, warmup = 500, block = 1
     removeDir(dataDir);
     removeDir(stdioDataDir);
   }
+}
+
+/** Warm every series up, then measure them in rotating blocks. */
+async function measureSeries(series: Series[], requests: number, warmup: number, block: number): Promise<Omit<WsRoundTripPlacement, 'placement' | 'applied'>> {
+  for (const s of series) await s.run(warmup);
+  const samples = series.map(() => [] as number[]);
+  // Blocks rotate through the series, starting one further each turn, so no series always follows the same one.
+  for (let done = 0, turn = 0; done < requests; turn++) {
+    const n = Math.min(block, requests - done);
+    for (let j = 0; j < series.length; j++) {
+      const at = (turn + j) % series.length;
+      await series[at]!.run(n, samples[at]);
+    }
+    done += n;
+  }
+  const [echoMs, projectListMs, pingMs, stdioProjectListMs] = samples.map((s) => summarise(s)) as [Summary, Summary, Summary, Summary];
+  return {
+    echoMs,
+    projectListMs,
+    pingMs,
+    stdioProjectListMs,
+    ratioP50: projectListMs.p50 / echoMs.p50,
+    ratioP99: projectListMs.p99 / echoMs.p99,
+    pingRatioP50: pingMs.p50 / echoMs.p50,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
