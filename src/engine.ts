@@ -48,7 +48,7 @@ export interface Engine {
   readonly approvals: ApprovalBroker;
   /** The block of ports each workspace's processes get (ORCHD_PORT); released when the workspace is deleted or archived. */
   readonly ports: PortBlocks;
-  /** Whether hosts are sending requests: session starts yield to them (src/util/foreground.ts). */
+  /** Whether hosts are sending requests: session starts and group commits yield to them (src/util/foreground.ts). */
   readonly foreground: Foreground;
   /** Line work of every running process's output capture, a time budget per turn shared by all of them. */
   readonly lineWork: TurnSlicer;
@@ -90,7 +90,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     logger: options.logger,
     store,
     hub,
-    writer: new BatchWriter(store, hub, options.logger),
+    writer: new BatchWriter(store, hub, options.logger, foreground),
     repositories: gitRepositoryResolver,
     locks: new KeyedMutex(),
     processes,

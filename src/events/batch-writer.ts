@@ -3,6 +3,7 @@
 // in its own savepoint, COMMIT, then publish. The transaction never spans an await, so a host's read waits at most
 // for one batch's CPU time, and no other query can land inside it.
 import type { Logger } from '../log/logger.js';
+import type { Foreground } from '../util/foreground.js';
 import type { Store } from '../store/database.js';
 import type { EventHub } from './hub.js';
 import { appendEvents, type NewEvent } from './log.js';
@@ -25,12 +26,16 @@ interface Pending {
 export class BatchWriter {
   private queue: Pending[] = [];
   private readonly schedule = onNextTurn(() => this.flush());
+  /** When this commit began stepping aside for a host sending requests, and how many requests it had seen then. */
+  private yieldingSince: number | undefined;
+  private seenRequests = 0;
   private readonly statements: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', { run(): unknown }>;
 
   constructor(
     private readonly store: Store,
     private readonly hub: EventHub,
     private readonly logger: Logger,
+    private readonly foreground?: Foreground,
   ) {
     const sqlite = store.sqlite;
     this.statements = {
@@ -59,6 +64,17 @@ export class BatchWriter {
 
   private flush(): void {
     if (this.queue.length === 0) return;
+    // A host is sending requests: let its next one find a short turn (see src/util/foreground.ts).
+    if (this.foreground) {
+      const yieldNow = this.foreground.shouldYield(this.seenRequests, this.yieldingSince);
+      this.seenRequests = this.foreground.dispatched;
+      if (yieldNow) {
+        this.yieldingSince ??= performance.now();
+        this.schedule();
+        return;
+      }
+    }
+    this.yieldingSince = undefined;
     // Kysely transactions finish within microtasks (their work awaits only the database), so this never happens
     // in practice; if one is open after all, joining it would tie this batch to its fate: wait a turn instead.
     if (this.store.sqlite.inTransaction) {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { BatchWriter } from '../../src/events/batch-writer.js';
 import { EventHub } from '../../src/events/hub.js';
 import type { WireEvent } from '../../src/events/wire.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/database.js';
+import { Foreground } from '../../src/util/foreground.js';
 import { tempDir } from '../support/client.js';
 
 describe('the batch writer (group commit of agent output)', () => {
@@ -79,5 +81,34 @@ describe('the batch writer (group commit of agent output)', () => {
     assert.ok(commits > 1, `expected several commits, got ${commits}`);
     const seqs = delivered.map((e) => e.seq);
     assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'delivered gap-free, in commit order');
+  });
+
+  it('steps aside while a host is sending requests, and commits once it stops', async () => {
+    const foreground = new Foreground({ maxYieldMs: 60_000 });
+    const yielding = new BatchWriter(store, hub, silentLogger, foreground);
+    let committed = false;
+    const write = yielding.write((emit) => emit('notification', note('after the requests'), {})).then(() => (committed = true));
+    for (let turn = 0; turn < 10; turn++) {
+      foreground.requestDispatched();
+      await nextTurn();
+    }
+    assert.equal(committed, false, 'nothing commits while a request is dispatched every turn');
+    assert.equal(yielding.pending, 1);
+    await write;
+    assert.ok(storedTitles().includes('after the requests'));
+  });
+
+  it('a host that never stops sending requests cannot hold the commit back past the bound', async () => {
+    const foreground = new Foreground({ maxYieldMs: 5 });
+    const yielding = new BatchWriter(store, hub, silentLogger, foreground);
+    let committed = false;
+    const begun = performance.now();
+    const write = yielding.write((emit) => emit('notification', note('bounded'), {})).then(() => (committed = true));
+    while (!committed) {
+      foreground.requestDispatched();
+      await nextTurn();
+    }
+    await write;
+    assert.ok(performance.now() - begun >= 5, 'it stepped aside until the bound');
   });
 });

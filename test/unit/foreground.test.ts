@@ -38,4 +38,16 @@ describe('foreground: background work goes after the requests already sent', () 
     }
     assert.ok(performance.now() - begun >= 5, 'it waited for the bound first');
   });
+
+  it('background work yields while requests are being dispatched, for at most the yield bound', () => {
+    const foreground = new Foreground({ maxYieldMs: 60_000 });
+    const seen = foreground.dispatched;
+    assert.equal(foreground.shouldYield(seen, undefined), false, 'no request since it last looked: no reason to yield');
+    foreground.requestDispatched();
+    assert.equal(foreground.dispatched, seen + 1);
+    assert.equal(foreground.shouldYield(seen, undefined), true);
+    assert.equal(foreground.shouldYield(seen, performance.now()), true, 'still within the bound');
+    assert.equal(foreground.shouldYield(seen, performance.now() - 60_001), false, 'past the bound it goes ahead anyway');
+    assert.equal(foreground.shouldYield(foreground.dispatched, undefined), false, 'the host stopped sending');
+  });
 });
