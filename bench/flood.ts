@@ -23,6 +23,8 @@ const ENDLESS = 1_000_000_000;
 const floodPrompt = (gate: string) => `@bash while [ ! -e '${gate}' ] && [ -d '${dirname(gate)}' ]; do sleep 0.2; done\n@chatter ${ENDLESS}`;
 /** How long the floods run before the window opens. */
 const SETTLE_MS = 300;
+/** BENCH_NODE_ARGS: node options for the daemon under the flood too (e.g. `--cpu-prof --cpu-prof-dir=<dir>`). */
+const ORCHD_NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 export interface FloodPoint {
   agents: number;
@@ -219,7 +221,7 @@ export async function benchFlood(agentCounts: number[], windowMs: number, idleRe
   try {
     for (const agents of agentCounts) {
       const dataDir = tempDir('orchd-bench-flood-');
-      const orchd = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home });
+      const orchd = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home }, ORCHD_NODE_ARGS);
       const echo = spawnEcho();
       const disarm = watchdog(5 * 60_000, [orchd, echo], `the ${agents}-agent flood`);
       try {

@@ -50,9 +50,9 @@ export interface Server {
 }
 
 /** Spawn `node <script> [args]` and connect to it over stdio. */
-export function spawnServer(name: string, script: string, args: string[] = [], env: Record<string, string> = {}): Server {
+export function spawnServer(name: string, script: string, args: string[] = [], env: Record<string, string> = {}, nodeArgs: string[] = []): Server {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(child);
   let stderr = '';
   let stdoutBytes = 0;

@@ -8,7 +8,6 @@ import { accessSync, closeSync, constants as fsConstants, openSync, statSync } f
 import { delimiter, resolve as resolvePath } from 'node:path';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { execa } from 'execa';
 import type { Logger } from '../log/logger.js';
 import { processIdentity, stopProcessGroup, untilOwnGroup, type ProcessIdentity, type StopStep } from './process-group.js';
 
@@ -118,6 +117,8 @@ export class ProcessSupervisor {
   /** Spawn with stdout and stderr piped (never the daemon's own stdout) in a new process group; rejects when it cannot start. */
   async spawnPipes(owner: ProcessOwner, spec: PipeSpawn, hooks: ProcessHooks = {}): Promise<PipeProcess> {
     // execa with buffering, rejection and its own clean-up off: orchd reads the raw streams and owns the kill.
+    // Imported on first use: a quarter of the code a daemon would otherwise compile before its `initialize` reply.
+    const { execa } = await import('execa');
     const subprocess = execa(spec.file, [...spec.args], {
       cwd: spec.cwd,
       env: spec.env,
