@@ -20,8 +20,42 @@ export interface Store {
 
 export const DATABASE_FILE = 'orchd.sqlite';
 
+/**
+ * A new database's schema as SQL (src/store/schema-snapshot.ts, generated from the migrations by
+ * src/devtools/schema-snapshot.ts): the statements in creation order, the migrations recorded as applied, and the rows
+ * Kysely's Migrator keeps in its lock table.
+ */
+export interface SchemaSnapshot {
+  statements: string[];
+  migrations: string[];
+  lockRows: { id: string; is_locked: number }[];
+}
+
+export interface OpenStoreOptions {
+  /** Create a new database through Kysely's Migrator instead of the schema snapshot (how the snapshot is made). */
+  migrator?: boolean;
+}
+
+/** The schema of a migrated database, as the snapshot holds it. */
+export function migratedSchema(sqlite: BetterSqlite3.Database): SchemaSnapshot {
+  const statements = (sqlite.prepare("select sql from sqlite_master where sql is not null and name not like 'sqlite_%' order by rowid").all() as { sql: string }[]).map((row) => row.sql);
+  const migrations = (sqlite.prepare('select name from orchd_migrations order by name').all() as { name: string }[]).map((row) => row.name);
+  const lockRows = sqlite.prepare('select id, is_locked from orchd_migrations_lock order by id').all() as { id: string; is_locked: number }[];
+  return { statements, migrations, lockRows };
+}
+
+/** Give a new database its whole schema from the snapshot (inside the caller's transaction). */
+function applySnapshot(sqlite: BetterSqlite3.Database, snapshot: SchemaSnapshot): void {
+  for (const statement of snapshot.statements) sqlite.exec(statement);
+  const now = new Date().toISOString();
+  const record = sqlite.prepare('insert into orchd_migrations (name, timestamp) values (?, ?)');
+  for (const name of snapshot.migrations) record.run(name, now);
+  const lock = sqlite.prepare('insert into orchd_migrations_lock (id, is_locked) values (?, ?)');
+  for (const row of snapshot.lockRows) lock.run(row.id, row.is_locked);
+}
+
 /** Open (creating if needed) the database in `dataDir` and run pending migrations. */
-export async function openStore(dataDir: string, logger: Logger): Promise<Store> {
+export async function openStore(dataDir: string, logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
   const path = join(dataDir, DATABASE_FILE);
   let sqlite: BetterSqlite3.Database;
   let fresh: boolean;
@@ -45,10 +79,16 @@ export async function openStore(dataDir: string, logger: Logger): Promise<Store>
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   if (fresh) {
-    // A new database gets its whole schema in one transaction: one commit instead of one per statement.
+    // A new database gets its whole schema in one transaction: one commit instead of one per statement. The
+    // snapshot is exactly what the migrations make (test/unit/schema-snapshot.test.ts); a build whose snapshot does not
+    // know every migration (only while one is being written, before `npm run generate`) migrates instead.
+    const snapshot = options.migrator ? undefined : await loadSnapshot();
     sqlite.exec('begin immediate');
     try {
-      await migrate(db, logger, dataDir);
+      if (snapshot) {
+        applySnapshot(sqlite, snapshot);
+        logger.info('schema created', { migrations: snapshot.migrations.length });
+      } else await migrate(db, logger, dataDir);
       sqlite.exec('commit');
     } finally {
       if (sqlite.open && sqlite.inTransaction) sqlite.exec('rollback');
@@ -82,6 +122,14 @@ function upToDate(sqlite: BetterSqlite3.Database): boolean {
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/** The generated snapshot, when it covers exactly the migrations this build knows. */
+async function loadSnapshot(): Promise<SchemaSnapshot | undefined> {
+  const { SCHEMA_SNAPSHOT } = await import('./schema-snapshot.js');
+  const known = Object.keys(MIGRATIONS).sort();
+  const covered = SCHEMA_SNAPSHOT.migrations;
+  return covered.length === known.length && covered.every((name, i) => name === known[i]) ? SCHEMA_SNAPSHOT : undefined;
+}
 
 async function migrate(db: Kysely<Database>, logger: Logger, dataDir: string): Promise<void> {
   const migrator = new Migrator({ db, provider, migrationTableName: 'orchd_migrations', migrationLockTableName: 'orchd_migrations_lock' });
