@@ -1,9 +1,10 @@
 // The CLI as a WebSocket client of a running `orchd serve` (or a stdio host's `--listen` bridge): the same protocol
 // as in process, one JSON-RPC message per text message, authenticated with a token before the upgrade.
-import { createMessageConnection } from 'vscode-jsonrpc/node';
+import { AbstractMessageReader, AbstractMessageWriter, createMessageConnection, type DataCallback, type Disposable, type Message, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
 import WebSocket from 'ws';
 import { WS_SUBPROTOCOL } from '../../protocol/service.js';
 import { createLogger, type LogLevel } from '../log/logger.js';
+import type { MessageReader as OrchdReader, MessageWriter as OrchdWriter } from '../server/transport.js';
 import { WsMessageReader, WsMessageWriter } from '../server/ws/transport.js';
 import { protocolCalls, type DaemonClient } from './local-daemon.js';
 
@@ -28,7 +29,7 @@ export async function connectService(options: ServiceClientOptions): Promise<Dae
   });
   const reader = new WsMessageReader(socket, (bad) => logger.warn('bad message from the service', { kind: bad.kind, message: bad.message }));
   const writer = new WsMessageWriter(socket, { maxQueueBytes: Number.POSITIVE_INFINITY, onOverflow: () => {} });
-  const connection = createMessageConnection(reader, writer);
+  const connection = createMessageConnection(new ReaderAdapter(reader), new WriterAdapter(writer));
   connection.onError(([error]) => logger.warn('service transport error', { error }));
   connection.listen();
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
@@ -62,4 +63,34 @@ export async function connectService(options: ServiceClientOptions): Promise<Dae
     abandon: () => drop(),
   };
   return client;
+}
+
+/** orchd's WebSocket reader as vscode-jsonrpc's (the client side keeps vscode-jsonrpc; the server has its own). */
+class ReaderAdapter extends AbstractMessageReader implements MessageReader {
+  constructor(private readonly reader: OrchdReader) {
+    super();
+    reader.onClose(() => this.fireClose());
+    reader.onError((error) => this.fireError(error));
+  }
+
+  listen(callback: DataCallback): Disposable {
+    return this.reader.listen((message) => callback(message as Message));
+  }
+}
+
+/** orchd's WebSocket writer as vscode-jsonrpc's. */
+class WriterAdapter extends AbstractMessageWriter implements MessageWriter {
+  constructor(private readonly writer: OrchdWriter) {
+    super();
+    writer.onClose(() => this.fireClose());
+    writer.onError((error) => this.fireError(error));
+  }
+
+  write(message: Message): Promise<void> {
+    return this.writer.write(message);
+  }
+
+  end(): void {
+    this.writer.end();
+  }
 }

@@ -1,6 +1,6 @@
 // Attach one transport (a MessageReader and MessageWriter pair) to the host: its RpcEndpoint, its ClientConnection,
 // requests to the dispatcher (dispatch.ts), `exit` and `initialized`. Transport-independent: stdio, in-process, WebSocket.
-import type { MessageReader, MessageWriter } from 'vscode-jsonrpc/node';
+import type { MessageReader, MessageWriter } from './transport.js';
 import { ERRORS } from '../../protocol/errors.js';
 import type { Logger } from '../log/logger.js';
 import { newId } from '../util/ids.js';

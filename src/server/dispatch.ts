@@ -46,7 +46,7 @@ type Handler = (params: unknown, ctx: HandlerContext) => unknown;
 /**
  * Gate by lifecycle phase, validate params, run the handler, map failures. Synchronous as far as the handler is: a
  * handler that returns a value is answered in the same call (no promise, no extra turn); a promise is followed. A
- * failure is thrown (or rejected) as a ResponseError.
+ * failure is thrown (or rejected) as an RpcError.
  */
 export function dispatchRequest(scope: DispatchScope, method: string, rawParams: unknown, cancellation: Cancellation): unknown {
   const { host, client } = scope;

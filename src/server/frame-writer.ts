@@ -3,7 +3,7 @@
 // vscode-jsonrpc's stock writer takes a semaphore and awaits the header's write callback before writing the body,
 // so every notification cost two writes and two event-loop turns; under an agent flood that throttled every host.
 import type { Writable } from 'node:stream';
-import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
+import { AbstractMessageWriter, type Message, type MessageWriter } from './transport.js';
 
 /** Encode one JSON-RPC message as a complete frame: `Content-Length: N\r\n\r\n` followed by the UTF-8 body. */
 export function encodeFrame(message: unknown): Buffer {
@@ -37,7 +37,6 @@ const BLOCK_BYTES = 64 * 1024;
 
 export class FrameWriter extends AbstractMessageWriter implements MessageWriter, RawFrameOutput {
   private corked = false;
-  private errorCount = 0;
   // The block frames from parts go into: `block[blockStart..blockEnd]` is filled and not yet handed to the stream.
   private block: Buffer | null = null;
   private blockStart = 0;
@@ -65,8 +64,7 @@ export class FrameWriter extends AbstractMessageWriter implements MessageWriter,
     try {
       frame = encodeFrame(message);
     } catch (error) {
-      this.errorCount++;
-      this.fireError(error as Error, message, this.errorCount);
+      this.fireError(error);
       return Promise.reject(error);
     }
     if (this.writable.destroyed || !this.writable.writable) return Promise.reject(new Error('the output stream is closed'));
@@ -78,8 +76,7 @@ export class FrameWriter extends AbstractMessageWriter implements MessageWriter,
     return new Promise<void>((resolve, reject) => {
       this.writable.write(frame, (error) => {
         if (!error) return resolve();
-        this.errorCount++;
-        this.fireError(error, message, this.errorCount);
+        this.fireError(error);
         reject(error);
       });
     });

@@ -1,7 +1,7 @@
 // Content-Length framing that survives bad input. vscode-jsonrpc's stock reader loses its place after a header
 // without Content-Length and buffers frames of any size; this reader replies to each bad frame, finds the next
 // header, and skips oversized bodies without holding them in memory.
-import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
+import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from './transport.js';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 /** Header names are case-insensitive: resynchronisation looks for this in an ASCII-lowercased copy. */

@@ -5,7 +5,8 @@
 // Here a request is dispatched in the turn it is read, a handler that answers synchronously is answered
 // synchronously, and a reply to a transport that takes ready-made frames (RawFrameOutput) is one string encoded once.
 // The readers (framing.ts, ws/transport.ts) have already checked each message's shape (messageProblem).
-import { ResponseError, type Message, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+import { RpcError } from './rpc-error.js';
+import type { Message, MessageReader, MessageWriter } from './transport.js';
 import type { RawFrameOutput } from './frame-writer.js';
 import { rpcError } from './rpc-errors.js';
 
@@ -14,7 +15,7 @@ type Id = string | number;
 /** What the endpoint calls for each message from the client. */
 export interface EndpointHandlers {
   /**
-   * Serve one request: a result, a promise of one, or a thrown (or rejected) ResponseError. `cancellation` is
+   * Serve one request: a result, a promise of one, or a thrown (or rejected) RpcError. `cancellation` is
    * aborted when the client sends `$/cancelRequest` for it; it is created on first use only.
    */
   request(method: string, params: unknown, cancellation: Cancellation): unknown;
@@ -85,7 +86,7 @@ export class RpcEndpoint {
       this.reader.onClose(() => this.close()),
       this.reader.onError((error) => this.handlers.error(error)),
       this.writer.onClose(() => this.close()),
-      this.writer.onError(([error]) => this.handlers.error(error)),
+      this.writer.onError((error) => this.handlers.error(error)),
     );
     this.disposables.push(this.reader.listen((message) => this.receive(message)));
   }
@@ -191,7 +192,7 @@ export class RpcEndpoint {
       return;
     }
     this.outgoing.delete(id!);
-    if (error) pending.reject(new ResponseError(error.code, error.message, error.data));
+    if (error) pending.reject(new RpcError(error.code, error.message, error.data));
     else pending.resolve(result);
   }
 
@@ -200,7 +201,7 @@ export class RpcEndpoint {
   }
 
   private replyError(id: Id, error: unknown): void {
-    const typed = error instanceof ResponseError ? error : rpcError('internal', `Internal error: ${error instanceof Error ? error.message : String(error)}`);
+    const typed = error instanceof RpcError ? error : rpcError('internal', `Internal error: ${error instanceof Error ? error.message : String(error)}`);
     this.reply({ jsonrpc: '2.0', id, error: typed.toJson() });
   }
 

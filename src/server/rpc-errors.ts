@@ -1,18 +1,18 @@
 // Map engine outcomes to JSON-RPC errors: OrchdError kinds through the protocol table, valibot issues to -32602,
 // anything unexpected to -32603 with the stack on stderr only.
 import * as v from 'valibot';
-import { ResponseError } from 'vscode-jsonrpc/node';
+import { RpcError } from './rpc-error.js';
 import { ERRORS, type ErrorKind } from '../../protocol/errors.js';
 import { OrchdError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 
-/** A ResponseError with `data.kind` set. */
-export function rpcError(kind: ErrorKind, message: string, details: Record<string, unknown> = {}): ResponseError<Record<string, unknown>> {
-  return new ResponseError(ERRORS[kind].code, message, { ...details, kind });
+/** An RpcError with `data.kind` set. */
+export function rpcError(kind: ErrorKind, message: string, details: Record<string, unknown> = {}): RpcError {
+  return new RpcError(ERRORS[kind].code, message, { ...details, kind });
 }
 
 /** A -32602 error naming the first bad field, with every issue in `data`. */
-export function invalidParamsError(method: string, issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): ResponseError<Record<string, unknown>> {
+export function invalidParamsError(method: string, issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): RpcError {
   const described = issues.map(describeIssue);
   const extra = described.length > 1 ? ` (and ${described.length - 1} more)` : '';
   return rpcError('invalidParams', `Invalid params for \`${method}\`: ${described[0]!.message}${extra}`, {
@@ -42,9 +42,9 @@ export function describeIssue(issue: v.BaseIssue<unknown>): DescribedIssue {
   return { path, message: `Expected ${field} to satisfy ${rule} ${issue.expected ?? ''}, got ${issue.received}`.replace(/\s+,/, ',') };
 }
 
-/** Convert anything a handler threw into a ResponseError. */
-export function toResponseError(error: unknown, context: { method: string; cancelled: boolean; logger: Logger }): ResponseError<unknown> {
-  if (error instanceof ResponseError) return error;
+/** Convert anything a handler threw into an RpcError. */
+export function toResponseError(error: unknown, context: { method: string; cancelled: boolean; logger: Logger }): RpcError {
+  if (error instanceof RpcError) return error;
   if (error instanceof OrchdError) return rpcError(error.kind, error.message, error.details);
   if (context.cancelled) return rpcError('cancelled', `Request \`${context.method}\` was cancelled`);
   context.logger.error('request failed unexpectedly', { method: context.method, error });

@@ -35,7 +35,7 @@ describe('FrameWriter', () => {
     const stream = new PassThrough();
     const writer = new FrameWriter(stream);
     const errors: Error[] = [];
-    writer.onError(([error]) => errors.push(error));
+    writer.onError((error) => errors.push(error));
     const cyclic: Record<string, unknown> = { jsonrpc: '2.0', method: 'x' };
     cyclic.params = cyclic;
     await assert.rejects(writer.write(cyclic as never), /circular/i);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { ResponseError } from 'vscode-jsonrpc/node';
+import { RpcError } from '../../src/server/rpc-error.js';
 import { FrameWriter } from '../../src/server/frame-writer.js';
 import { FrameReader } from '../../src/server/framing.js';
 import { RpcEndpoint, type Cancellation, type EndpointHandlers } from '../../src/server/rpc-endpoint.js';
@@ -73,11 +73,11 @@ describe('RpcEndpoint: orchd’s end of a JSON-RPC connection', () => {
     ]);
   });
 
-  it('turns a thrown or rejected ResponseError into its error, and anything else into -32603', async () => {
+  it('turns a thrown or rejected RpcError into its error, and anything else into -32603', async () => {
     const { send, until } = endpoint({
       request: (method) => {
-        if (method === 'typed') throw new ResponseError(-32001, 'Workspace `w` not found', { kind: 'notFound' });
-        if (method === 'rejected') return Promise.reject(new ResponseError(-32602, 'Invalid params', { kind: 'invalidParams' }));
+        if (method === 'typed') throw new RpcError(-32001, 'Workspace `w` not found', { kind: 'notFound' });
+        if (method === 'rejected') return Promise.reject(new RpcError(-32602, 'Invalid params', { kind: 'invalidParams' }));
         throw new Error('boom');
       },
     });
@@ -150,7 +150,7 @@ describe('RpcEndpoint: orchd’s end of a JSON-RPC connection', () => {
     assert.deepEqual((await until(4))[3], { jsonrpc: '2.0', method: '$/cancelRequest', params: { id: ids[2] } });
     send({ jsonrpc: '2.0', id: ids[0], result: { decision: 'allow' } }, { jsonrpc: '2.0', id: ids[1], error: { code: -32800, message: 'no', data: { kind: 'cancelled' } } });
     assert.deepEqual(await answered, { decision: 'allow' });
-    await assert.rejects(refused, (error: unknown) => error instanceof ResponseError && error.code === -32800 && (error.data as { kind: string }).kind === 'cancelled');
+    await assert.rejects(refused, (error: unknown) => error instanceof RpcError && error.code === -32800 && (error.data as { kind: string }).kind === 'cancelled');
     // An answer to nothing orchd asked is reported, and changes nothing.
     send({ jsonrpc: '2.0', id: 12345, result: null });
     assert.equal(errors.length, 1);

@@ -1,7 +1,7 @@
 // One JSON-RPC message per WebSocket text message, as a vscode-jsonrpc MessageReader and MessageWriter pair, so a
 // WebSocket attaches to the same dispatcher as stdio (attachConnection). The writer takes event frames built from
 // shared parts (RawFrameOutput), like the stdio writer, and reports the socket's queue for flow control.
-import { AbstractMessageReader, AbstractMessageWriter, type DataCallback, type Disposable, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
+import { AbstractMessageReader, AbstractMessageWriter, type DataCallback, type Disposable, type Message, type MessageWriter } from '../transport.js';
 import type { RawData, WebSocket } from 'ws';
 import { WS_CLOSE_CODES } from '../../../protocol/service.js';
 import { LOW_WATER_BYTES, type RawFrameOutput } from '../frame-writer.js';
@@ -97,7 +97,7 @@ export class WsMessageWriter extends AbstractMessageWriter implements MessageWri
     try {
       text = Buffer.from(JSON.stringify(message), 'utf8');
     } catch (error) {
-      this.fireError(error as Error, message, 1);
+      this.fireError(error);
       return Promise.reject(error);
     }
     if (!this.open) return Promise.reject(new Error('the WebSocket is closed'));
