@@ -548,3 +548,13 @@ if (errors.length) {
   process.stderr.write(`bench: ${errors.length} section(s) broke: ${errors.map((e) => e.section).join(', ')}\n`);
   process.exitCode = 1;
 }
+
+// Everything is written. A section that leaves a handle open must not keep the bench from ending (seen once: a flood
+// run printed its results and stayed alive with no child left). Unref'd, so a bench that ends by itself never waits.
+const LINGER_MS = 5_000;
+setTimeout(() => {
+  const open = (process as unknown as { _getActiveHandles?: () => { constructor?: { name?: string } }[] })._getActiveHandles?.() ?? [];
+  const names = open.map((h) => h.constructor?.name ?? 'unknown');
+  process.stderr.write(`bench: still running ${LINGER_MS / 1000} s after writing the results (open handles: ${names.join(', ') || 'none listed'}); exiting\n`);
+  process.exit();
+}, LINGER_MS).unref();
