@@ -116,7 +116,7 @@ class Request implements HandlerContext {
   get progress(): (value: ProgressValue) => void {
     return (value) => {
       const token = (this.params as { progressToken?: string | number } | undefined)?.progressToken;
-      if (token !== undefined) void this.scope.client.notify('$/progress', { token, value });
+      if (token !== undefined) this.scope.client.notify('$/progress', { token, value }).catch(() => undefined);
     };
   }
 
