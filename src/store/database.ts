@@ -44,6 +44,34 @@ export function migratedSchema(sqlite: BetterSqlite3.Database): SchemaSnapshot {
   return { statements, migrations, lockRows };
 }
 
+/**
+ * Give a database that looked new its schema, in one transaction, unless another orchd process made it between the
+ * look at the file and this write lock (the CLI opening the directory in process while `orchd serve` starts: the file
+ * is created empty before SQLite writes its header). False when the schema was there already.
+ */
+export async function createSchemaOnce(sqlite: BetterSqlite3.Database, snapshot: SchemaSnapshot | undefined, logger: Logger, migrate: () => Promise<void>): Promise<boolean> {
+  sqlite.exec('begin immediate');
+  try {
+    if (hasSchema(sqlite)) {
+      sqlite.exec('commit');
+      return false;
+    }
+    if (snapshot) {
+      applySnapshot(sqlite, snapshot);
+      logger.info('schema created', { migrations: snapshot.migrations.length });
+    } else await migrate();
+    sqlite.exec('commit');
+    return true;
+  } finally {
+    if (sqlite.open && sqlite.inTransaction) sqlite.exec('rollback');
+  }
+}
+
+/** Whether the database has tables already (the migrations' record is the first one made). */
+function hasSchema(sqlite: BetterSqlite3.Database): boolean {
+  return sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = 'orchd_migrations'").get() !== undefined;
+}
+
 /** Give a new database its whole schema from the snapshot (inside the caller's transaction). */
 function applySnapshot(sqlite: BetterSqlite3.Database, snapshot: SchemaSnapshot): void {
   for (const statement of snapshot.statements) sqlite.exec(statement);
@@ -83,16 +111,8 @@ export async function openStore(dataDir: string, logger: Logger, options: OpenSt
     // snapshot is exactly what the migrations make (test/unit/schema-snapshot.test.ts); a build whose snapshot does not
     // know every migration (only while one is being written, before `npm run generate`) migrates instead.
     const snapshot = options.migrator ? undefined : await loadSnapshot();
-    sqlite.exec('begin immediate');
-    try {
-      if (snapshot) {
-        applySnapshot(sqlite, snapshot);
-        logger.info('schema created', { migrations: snapshot.migrations.length });
-      } else await migrate(db, logger, dataDir);
-      sqlite.exec('commit');
-    } finally {
-      if (sqlite.open && sqlite.inTransaction) sqlite.exec('rollback');
-    }
+    const made = await createSchemaOnce(sqlite, snapshot, logger, () => migrate(db, logger, dataDir));
+    if (!made && !upToDate(sqlite)) await migrate(db, logger, dataDir);
   } else if (!upToDate(sqlite)) await migrate(db, logger, dataDir);
   let closed = false;
   return {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { renderSchemaSnapshot } from '../../src/devtools/schema-snapshot.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import { createSchemaOnce, openStore, type Store } from '../../src/store/database.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { SCHEMA_SNAPSHOT } from '../../src/store/schema-snapshot.js';
 import { tempDir } from '../support/client.js';
@@ -61,6 +62,32 @@ describe('the schema snapshot a new database is created from', () => {
       assert.deepEqual(infos.filter((m) => m.startsWith('migration') || m.startsWith('schema')), [], 'nothing to migrate or create');
       assert.equal((again.sqlite.prepare('select name from projects').get() as { name: string }).name, 'p');
       await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('two orchd processes creating one database', () => {
+  it('the one that takes the write lock second finds the schema made and creates nothing', async () => {
+    const dir = tempDir();
+    try {
+      const first = await openStore(dir, silentLogger);
+      first.sqlite.prepare("insert into projects (id, name, scripts, copy_files, settings, created_at, updated_at) values ('prj_1', 'p', '{}', '[]', '{}', 'now', 'now')").run();
+      // The second process looked at the file while it was still empty (created 0600 before SQLite wrote to it) and
+      // now holds its own connection: what it does once it has the write lock.
+      const second = new BetterSqlite3(join(dir, 'orchd.sqlite'));
+      const infos: string[] = [];
+      const logger = { ...silentLogger, info: (msg: string) => infos.push(msg), child: () => logger } as typeof silentLogger;
+      let migrated = false;
+      const made = await createSchemaOnce(second, SCHEMA_SNAPSHOT, logger, async () => void (migrated = true));
+      assert.equal(made, false);
+      assert.equal(migrated, false);
+      assert.deepEqual(infos, [], 'nothing created');
+      assert.equal(second.inTransaction, false);
+      assert.equal((second.prepare('select name from projects').get() as { name: string }).name, 'p', 'the first one’s rows are intact');
+      second.close();
+      await first.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
