@@ -91,10 +91,6 @@ export class RpcEndpoint {
     this.disposables.push(this.reader.listen((message) => this.receive(message)));
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** Send a notification; resolves once the transport has taken it. */
   sendNotification(method: string, params?: unknown): Promise<void> {
     if (this.closed) return Promise.resolve();
