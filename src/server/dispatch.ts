@@ -10,7 +10,7 @@ import type { HandlerContext, Handlers } from './context.js';
 import { lifecycleHandlers } from './handlers/lifecycle.js';
 import type { ServerHost } from './host.js';
 import { invalidParamsError, rpcError, toResponseError } from './rpc-errors.js';
-import type { Cancellation } from './rpc-endpoint.js';
+import { isThenable, type Cancellation } from './rpc-endpoint.js';
 
 let handlers: Promise<Handlers> | undefined;
 let loaded: Handlers | undefined;
@@ -35,10 +35,6 @@ export interface DispatchScope {
 function isClientRequest(method: string): method is ClientRequestName {
   const spec = Object.hasOwn(METHODS, method) ? (METHODS[method as MethodName] as { type: string; direction: string }) : undefined;
   return spec?.type === 'request' && spec.direction === 'clientToServer';
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 type Handler = (params: unknown, ctx: HandlerContext) => unknown;

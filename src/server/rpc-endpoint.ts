@@ -5,10 +5,9 @@
 // Here a request is dispatched in the turn it is read, a handler that answers synchronously is answered
 // synchronously, and a reply to a transport that takes ready-made frames (RawFrameOutput) is one string encoded once.
 // The readers (framing.ts, ws/transport.ts) have already checked each message's shape (messageProblem).
-import { RpcError } from './rpc-error.js';
 import type { Message, MessageReader, MessageWriter } from './transport.js';
 import type { RawFrameOutput } from './frame-writer.js';
-import { rpcError } from './rpc-errors.js';
+import { RpcError, rpcError } from './rpc-errors.js';
 
 type Id = string | number;
 
@@ -54,7 +53,8 @@ interface Outgoing {
 
 const NO_BYTES = Buffer.alloc(0);
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** A handler's result that is a promise (or any thenable) rather than the value itself. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 

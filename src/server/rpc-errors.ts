@@ -1,10 +1,27 @@
 // Map engine outcomes to JSON-RPC errors: OrchdError kinds through the protocol table, valibot issues to -32602,
 // anything unexpected to -32603 with the stack on stderr only.
 import * as v from 'valibot';
-import { RpcError } from './rpc-error.js';
 import { ERRORS, type ErrorKind } from '../../protocol/errors.js';
 import { OrchdError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+
+/** A JSON-RPC error response as a throwable: what a handler's failure becomes, and what a client's error answer to a
+ * request orchd sent (approval/request) is rejected with. */
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+
+  /** The `error` member of the response. */
+  toJson(): { code: number; message: string; data?: unknown } {
+    return this.data === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, data: this.data };
+  }
+}
 
 /** An RpcError with `data.kind` set. */
 export function rpcError(kind: ErrorKind, message: string, details: Record<string, unknown> = {}): RpcError {

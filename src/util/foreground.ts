@@ -24,11 +24,12 @@ export interface ForegroundBounds {
 
 export class Foreground {
   private readonly queue: { start: () => void; since: number }[] = [];
-  private requestSeen = false;
   private readonly schedule = onNextTurn(() => this.tick());
   private readonly maxDeferMs: number;
   private readonly maxYieldMs: number;
   private dispatchedCount = 0;
+  /** `dispatchedCount` when the deferred starts last looked. */
+  private seenByTick = 0;
 
   constructor(bounds: ForegroundBounds = {}) {
     this.maxDeferMs = bounds.maxDeferMs ?? MAX_DEFER_MS;
@@ -37,7 +38,6 @@ export class Foreground {
 
   /** A request was dispatched in this turn. */
   requestDispatched(): void {
-    this.requestSeen = true;
     this.dispatchedCount++;
   }
 
@@ -63,8 +63,8 @@ export class Foreground {
   private tick(): void {
     const next = this.queue[0];
     if (!next) return;
-    const busy = this.requestSeen;
-    this.requestSeen = false;
+    const busy = this.dispatchedCount !== this.seenByTick;
+    this.seenByTick = this.dispatchedCount;
     if (!busy || performance.now() - next.since >= this.maxDeferMs) {
       this.queue.shift();
       next.start();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { RpcError } from '../../src/server/rpc-error.js';
+import { RpcError } from '../../src/server/rpc-errors.js';
 import { FrameWriter } from '../../src/server/frame-writer.js';
 import { FrameReader } from '../../src/server/framing.js';
 import { RpcEndpoint, type Cancellation, type EndpointHandlers } from '../../src/server/rpc-endpoint.js';
