@@ -64,6 +64,17 @@ export const DaemonStatus = v.strictObject({
     v.strictObject({
       bytes: v.pipe(Count, v.description('Page count × page size of the main database file')),
       walBytes: v.pipe(Count, v.description('Size of the write-ahead log file')),
+      checkpoints: v.pipe(
+        v.strictObject({
+          thread: v.pipe(
+            v.picklist(['idle', 'starting', 'running', 'failed', 'closed']),
+            v.description("The checkpoint thread: `idle` until the first batch of agent output commits; `failed` means the daemon's connection checkpoints inside its own commits again (as SQLite does by default)"),
+          ),
+          count: v.pipe(Count, v.description('Checkpoints the thread has run')),
+          lastMs: v.nullable(v.pipe(v.number(), v.description('How long the last one took, in milliseconds'))),
+        }),
+        v.description('WAL checkpoints, run on a thread of their own so that no commit of agent output stalls the event loop with one'),
+      ),
     }),
   ),
   processes: v.strictObject({

@@ -7,6 +7,7 @@ import { EventHub, type EventHubOptions } from './events/hub.js';
 import { repositoryRoot } from './git/repo.js';
 import type { Logger } from './log/logger.js';
 import { openStore, type Store } from './store/database.js';
+import { WalCheckpointer } from './store/wal-checkpointer.js';
 import { Foreground } from './util/foreground.js';
 import { TurnSlicer } from './util/turn-slicer.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
@@ -60,6 +61,8 @@ export interface Engine {
   readonly fileLists: FileListCache;
   /** File watches by connection, one watcher per watched workspace (src/files/watches.ts). */
   readonly watches: WatchRegistry;
+  /** Checkpoints the WAL on a thread of its own (src/store/wal-checkpointer.ts); told of every batch commit. */
+  readonly checkpointer: WalCheckpointer;
   /** Stop every process this engine owns, then close; bounded by the host's shutdown deadline. */
   close(): Promise<void>;
 }
@@ -85,12 +88,14 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const processes = new ProcessSupervisor(options.logger);
   const config = new ConfigService({ userFile: userConfigFile(options.configHome ?? userConfigHome()), logger: options.logger, events: { store, hub } });
   const watches = new WatchRegistry(hub, options.logger);
+  const checkpointer = new WalCheckpointer(store.sqlite, store.path, options.logger);
   return {
     dataDir: options.dataDir,
     logger: options.logger,
     store,
     hub,
-    writer: new BatchWriter(store, hub, options.logger, foreground),
+    writer: new BatchWriter(store, hub, options.logger, foreground, checkpointer),
+    checkpointer,
     repositories: gitRepositoryResolver,
     locks: new KeyedMutex(),
     processes,
@@ -116,6 +121,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
         await Promise.all([...sessions.values()].map((r) => r.loop?.catch(() => {})));
         await config.close();
         hub.close();
+        await checkpointer.close();
         await store.close();
       })();
       return closing;

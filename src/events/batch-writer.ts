@@ -36,6 +36,8 @@ export class BatchWriter {
     private readonly hub: EventHub,
     private readonly logger: Logger,
     private readonly foreground?: Foreground,
+    /** Told after each commit (src/store/wal-checkpointer.ts checkpoints the WAL it grew, off this thread). */
+    private readonly checkpointer?: { committed(): void },
   ) {
     const sqlite = store.sqlite;
     this.statements = {
@@ -121,6 +123,7 @@ export class BatchWriter {
       return;
     }
     if (this.queue.length > 0) this.schedule();
+    this.checkpointer?.committed();
     this.hub.published(published);
     for (const item of batch) {
       if (failed.has(item)) item.reject(failed.get(item));

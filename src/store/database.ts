@@ -123,6 +123,8 @@ export async function openStore(dataDir: string, logger: Logger, options: OpenSt
       if (closed) return;
       closed = true;
       await db.destroy();
+      // Kysely closes the connection only if one of its queries opened its driver; the raw handle may be all that ran.
+      if (sqlite.open) sqlite.close();
     },
   };
 }

@@ -48,6 +48,22 @@ describe('daemon/ping and daemon/status (in-process)', () => {
     assert.deepEqual(me!.subscriptions, []);
   });
 
+  it('reports the WAL checkpoint thread: idle until output is committed, then running and checkpointing', async () => {
+    const engine = orchd.host.engine!;
+    const before = (await orchd.client.request('daemon/status', {})).daemon.database!.checkpoints;
+    assert.deepEqual(before, { thread: 'idle', count: 0, lastMs: null }, 'an idle daemon has no checkpoint thread');
+    const note = { level: 'info', title: 'checkpointed', body: '', sessionId: null } as never;
+    await engine.writer.write((emit) => emit('notification', note, {}));
+    assert.equal(await engine.checkpointer.settled(), 'running');
+    const checkpointed = engine.checkpointer.nextCheckpoint();
+    await engine.writer.write((emit) => emit('notification', note, {}));
+    await checkpointed;
+    const { checkpoints } = (await orchd.client.request('daemon/status', {})).daemon.database!;
+    assert.equal(checkpoints.thread, 'running');
+    assert.ok(checkpoints.count >= 1, `count ${checkpoints.count}`);
+    assert.equal(typeof checkpoints.lastMs, 'number');
+  });
+
   it('lists every connection with its client and subscriptions; a closed one disappears', async () => {
     const other = attachExtraClient(orchd.host, 'second-client');
     try {

@@ -25,7 +25,12 @@ function daemonStatus({ host, client }: HandlerContext): DaemonStatus {
   if (engine) {
     const pages = engine.store.sqlite.pragma('page_count', { simple: true }) as number;
     const pageSize = engine.store.sqlite.pragma('page_size', { simple: true }) as number;
-    database = { bytes: pages * pageSize, walBytes: fileSize(`${engine.store.path}-wal`) };
+    const checkpoints = engine.checkpointer.stats;
+    database = {
+      bytes: pages * pageSize,
+      walBytes: fileSize(`${engine.store.path}-wal`),
+      checkpoints: { thread: checkpoints.state, count: checkpoints.checkpoints, lastMs: checkpoints.last ? Math.round(checkpoints.last.ms * 1000) / 1000 : null },
+    };
   }
   return {
     version: host.version,

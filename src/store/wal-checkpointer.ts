@@ -1,0 +1,229 @@
+// WAL checkpoints on a thread of their own. SQLite's automatic checkpoint runs inside whichever COMMIT pushes the WAL
+// past 1,000 pages: under an agent flood that was one group commit in every few hundred copying megabytes back into
+// the database file and syncing it, a 5–20 ms stall of the event loop every host request could land behind. Here the
+// daemon's own connection stops checkpointing once a worker thread, with its own connection to the same file, is ready
+// to do it; the worker runs PASSIVE checkpoints (they never wait for, nor block, readers or the writer) when commits
+// have been made. If the worker cannot start or dies, the connection checkpoints itself again, as SQLite does by
+// default, so the WAL stays bounded either way.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Logger } from '../log/logger.js';
+
+/** SQLite's own default for `wal_autocheckpoint`, restored when the worker is not there to checkpoint. */
+export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+
+/** After a commit, how long the checkpointer waits for more before it checkpoints: a flood gets one per interval. */
+const CHECKPOINT_DELAY_MS = 100;
+
+/** How long `close()` waits for the worker to close its connection before terminating it. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+/** What one checkpoint reported (`pragma wal_checkpoint(PASSIVE)`), as the worker posts it back. */
+export interface CheckpointResult {
+  /** The checkpoint could not run (another connection held the checkpoint lock). */
+  busy: boolean;
+  /** Frames in the WAL. */
+  logFrames: number;
+  /** Frames of it now copied into the database. */
+  checkpointedFrames: number;
+  ms: number;
+}
+
+export interface CheckpointerStats {
+  state: 'idle' | 'starting' | 'running' | 'failed' | 'closed';
+  checkpoints: number;
+  last: CheckpointResult | undefined;
+}
+
+type FromWorker = { type: 'ready' } | ({ type: 'checkpointed' } & CheckpointResult) | { type: 'failed'; message: string };
+
+// The worker's whole program. A string run with `eval`, so that it loads the same from src/ (tsx) and from the bundle
+// (dist/chunks/), with no file of its own to find; better-sqlite3 is resolved by the parent and passed in.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+let db;
+try {
+  db = new Database(workerData.path, { fileMustExist: true });
+} catch (error) {
+  parentPort.postMessage({ type: 'failed', message: String(error && error.message || error) });
+  process.exit(1);
+}
+const checkpoint = db.prepare('pragma wal_checkpoint(PASSIVE)');
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  const started = performance.now();
+  try {
+    const row = checkpoint.get();
+    parentPort.postMessage({ type: 'checkpointed', busy: row.busy === 1, logFrames: row.log, checkpointedFrames: row.checkpointed, ms: performance.now() - started });
+  } catch (error) {
+    parentPort.postMessage({ type: 'failed', message: String(error && error.message || error) });
+  }
+});
+parentPort.postMessage({ type: 'ready' });
+`;
+
+export class WalCheckpointer {
+  private worker: Worker | undefined;
+  private state: CheckpointerStats['state'] = 'idle';
+  private timer: NodeJS.Timeout | undefined;
+  /** A checkpoint was asked of the worker and has not answered yet. */
+  private inFlight = false;
+  /** Commits since the last checkpoint began. */
+  private dirty = false;
+  private checkpoints = 0;
+  private last: CheckpointResult | undefined;
+  private exited: Promise<void> | undefined;
+  /** Callers waiting for the thread to be running or failed, and for the next checkpoint (tests). */
+  private readonly settledWaiters: ((state: CheckpointerStats['state']) => void)[] = [];
+  private readonly checkpointWaiters: ((result: CheckpointResult) => void)[] = [];
+
+  constructor(
+    private readonly sqlite: BetterSqlite3.Database,
+    private readonly path: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * A write transaction committed on the daemon's connection. The first one starts the worker (an idle daemon never
+   * has one); later ones schedule a checkpoint at most every CHECKPOINT_DELAY_MS.
+   */
+  committed(): void {
+    this.dirty = true;
+    if (this.state === 'idle') this.start();
+    else if (this.state === 'running') this.schedule();
+  }
+
+  get stats(): CheckpointerStats {
+    return { state: this.state, checkpoints: this.checkpoints, last: this.last };
+  }
+
+  /** Resolves once the thread is running (or has failed, or this was closed) after the first commit started it. */
+  settled(): Promise<CheckpointerStats['state']> {
+    if (this.state !== 'idle' && this.state !== 'starting') return Promise.resolve(this.state);
+    const settled = new Promise<CheckpointerStats['state']>((resolve) => this.settledWaiters.push(resolve));
+    this.refWhileWaited();
+    return settled;
+  }
+
+  /** Resolves with the next checkpoint's result. */
+  nextCheckpoint(): Promise<CheckpointResult> {
+    const next = new Promise<CheckpointResult>((resolve) => this.checkpointWaiters.push(resolve));
+    this.refWhileWaited();
+    return next;
+  }
+
+  /** Stop the worker (it closes its connection) before the daemon's connection closes. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    const wasRunning = this.worker !== undefined && this.state !== 'failed';
+    this.setState('closed');
+    clearTimeout(this.timer);
+    if (!this.worker) return;
+    if (wasRunning) this.worker.postMessage('close');
+    // Whoever closes awaits the thread's exit: it keeps the event loop alive until then.
+    this.worker.ref();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS, 'timeout')));
+    const outcome = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') await this.worker.terminate();
+  }
+
+  private start(): void {
+    this.setState('starting');
+    let worker: Worker;
+    try {
+      const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path: this.path }, stdout: true, stderr: true, env: {} });
+    } catch (error) {
+      this.fail('could not start', error);
+      return;
+    }
+    this.worker = worker;
+    // The thread must not keep the daemon alive (unless someone awaits it), nor write to its stdout (the protocol's).
+    this.refWhileWaited();
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    worker.on('error', (error) => this.fail('failed', error));
+    worker.on('exit', (code) => {
+      if (this.state === 'starting' || this.state === 'running') this.fail('exited', new Error(`exit code ${code}`));
+    });
+  }
+
+  private onMessage(message: FromWorker): void {
+    if (this.state === 'closed') return;
+    switch (message.type) {
+      case 'ready':
+        // From now on checkpoints are the worker's: the daemon's commits only append to the WAL.
+        this.sqlite.pragma('wal_autocheckpoint = 0');
+        this.setState('running');
+        this.schedule();
+        return;
+      case 'checkpointed': {
+        const { type: _type, ...result } = message;
+        this.inFlight = false;
+        this.checkpoints++;
+        this.last = result;
+        for (const waiter of this.checkpointWaiters.splice(0)) waiter(result);
+        this.refWhileWaited();
+        if (this.dirty) this.schedule();
+        return;
+      }
+      case 'failed':
+        this.fail('failed', new Error(message.message));
+        return;
+    }
+  }
+
+  private setState(state: CheckpointerStats['state']): void {
+    this.state = state;
+    if (state !== 'starting') for (const waiter of this.settledWaiters.splice(0)) waiter(state);
+    this.refWhileWaited();
+  }
+
+  /** The thread and its timer keep the event loop alive only while a caller awaits them (`settled`, `nextCheckpoint`). */
+  private refWhileWaited(): void {
+    const waited = this.settledWaiters.length + this.checkpointWaiters.length > 0 && this.state !== 'closed' && this.state !== 'failed';
+    if (waited) {
+      this.worker?.ref();
+      this.timer?.ref();
+    } else {
+      this.worker?.unref();
+      this.timer?.unref();
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer || this.inFlight || this.state !== 'running') return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.state !== 'running' || !this.worker) return;
+      this.dirty = false;
+      this.inFlight = true;
+      this.worker.postMessage('checkpoint');
+    }, CHECKPOINT_DELAY_MS);
+    this.refWhileWaited();
+  }
+
+  /** Checkpoint on the daemon's own connection again, as SQLite does by default; the worker is not restarted. */
+  private fail(what: string, error: unknown): void {
+    if (this.state === 'failed' || this.state === 'closed') return;
+    this.setState('failed');
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.inFlight = false;
+    this.logger.warn(`WAL checkpoint thread ${what}; the daemon's connection checkpoints itself again`, { error });
+    try {
+      if (this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    } catch (pragmaError) {
+      this.logger.error('could not restore automatic WAL checkpoints', { error: pragmaError });
+    }
+    void this.worker?.terminate();
+  }
+}
