@@ -1,8 +1,11 @@
 // Issue 11 figure: how long a host waits for a no-op request (`project/list {}`) while N scripted agents flood
 // output through orchd and the host consumes every event, against the echo server's `echo` while the same N floods
-// run as plain processes writing into a drained pipe (the same machine load, no orchd); daemon peak RSS meanwhile.
+// run as plain processes writing into a drained pipe (the same machine load, no orchd), and against a relay server
+// delivering the same floods to the same host at the rate orchd reached (bench/relay-server.mjs: the host's own cost of
+// taking that stream, no orchd); daemon peak RSS meanwhile. bench/trace-hook.mjs in the daemon splits each request's
+// wait into its parts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { makeRepo } from './repo.js';
 import { watchPeakRss } from './rss.js';
@@ -25,15 +28,38 @@ const floodPrompt = (gate: string) => `@bash while [ ! -e '${gate}' ] && [ -d '$
 const SETTLE_MS = 300;
 /** BENCH_NODE_ARGS: node options for the daemon under the flood too (e.g. `--cpu-prof --cpu-prof-dir=<dir>`). */
 const ORCHD_NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+const TRACE_HOOK = join(ROOT, 'bench', 'trace-hook.mjs');
+const RELAY = join(ROOT, 'bench', 'relay-server.mjs');
+/** Monotonic milliseconds, the clock bench/trace-hook.mjs stamps with in the daemon. */
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** Where a request's time went (bench/trace-hook.mjs), and the daemon's GC over the window. */
+export interface FloodTrace {
+  /** Sent → its bytes handed to the daemon by its stdin (the daemon's loop iteration in progress, the pipe). */
+  toReadMs: Summary;
+  /** Read → the reply handed to the stdout socket. */
+  inDaemonMs: Summary;
+  /** Handed to stdout → the host has the reply (the events ahead of it in the pipe, the host's own loop). */
+  toHostMs: Summary;
+  /** GC pauses in the daemon: share of the window, the longest. */
+  gcShare: number;
+  gcMaxMs: number;
+}
 
 export interface FloodPoint {
   agents: number;
   /** CPU shares are of one core over the window: orchd's from /proc, the bench client's (which reads every event). */
   orchd: { ms: Summary; events: number; eventsPerSecond: number; peakRssMb: number; cpuShare: number; clientCpuShare: number };
   echo: { ms: Summary };
+  /** The relay server's `echo` while it delivers the same floods to the same host at orchd's rate. */
+  relay: { ms: Summary; eventsPerSecond: number };
+  trace: FloodTrace | null;
   /** p99(orchd) / p99(echo) under the same number of floods. */
   ratioP99: number;
+  /** p99(orchd) / p99(relay). */
+  ratioRelayP99: number;
   pass: boolean;
+  passRelay: boolean;
 }
 
 export interface FloodResult {
@@ -61,13 +87,15 @@ export async function createWorkspaces(server: Server, repo: string, count: numb
 }
 
 /** Sequential requests for `windowMs` (or exactly `count` when given), each timed from send to reply. */
-async function sample(server: Server, method: string, params: unknown, limit: { windowMs?: number; count?: number }, into: number[]): Promise<void> {
+async function sample(server: Server, method: string, params: unknown, limit: { windowMs?: number; count?: number }, into: number[], times?: [sent: number, received: number][]): Promise<void> {
   const started = performance.now();
   try {
     for (let i = 0; limit.count !== undefined ? i < limit.count : performance.now() - started < limit.windowMs!; i++) {
       const start = performance.now();
+      const sent = monotonicMs();
       await server.rpc.sendRequest(method, params);
       into.push(performance.now() - start);
+      times?.push([sent, monotonicMs()]);
     }
   } catch (error) {
     throw new Error(`\`${method}\` failed: ${(error as Error).message}\n${server.describe()}`, { cause: error });
@@ -137,6 +165,89 @@ async function plainFloods(count: number, cwd: string, home: string, gate: strin
   writeFileSync(gate, '');
   await sleep(SETTLE_MS);
   return { stop };
+}
+
+/**
+ * The daemon's timestamps (bench/trace-hook.mjs, written on SIGUSR2) joined with the bench's own for the window's
+ * requests: the window's `project/list` requests are the last `times.length` the daemon read and answered.
+ */
+async function readTrace(server: Server, file: string, times: [number, number][]): Promise<FloodTrace | null> {
+  process.kill(server.pid, 'SIGUSR2');
+  for (let waited = 0; !existsSync(file); waited += 20) {
+    if (waited > 5000) return null;
+    await sleep(20);
+  }
+  let trace: { reads: [number, number][]; writes: [number, number][]; gcs: [number, number][] };
+  for (;;) {
+    try {
+      trace = JSON.parse(readFileSync(file, 'utf8'));
+      break;
+    } catch {
+      await sleep(20); // still being written
+    }
+  }
+  const written = new Map(trace.writes);
+  const answered = trace.reads.filter(([id]) => written.has(id)).slice(-times.length);
+  if (answered.length !== times.length) return null;
+  const toRead: number[] = [];
+  const inDaemon: number[] = [];
+  const toHost: number[] = [];
+  answered.forEach(([id, read], i) => {
+    const [sent, received] = times[i]!;
+    const out = written.get(id)!;
+    toRead.push(read - sent);
+    inDaemon.push(out - read);
+    toHost.push(received - out);
+  });
+  const from = times[0]![0];
+  const to = times[times.length - 1]![1];
+  const pauses = trace.gcs.filter(([start]) => start >= from && start <= to).map(([, ms]) => ms);
+  return {
+    toReadMs: summarise(toRead),
+    inDaemonMs: summarise(inDaemon),
+    toHostMs: summarise(toHost),
+    gcShare: pauses.reduce((a, b) => a + b, 0) / (to - from),
+    gcMaxMs: Math.max(0, ...pauses),
+  };
+}
+
+/**
+ * The relay baseline: `count` flooding agents whose output bench/relay-server.mjs delivers to this host (subscribed
+ * the same way, counting every event) at `eventsPerSecond`, while `echo` is timed for `windowMs`.
+ */
+async function relayFloods(count: number, eventsPerSecond: number, cwd: string, home: string, windowMs: number): Promise<{ ms: Summary; eventsPerSecond: number }> {
+  const relay = spawnServer('relay', RELAY);
+  const disarm = watchdog(2 * 60_000, [relay], `the ${count}-agent relay`);
+  let pids: number[] = [];
+  try {
+    await relay.request('initialize', INITIALIZE);
+    let events = 0;
+    relay.rpc.onNotification('events/event', () => void events++);
+    ({ pids } = await relay.request<{ pids: number[] }>('relay', {
+      command: process.execPath,
+      args: [FAKE_AGENT, '-p', `@chatter ${ENDLESS}`, '--output-format', 'stream-json', '--verbose'],
+      cwd,
+      env: { ...process.env, FAKE_AGENT_HOME: home, NODE_OPTIONS: '' },
+      count,
+      eventsPerSecond,
+    }));
+    await sleep(SETTLE_MS);
+    const before = events;
+    const start = performance.now();
+    const samples: number[] = [];
+    await sample(relay, 'echo', {}, { windowMs }, samples);
+    return { ms: summarise(samples), eventsPerSecond: (events - before) / ((performance.now() - start) / 1000) };
+  } finally {
+    for (const pid of pids) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    disarm();
+    await relay.close();
+  }
 }
 
 /**
@@ -221,7 +332,8 @@ export async function benchFlood(agentCounts: number[], windowMs: number, idleRe
   try {
     for (const agents of agentCounts) {
       const dataDir = tempDir('orchd-bench-flood-');
-      const orchd = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home }, ORCHD_NODE_ARGS);
+      const traceFile = join(dataDir, 'bench-trace.json');
+      const orchd = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home, ORCHD_BENCH_TRACE: traceFile }, [...ORCHD_NODE_ARGS, `--import=${TRACE_HOOK}`]);
       const echo = spawnEcho();
       const disarm = watchdog(5 * 60_000, [orchd, echo], `the ${agents}-agent flood`);
       try {
@@ -250,6 +362,8 @@ export async function benchFlood(agentCounts: number[], windowMs: number, idleRe
         const host = await subscribeHost(orchd);
         const rss = watchPeakRss(orchd.pid);
         const orchdSamples: number[] = [];
+        const times: [number, number][] = [];
+        let trace: FloodTrace | null = null;
         let events = 0;
         let seconds = 0;
         let cpuShare = 0;
@@ -263,23 +377,30 @@ export async function benchFlood(agentCounts: number[], windowMs: number, idleRe
             const cpuBefore = cpuSeconds(orchd.pid);
             const clientBefore = process.cpuUsage();
             const start = performance.now();
-            await sample(orchd, 'project/list', {}, { windowMs }, orchdSamples);
+            await sample(orchd, 'project/list', {}, { windowMs }, orchdSamples, times);
             events = host.count - before;
             seconds = (performance.now() - start) / 1000;
             cpuShare = (cpuSeconds(orchd.pid) - cpuBefore) / seconds;
             const client = process.cpuUsage(clientBefore);
             clientCpuShare = (client.user + client.system) / 1e6 / seconds;
+            trace = await readTrace(orchd, traceFile, times);
           } finally {
             await killFloods(orchd, host);
           }
           const orchdMs = summarise(orchdSamples);
           const echoMs = summarise(echoSamples);
+          progress(`flood: ${agents} agents through the relay at ${Math.round(events / seconds)} events/s`);
+          const relay = await relayFloods(agents, events / seconds, repo, home, windowMs);
           points.push({
             agents,
             orchd: { ms: orchdMs, events, eventsPerSecond: events / seconds, peakRssMb: rss.peakMb, cpuShare, clientCpuShare },
             echo: { ms: echoMs },
+            relay,
+            trace,
             ratioP99: orchdMs.p99 / echoMs.p99,
+            ratioRelayP99: orchdMs.p99 / relay.ms.p99,
             pass: orchdMs.p99 / echoMs.p99 <= 2,
+            passRelay: orchdMs.p99 / relay.ms.p99 <= 2,
           });
         } finally {
           rss.stop();

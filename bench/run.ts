@@ -310,6 +310,25 @@ await section('flood', async () => {
       verdict(p.pass),
     ]);
     rows.push([
+      `  the same against a relay of the same floods to the same host`,
+      '',
+      `relay at ${thousands(p.relay.eventsPerSecond)} events/s: p50 ${ms(p.relay.ms.p50)}, p99 ${ms(p.relay.ms.p99)}`,
+      `${ratio(p.ratioRelayP99)} p99`,
+      `p99 <= ${r.targets.ratioP99}x`,
+      verdict(p.passRelay),
+    ]);
+    if (p.trace) {
+      const t = p.trace;
+      rows.push([
+        `  where orchd's wait goes: to be read / in orchd / to the host`,
+        `p50 ${ms(t.toReadMs.p50)} / ${ms(t.inDaemonMs.p50)} / ${ms(t.toHostMs.p50)}, p99 ${ms(t.toReadMs.p99)} / ${ms(t.inDaemonMs.p99)} / ${ms(t.toHostMs.p99)}; GC ${Math.round(t.gcShare * 100)}% (longest ${ms(t.gcMaxMs)})`,
+        '',
+        '',
+        '',
+        '',
+      ]);
+    }
+    rows.push([
       `  meanwhile: events to the host, CPU, RSS`,
       `${thousands(p.orchd.eventsPerSecond)} events/s, orchd CPU ${Math.round(p.orchd.cpuShare * 100)}%, bench client ${Math.round(p.orchd.clientCpuShare * 100)}%, peak RSS ${mb(p.orchd.peakRssMb)}`,
       '',

@@ -100,6 +100,8 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
   let seq = 0;
   let pending: OutputChunk[] = [];
   let pendingBytes = 0;
+  /** UTF-8 bytes of the last pending chunk (counted as text is appended: measuring the joined text would flatten it). */
+  let lastChunkBytes = 0;
   let inFlightBytes = 0;
   let flushing: Promise<void> = Promise.resolve();
   // Group commit: output is persisted on the next turn of the event loop when nothing is being written, and
@@ -146,9 +148,15 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
   const push = (stream: OutputStream, text: string) => {
     if (!text) return;
     const last = pending[pending.length - 1];
-    if (last && last.stream === stream && Buffer.byteLength(last.text) < CHUNK_BYTES) last.text += text;
-    else pending.push({ seq: ++seq, stream, text });
-    pendingBytes += Buffer.byteLength(text);
+    const bytes = Buffer.byteLength(text);
+    if (last && last.stream === stream && lastChunkBytes < CHUNK_BYTES) {
+      last.text += text;
+      lastChunkBytes += bytes;
+    } else {
+      pending.push({ seq: ++seq, stream, text });
+      lastChunkBytes = bytes;
+    }
+    pendingBytes += bytes;
     if (pendingBytes >= FLUSH_BYTES) void flush();
     else if (writing === 0) schedule();
     if (pendingBytes + inFlightBytes > HIGH_WATER_BYTES) for (const s of streams) s.pause();
