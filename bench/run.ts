@@ -261,6 +261,23 @@ await section('entries', async () => {
     '>= 80,000/s, <= 1.5x',
     verdict(r.orchd.entriesPerSecond >= 80_000 && r.ratio <= 1.5),
   ]);
+  rows.push([
+    `  the write limit: SQLite alone inserting the same rows`,
+    '',
+    `${thousands(r.sqlite.rows)} rows in ${r.sqlite.seconds.toFixed(2)} s (${thousands(r.sqlite.rowsPerSecond)} rows/s): at most ${thousands(r.sqlite.entriesPerSecond)} entries/s on one core`,
+    `${ratio(r.orchd.seconds / r.sqlite.seconds)} time`,
+    'report',
+    '',
+  ]);
+  const c = r.cpuPerEntryUs;
+  rows.push([
+    `  CPU per entry: agent + orchd (SQLite alone) + host`,
+    `${c.agent.toFixed(1)} + ${c.orchd.toFixed(1)} (${c.sqlite.toFixed(1)}) + ${c.host.toFixed(1)} µs: ${c.coresAtTarget.toFixed(2)} cores at 80,000 entries/s`,
+    '',
+    '',
+    'report',
+    '',
+  ]);
 });
 
 await section('agents', async () => {

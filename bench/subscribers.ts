@@ -52,6 +52,13 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
 
+/** CPU seconds (user + system) of `pid`'s children that have exited and been waited for (/proc: cutime + cstime). */
+export function childrenCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond();
+}
+
 async function run(subscribers: number, messages: number, repo: string, home: string): Promise<SubscriberRun> {
   const dataDir = tempDir('orchd-bench-subs-');
   const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home });
