@@ -32,7 +32,8 @@ const CEILING_BATCH = 500;
 
 /**
  * The write limit: the `events` rows after `afterSeq` in orchd's database, inserted again into a new database with the
- * same table and indexes and the same pragmas, one prepared statement, CEILING_BATCH rows per transaction.
+ * same table and indexes and the same pragmas, one prepared statement, CEILING_BATCH rows per transaction, no
+ * checkpoint on this thread.
  */
 function sqliteCeiling(dataDir: string, afterSeq: number): { rows: number; seconds: number } {
   const source = new Database(join(dataDir, 'orchd.sqlite'), { readonly: true });
@@ -41,6 +42,8 @@ function sqliteCeiling(dataDir: string, afterSeq: number): { rows: number; secon
     const schema = source.prepare("select sql from sqlite_master where tbl_name = 'events' and sql is not null order by rowid").all() as { sql: string }[];
     target.pragma('journal_mode = WAL');
     target.pragma('synchronous = NORMAL');
+    // orchd checkpoints on a thread of its own (src/store/wal-checkpointer.ts); so does this limit, none at all.
+    target.pragma('wal_autocheckpoint = 0');
     for (const { sql } of schema) target.exec(sql);
     const rows = source.prepare('select kind, at, project_id, task_id, workspace_id, session_id, execution_id, data from events where seq > ? order by seq').raw(true).all(afterSeq) as unknown[][];
     const insert = target.prepare('insert into events (kind, at, project_id, task_id, workspace_id, session_id, execution_id, data) values (?, ?, ?, ?, ?, ?, ?, ?)');
