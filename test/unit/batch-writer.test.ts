@@ -61,6 +61,28 @@ describe('the batch writer (group commit of agent output)', () => {
     assert.equal(store.sqlite.inTransaction, false);
   });
 
+  it('a piece whose row SQLite refuses part-way loses only its own events; the others commit, delivered gap-free', async () => {
+    const seqBefore = hub.currentSeq;
+    const deliveredBefore = delivered.length;
+    const good1 = writer.write((emit) => emit('notification', note('kept 3'), {}));
+    const bad = writer.write((emit) => {
+      emit('notification', note('written, then rolled back'), {});
+      // No data: the row breaks the column's NOT NULL, after the piece's first row was inserted.
+      emit('notification', undefined as never, {});
+    });
+    const good2 = writer.write((emit) => emit('notification', note('kept 4'), {}));
+    await assert.rejects(bad, /NOT NULL/);
+    await Promise.all([good1, good2]);
+    const titles = storedTitles();
+    assert.ok(titles.includes('kept 3') && titles.includes('kept 4'));
+    assert.ok(!titles.includes('written, then rolled back'));
+    assert.equal(store.sqlite.inTransaction, false);
+    const fresh = delivered.slice(deliveredBefore).map((e) => e.seq);
+    assert.equal(fresh.length, 2, 'the two kept events are delivered, and nothing of the failed piece');
+    const stored = store.sqlite.prepare('select seq from events where seq > ? order by seq').all(seqBefore) as { seq: number }[];
+    assert.deepEqual(stored.map((r) => r.seq), fresh, 'delivered under the sequence numbers they were stored with');
+  });
+
   it('more work than one turn may take is spread over several commits, still in order', async () => {
     const before = storedTitles().length;
     let commits = 0;
