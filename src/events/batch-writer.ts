@@ -37,7 +37,7 @@ export class BatchWriter {
     private readonly logger: Logger,
     private readonly foreground?: Foreground,
     /** Told after each commit (src/store/wal-checkpointer.ts checkpoints the WAL it grew, off this thread). */
-    private readonly checkpointer?: { committed(): void },
+    private readonly checkpointer?: { committed(bytes: number): void },
   ) {
     const sqlite = store.sqlite;
     this.statements = {
@@ -123,7 +123,11 @@ export class BatchWriter {
       return;
     }
     if (this.queue.length > 0) this.schedule();
-    this.checkpointer?.committed();
+    if (this.checkpointer) {
+      let bytes = 0;
+      for (const event of published) bytes += event.json.length;
+      this.checkpointer.committed(bytes);
+    }
     this.hub.published(published);
     for (const item of batch) {
       if (failed.has(item)) item.reject(failed.get(item));

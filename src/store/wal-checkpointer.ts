@@ -2,9 +2,10 @@
 // past 1,000 pages: under an agent flood that was one group commit in every few hundred copying megabytes back into
 // the database file and syncing it, a 5–20 ms stall of the event loop every host request could land behind. Here the
 // daemon's own connection stops checkpointing once a worker thread, with its own connection to the same file, is ready
-// to do it; the worker runs PASSIVE checkpoints (they never wait for, nor block, readers or the writer) when commits
-// have been made. If the worker cannot start or dies, the connection checkpoints itself again, as SQLite does by
-// default, so the WAL stays bounded either way.
+// to do it; the worker runs PASSIVE checkpoints (they never wait for, nor block, readers or the writer) at about
+// SQLite's own cadence: every few megabytes committed, and once commits stop. A daemon that writes little never starts
+// the thread. If the worker cannot start or dies, the connection checkpoints itself again, as SQLite does by default,
+// so the WAL stays bounded either way.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -13,8 +14,15 @@ import type { Logger } from '../log/logger.js';
 /** SQLite's own default for `wal_autocheckpoint`, restored when the worker is not there to checkpoint. */
 export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
-/** After a commit, how long the checkpointer waits for more before it checkpoints: a flood gets one per interval. */
-const CHECKPOINT_DELAY_MS = 100;
+/**
+ * Bytes of events committed since the last checkpoint at which the next one runs: about SQLite's own 1,000 pages.
+ * Each checkpoint syncs the WAL and the database file, so they are not run more often than SQLite would.
+ */
+export const CHECKPOINT_BYTES = 4 * 1024 * 1024;
+/** Bytes committed in all before the thread is started: until then SQLite checkpoints as it always does. */
+export const START_BYTES = 1024 * 1024;
+/** Once commits stop for this long, what they left in the WAL is checkpointed. */
+const IDLE_CHECKPOINT_MS = 1000;
 
 /** How long `close()` waits for the worker to close its connection before terminating it. */
 const CLOSE_TIMEOUT_MS = 2000;
@@ -74,8 +82,9 @@ export class WalCheckpointer {
   private timer: NodeJS.Timeout | undefined;
   /** A checkpoint was asked of the worker and has not answered yet. */
   private inFlight = false;
-  /** Commits since the last checkpoint began. */
-  private dirty = false;
+  /** Bytes committed since the last checkpoint began, and in all (until the thread starts). */
+  private dirtyBytes = 0;
+  private committedBytes = 0;
   private checkpoints = 0;
   private last: CheckpointResult | undefined;
   private exited: Promise<void> | undefined;
@@ -90,13 +99,16 @@ export class WalCheckpointer {
   ) {}
 
   /**
-   * A write transaction committed on the daemon's connection. The first one starts the worker (an idle daemon never
-   * has one); later ones schedule a checkpoint at most every CHECKPOINT_DELAY_MS.
+   * A write transaction committed `bytes` of events on the daemon's connection. Once START_BYTES have been, the thread
+   * starts (a daemon that writes little never has one); then a checkpoint runs every CHECKPOINT_BYTES, and
+   * IDLE_CHECKPOINT_MS after the last commit.
    */
-  committed(): void {
-    this.dirty = true;
-    if (this.state === 'idle') this.start();
-    else if (this.state === 'running') this.schedule();
+  committed(bytes: number): void {
+    this.dirtyBytes += bytes;
+    if (this.state === 'idle') {
+      this.committedBytes += bytes;
+      if (this.committedBytes >= START_BYTES) this.start();
+    } else if (this.state === 'running') this.schedule();
   }
 
   get stats(): CheckpointerStats {
@@ -172,7 +184,7 @@ export class WalCheckpointer {
         this.last = result;
         for (const waiter of this.checkpointWaiters.splice(0)) waiter(result);
         this.refWhileWaited();
-        if (this.dirty) this.schedule();
+        this.schedule();
         return;
       }
       case 'failed':
@@ -199,16 +211,27 @@ export class WalCheckpointer {
     }
   }
 
+  /** Checkpoint now if enough was committed, else once commits have stopped for IDLE_CHECKPOINT_MS. */
   private schedule(): void {
-    if (this.timer || this.inFlight || this.state !== 'running') return;
+    if (this.inFlight || this.state !== 'running' || this.dirtyBytes === 0) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.dirtyBytes >= CHECKPOINT_BYTES) {
+      this.checkpoint();
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.state !== 'running' || !this.worker) return;
-      this.dirty = false;
-      this.inFlight = true;
-      this.worker.postMessage('checkpoint');
-    }, CHECKPOINT_DELAY_MS);
+      this.checkpoint();
+    }, IDLE_CHECKPOINT_MS);
     this.refWhileWaited();
+  }
+
+  private checkpoint(): void {
+    if (this.state !== 'running' || !this.worker || this.inFlight) return;
+    this.dirtyBytes = 0;
+    this.inFlight = true;
+    this.worker.postMessage('checkpoint');
   }
 
   /** Checkpoint on the daemon's own connection again, as SQLite does by default; the worker is not restarted. */

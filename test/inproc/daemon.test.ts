@@ -4,6 +4,7 @@ import { METHODS, type RequestSpec } from '../../protocol/methods.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { inProcessOrchd, type InProcessOrchd } from '../support/inproc.js';
 import { attachExtraClient } from '../support/multi-client.js';
+import { START_BYTES } from '../../src/store/wal-checkpointer.js';
 import { waitUntil } from '../support/wait.js';
 
 describe('daemon/ping and daemon/status (in-process)', () => {
@@ -48,15 +49,17 @@ describe('daemon/ping and daemon/status (in-process)', () => {
     assert.deepEqual(me!.subscriptions, []);
   });
 
-  it('reports the WAL checkpoint thread: idle until output is committed, then running and checkpointing', async () => {
+  it('reports the WAL checkpoint thread: idle until a megabyte of events is committed, then running and checkpointing', async () => {
     const engine = orchd.host.engine!;
     const before = (await orchd.client.request('daemon/status', {})).daemon.database!.checkpoints;
     assert.deepEqual(before, { thread: 'idle', count: 0, lastMs: null }, 'an idle daemon has no checkpoint thread');
-    const note = { level: 'info', title: 'checkpointed', body: '', sessionId: null } as never;
-    await engine.writer.write((emit) => emit('notification', note, {}));
+    const note = (body: string) => ({ level: 'info', title: 'checkpointed', body, sessionId: null }) as never;
+    await engine.writer.write((emit) => emit('notification', note(''), {}));
+    assert.equal(engine.checkpointer.stats.state, 'idle', 'one small commit starts nothing');
+    await engine.writer.write((emit) => emit('notification', note('x'.repeat(START_BYTES)), {}));
     assert.equal(await engine.checkpointer.settled(), 'running');
     const checkpointed = engine.checkpointer.nextCheckpoint();
-    await engine.writer.write((emit) => emit('notification', note, {}));
+    await engine.writer.write((emit) => emit('notification', note(''), {}));
     await checkpointed;
     const { checkpoints } = (await orchd.client.request('daemon/status', {})).daemon.database!;
     assert.equal(checkpoints.thread, 'running');

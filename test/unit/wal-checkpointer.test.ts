@@ -4,18 +4,21 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { silentLogger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/database.js';
-import { DEFAULT_AUTOCHECKPOINT_PAGES, WalCheckpointer } from '../../src/store/wal-checkpointer.js';
+import { CHECKPOINT_BYTES, DEFAULT_AUTOCHECKPOINT_PAGES, START_BYTES, WalCheckpointer } from '../../src/store/wal-checkpointer.js';
 import { tempDir } from '../support/client.js';
 
 const autocheckpoint = (store: Store) => store.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
 
-/** One write transaction of `rows` events with 2 KB of data each, as the batch writer commits them. */
-function commitRows(store: Store, rows: number): void {
+/** One write transaction of `rows` events with 2 KB of data each, as the batch writer commits them; returns their bytes. */
+function commitRows(store: Store, rows: number): number {
   const insert = store.sqlite.prepare("insert into events (kind, at, data) values ('notification', '2026-12-06T00:00:00.000Z', ?)");
+  const data = JSON.stringify({ level: 'info', title: 'x'.repeat(2048), body: '', sessionId: null });
   store.sqlite.transaction(() => {
-    for (let i = 0; i < rows; i++) insert.run(JSON.stringify({ level: 'info', title: 'x'.repeat(2048), body: '', sessionId: null }));
+    for (let i = 0; i < rows; i++) insert.run(data);
   })();
+  return rows * data.length;
 }
+const ROWS_TO_START = Math.ceil(START_BYTES / 2048);
 
 describe('WAL checkpoints on their own thread', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -31,37 +34,47 @@ describe('WAL checkpoints on their own thread', () => {
     return { store, dataDir };
   }
 
-  it('starts on the first commit, takes checkpoints over from the connection, and checkpoints everything committed', async () => {
+  it('starts once a megabyte was committed, takes checkpoints over from the connection, and checkpoints every few megabytes', async () => {
     const { store } = await open();
     const checkpointer = new WalCheckpointer(store.sqlite, store.path, silentLogger);
     cleanup.push(() => checkpointer.close());
-    assert.equal(checkpointer.stats.state, 'idle', 'no thread before anything is written');
+    checkpointer.committed(commitRows(store, 10));
+    assert.equal(checkpointer.stats.state, 'idle', 'a daemon that writes little has no thread');
     assert.equal(autocheckpoint(store), DEFAULT_AUTOCHECKPOINT_PAGES);
 
-    commitRows(store, 10);
-    checkpointer.committed();
+    checkpointer.committed(commitRows(store, ROWS_TO_START));
     assert.equal(await checkpointer.settled(), 'running');
     assert.equal(autocheckpoint(store), 0, "the daemon's connection no longer checkpoints inside its commits");
 
-    // 4 MB more: past the 1,000 pages at which the connection would have checkpointed itself.
+    // CHECKPOINT_BYTES more: past the 1,000 pages at which the connection would have checkpointed itself.
     const next = checkpointer.nextCheckpoint();
-    commitRows(store, 2000);
-    checkpointer.committed();
+    checkpointer.committed(commitRows(store, Math.ceil(CHECKPOINT_BYTES / 2048)));
     let result = await next;
-    // Commits made while a checkpoint ran are caught by the next one.
+    assert.ok(result.logFrames >= 1000, `the WAL held what was written (${result.logFrames} frames)`);
+    // A checkpoint that ran beside a commit may have left that commit's frames: the idle one takes them.
     while (result.checkpointedFrames < result.logFrames || result.busy) {
       const again = checkpointer.nextCheckpoint();
-      checkpointer.committed();
+      checkpointer.committed(1);
       result = await again;
     }
-    assert.ok(result.logFrames >= 1000, `the WAL held the 4 MB written (${result.logFrames} frames)`);
     assert.equal(result.checkpointedFrames, result.logFrames, 'every frame was copied into the database');
     assert.equal(checkpointer.stats.state, 'running');
     assert.ok(checkpointer.stats.checkpoints >= 1);
-
-    // The data is in the database file and readable by a new connection.
     const count = store.sqlite.prepare('select count(*) as n from events').get() as { n: number };
-    assert.equal(count.n, 2010);
+    assert.equal(count.n, 10 + ROWS_TO_START + Math.ceil(CHECKPOINT_BYTES / 2048));
+  });
+
+  it('checkpoints what a few small commits left once commits stop', async () => {
+    const { store } = await open();
+    const checkpointer = new WalCheckpointer(store.sqlite, store.path, silentLogger);
+    cleanup.push(() => checkpointer.close());
+    checkpointer.committed(commitRows(store, ROWS_TO_START));
+    assert.equal(await checkpointer.settled(), 'running');
+    const next = checkpointer.nextCheckpoint();
+    checkpointer.committed(commitRows(store, 3));
+    const result = await next;
+    assert.equal(result.busy, false);
+    assert.equal(result.checkpointedFrames, result.logFrames, 'nothing left in the WAL that is not in the database');
   });
 
   it("closes its connection before the daemon's, so SQLite removes the WAL when the store closes", async () => {
@@ -69,8 +82,7 @@ describe('WAL checkpoints on their own thread', () => {
     cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const store = await openStore(dataDir, silentLogger);
     const checkpointer = new WalCheckpointer(store.sqlite, store.path, silentLogger);
-    commitRows(store, 10);
-    checkpointer.committed();
+    checkpointer.committed(commitRows(store, ROWS_TO_START));
     assert.equal(await checkpointer.settled(), 'running');
     await checkpointer.close();
     assert.equal(checkpointer.stats.state, 'closed');
@@ -79,7 +91,7 @@ describe('WAL checkpoints on their own thread', () => {
     const reopened = await openStore(dataDir, silentLogger);
     const count = reopened.sqlite.prepare('select count(*) as n from events').get() as { n: number };
     await reopened.close();
-    assert.equal(count.n, 10);
+    assert.equal(count.n, ROWS_TO_START);
   });
 
   it('gives checkpoints back to the connection when the thread cannot open the database', async () => {
@@ -87,12 +99,11 @@ describe('WAL checkpoints on their own thread', () => {
     const checkpointer = new WalCheckpointer(store.sqlite, join(dataDir, 'missing.sqlite'), silentLogger);
     cleanup.push(() => checkpointer.close());
     store.sqlite.pragma('wal_autocheckpoint = 0');
-    checkpointer.committed();
+    checkpointer.committed(START_BYTES);
     assert.equal(await checkpointer.settled(), 'failed');
     assert.equal(autocheckpoint(store), DEFAULT_AUTOCHECKPOINT_PAGES, 'SQLite checkpoints inside commits again');
     // Later commits neither restart the thread nor throw.
-    commitRows(store, 1);
-    checkpointer.committed();
+    checkpointer.committed(commitRows(store, 1) + START_BYTES);
     assert.equal(checkpointer.stats.state, 'failed');
   });
 
@@ -101,7 +112,7 @@ describe('WAL checkpoints on their own thread', () => {
     const checkpointer = new WalCheckpointer(store.sqlite, store.path, silentLogger);
     await checkpointer.close();
     assert.equal(checkpointer.stats.state, 'closed');
-    checkpointer.committed();
+    checkpointer.committed(START_BYTES);
     assert.equal(checkpointer.stats.state, 'closed', 'a commit after close starts nothing');
   });
 });
