@@ -61,7 +61,8 @@ export async function benchConcurrentSessions(sessions: number): Promise<Concurr
   const bareRepo = makeRepo(100);
   const bareDir = tempDir('orchd-bench-bare-');
   const dataDir = tempDir('orchd-bench-concurrent-');
-  const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home });
+  // BENCH_NODE_ARGS reaches this daemon too (e.g. `--cpu-prof --cpu-prof-dir=<dir>`).
+  const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home }, process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []);
   const disarm = watchdog(5 * 60_000, [server], `${sessions} concurrent sessions`);
   try {
     // Two sets of bare worktrees, one per baseline run, so each starts from a clean tree.

@@ -9,12 +9,20 @@ export const FALLBACK_EMAIL = 'orchd@localhost';
  * just the name when only the name is missing); no arguments when the repository, user or system config has an identity.
  */
 export async function identityArgs(cwd: string, options: GitOptions = {}): Promise<string[]> {
-  const [email, name] = await Promise.all([
-    runGit(['config', '--get', 'user.email'], cwd, options),
-    runGit(['config', '--get', 'user.name'], cwd, options),
-  ]);
-  const hasEmail = email.exitCode === 0 && email.stdout.trim() !== '';
-  const hasName = name.exitCode === 0 && name.stdout.trim() !== '';
+  // One process for both keys (each commit orchd makes starts here): `-z` prints `key\nvalue\0` per value, in the
+  // order git reads its files, so the last value of a key is the one `git config --get` would print. Exit code 1: none.
+  const out = await runGit(['config', '-z', '--get-regexp', '^user\\.(name|email)$'], cwd, options);
+  const values = new Map<string, string>();
+  if (out.exitCode === 0) {
+    for (const record of out.stdout.split('\0')) {
+      const newline = record.indexOf('\n');
+      // A key set with no value (`[user] email`) prints no newline: it counts as empty.
+      const [key, value] = newline < 0 ? [record, ''] : [record.slice(0, newline), record.slice(newline + 1)];
+      if (key) values.set(key.toLowerCase(), value);
+    }
+  }
+  const hasEmail = (values.get('user.email') ?? '').trim() !== '';
+  const hasName = (values.get('user.name') ?? '').trim() !== '';
   if (!hasEmail) return ['-c', `user.name=${FALLBACK_NAME}`, '-c', `user.email=${FALLBACK_EMAIL}`];
   if (!hasName) return ['-c', `user.name=${FALLBACK_NAME}`];
   return [];

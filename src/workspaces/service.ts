@@ -242,8 +242,9 @@ export type RepositoryCommit = { repositoryId: string; oid: string | null };
 export async function commitDirtyRepositories(workspace: Workspace, message: string): Promise<RepositoryCommit[]> {
   const commits: RepositoryCommit[] = [];
   for (const repository of workspace.repositories) {
-    const dirty = !(await status(repository.path)).isClean;
-    commits.push({ repositoryId: repository.repositoryId, oid: dirty ? (await commitAll(repository.path, { message })).oid : null });
+    const current = await status(repository.path);
+    const conflicted = current.conflicted.map((entry) => entry.path);
+    commits.push({ repositoryId: repository.repositoryId, oid: current.isClean ? null : (await commitAll(repository.path, { message, conflicted })).oid });
   }
   return commits;
 }

@@ -71,6 +71,35 @@ test('the fallback identity is used only when no user.email is configured', asyn
   assert.equal((await git(repo, 'log', '-1', '--format=%an <%ae>')).trim(), 'Real Person <real@example.com>');
 });
 
+test('the identity is read in one git call, each key as `git config --get` would read it', async (t) => {
+  const home = await tempDir(t, 'orchd-home-');
+  isolateHome(t, home);
+  const repo = await initRepository(join(await tempDir(t), 'repo'));
+  await git(repo, 'config', 'user.email', 'only@example.com');
+  assert.deepEqual(await identityArgs(repo), ['-c', 'user.name=orchd'], 'an email and no name: the name alone falls back');
+  // Several values of a key: the last one counts, so an empty last email means none.
+  await git(repo, 'config', '--add', 'user.email', '');
+  assert.equal(await git(repo, 'config', '--get', 'user.email'), '\n');
+  assert.deepEqual(await identityArgs(repo), ['-c', 'user.name=orchd', '-c', 'user.email=orchd@localhost']);
+  await git(repo, 'config', '--add', 'user.email', 'again@example.com');
+  await git(repo, 'config', 'user.name', 'Some One');
+  assert.deepEqual(await identityArgs(repo), []);
+  // Other user.* keys do not count.
+  await git(repo, 'config', '--unset', 'user.name');
+  await git(repo, 'config', 'user.nameless', 'x');
+  assert.deepEqual(await identityArgs(repo), ['-c', 'user.name=orchd']);
+});
+
+test('commitAll takes the unmerged paths from a status its caller just read', async (t) => {
+  const repo = await makeRepo(t);
+  await write(repo, 'a.txt', 'a\n');
+  const error = await rejectsKind(commitAll(repo, { message: 'x', conflicted: ['a.txt'] }), 'mergeConflict');
+  assert.match(error.message, /a\.txt/);
+  assert.equal((await status(repo)).staged.length, 0, 'nothing was staged');
+  await commitAll(repo, { message: 'no conflicts', conflicted: [] });
+  assert.equal((await status(repo)).isClean, true);
+});
+
 test('reset soft, mixed and hard', async (t) => {
   const repo = await makeRepo(t);
   const base = (await git(repo, 'rev-parse', 'HEAD')).trim();
