@@ -45,12 +45,20 @@ export async function statusCommand(options: StatusCommandOptions): Promise<numb
   }
 }
 
+/** The WAL checkpoint thread in words: `checkpoint thread running, 12 checkpoints, last 3.1 ms`. */
+function checkpoints(c: NonNullable<DaemonStatus['database']>['checkpoints']): string {
+  if (c.thread === 'idle') return 'checkpoints by SQLite until the first megabyte of output';
+  if (c.thread === 'failed') return 'checkpoint thread failed: checkpoints by SQLite';
+  const last = c.lastMs === null ? '' : `, last ${c.lastMs.toFixed(1)} ms`;
+  return `checkpoint thread ${c.thread}, ${c.count} checkpoint${c.count === 1 ? '' : 's'}${last}`;
+}
+
 /** The status in words: the daemon, then one block per connection (the asking one marked). */
 export function formatStatus(daemon: DaemonStatus): string {
   const lines = [
     `orchd ${daemon.version} (protocol ${daemon.protocolVersion}), pid ${daemon.pid}, up ${duration(daemon.uptimeMs)}`,
     `  serving     ${daemon.service?.url ?? '(no WebSocket service)'}`,
-    `  data        ${daemon.dataDir ?? '(not open)'}${daemon.database ? ` · database ${bytes(daemon.database.bytes)}, wal ${bytes(daemon.database.walBytes)}` : ''}`,
+    `  data        ${daemon.dataDir ?? '(not open)'}${daemon.database ? ` · database ${bytes(daemon.database.bytes)}, wal ${bytes(daemon.database.walBytes)} (${checkpoints(daemon.database.checkpoints)})` : ''}`,
     `  events      seq ${daemon.currentSeq ?? '-'}`,
     `  processes   ${daemon.processes.executions} running, ${daemon.processes.sessions} sessions, ${daemon.processes.terminals} terminals · rss ${bytes(daemon.rssBytes)}`,
     `  connections ${daemon.connections.length}`,
