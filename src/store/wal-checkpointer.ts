@@ -214,10 +214,15 @@ export class WalCheckpointer {
   /** Checkpoint now if enough was committed, else once commits have stopped for IDLE_CHECKPOINT_MS. */
   private schedule(): void {
     if (this.inFlight || this.state !== 'running' || this.dirtyBytes === 0) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
     if (this.dirtyBytes >= CHECKPOINT_BYTES) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
       this.checkpoint();
+      return;
+    }
+    // Every commit pushes the idle checkpoint back: the same timer, restarted (no new one per commit).
+    if (this.timer) {
+      this.timer.refresh();
       return;
     }
     this.timer = setTimeout(() => {
