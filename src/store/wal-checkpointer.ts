@@ -152,7 +152,10 @@ export class WalCheckpointer {
     let worker: Worker;
     try {
       const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path: this.path }, stdout: true, stderr: true, env: {} });
+      // The thread runs one pragma: a small heap is plenty (about 7 MB of RSS in all, most of it the isolate), and a
+      // thread that outgrew it would fail over to SQLite's own checkpoints like any other failure.
+      const resourceLimits = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, stackSizeMb: 1 };
+      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path: this.path }, stdout: true, stderr: true, env: {}, resourceLimits });
     } catch (error) {
       this.fail('could not start', error);
       return;
