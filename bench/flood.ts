@@ -177,12 +177,12 @@ async function readTrace(server: Server, file: string, times: [number, number][]
     if (waited > 5000) return null;
     await sleep(20);
   }
-  let trace: { reads: [number, number][]; writes: [number, number][]; gcs: [number, number][] };
-  for (;;) {
+  let trace: { reads: [number, number][]; writes: [number, number][]; gcs: [number, number][] } | undefined;
+  for (let waited = 0; !trace; waited += 20) {
     try {
       trace = JSON.parse(readFileSync(file, 'utf8'));
-      break;
     } catch {
+      if (waited > 5000) return null;
       await sleep(20); // still being written
     }
   }
