@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { makeRepo } from './repo.js';
 import { procStatusMb } from './rss.js';
 import { spawn } from 'node:child_process';
-import { INITIALIZE, ORCHD, progress, removeDir, spawnOrchd, tempDir } from './spawn.js';
+import { BENCH_NODE_ARGS, INITIALIZE, ORCHD, progress, removeDir, spawnOrchd, tempDir } from './spawn.js';
 
 export interface CatchUpResult {
   events: number;
@@ -166,8 +166,7 @@ async function rawCatchUp(dataDir: string, count: number, lastSeq: number, dataM
   const env: NodeJS.ProcessEnv = { ...process.env, ORCHD_LOG_LEVEL: 'error', ORCHD_DATA_DIR: dataDir };
   delete env.NODE_OPTIONS;
   // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles orchd during the catch-up.
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, ORCHD, '--stdio'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...BENCH_NODE_ARGS, ORCHD, '--stdio'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
   const send = (id: number, method: string, params: unknown) => {

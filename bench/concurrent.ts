@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createWorkspaces, FAKE_AGENT } from './flood.js';
 import { git, GIT_ENV, makeRepo } from './repo.js';
-import { INITIALIZE, ORCHD, progress, removeDir, spawnServer, tempDir, watchdog } from './spawn.js';
+import { BENCH_NODE_ARGS, INITIALIZE, ORCHD, progress, removeDir, spawnServer, tempDir, watchdog } from './spawn.js';
 import { median } from './stats.js';
 
 const execFileAsync = promisify(execFile);
@@ -61,8 +61,7 @@ export async function benchConcurrentSessions(sessions: number): Promise<Concurr
   const bareRepo = makeRepo(100);
   const bareDir = tempDir('orchd-bench-bare-');
   const dataDir = tempDir('orchd-bench-concurrent-');
-  // BENCH_NODE_ARGS reaches this daemon too (e.g. `--cpu-prof --cpu-prof-dir=<dir>`).
-  const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home }, process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []);
+  const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home }, BENCH_NODE_ARGS);
   const disarm = watchdog(5 * 60_000, [server], `${sessions} concurrent sessions`);
   try {
     // Two sets of bare worktrees, one per baseline run, so each starts from a clean tree.

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRepo } from './repo.js';
-import { INITIALIZE, ORCHD, ROOT, spawnServer } from './spawn.js';
+import { BENCH_NODE_ARGS, INITIALIZE, ORCHD, ROOT, spawnServer } from './spawn.js';
 import { childrenCpuSeconds, cpuSeconds } from './subscribers.js';
 
 export interface EntryThroughputResult {
@@ -87,9 +87,7 @@ export async function benchEntryThroughput(messages: number): Promise<EntryThrou
   const repo = makeRepo(10);
   try {
     const pipe = await pipeBaseline(messages, repo, home);
-    // BENCH_NODE_ARGS reaches this daemon too (e.g. `--cpu-prof --cpu-prof-dir=<dir>`: it exits cleanly, so the profile is written).
-    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home }, nodeArgs);
+    const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home }, BENCH_NODE_ARGS);
     try {
       await server.request('initialize', INITIALIZE);
       const { project } = await server.request<{ project: { id: string } }>('project/create', { name: 'bench', repositories: [{ path: repo }], settings: { autoCommit: false } });

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { makeRepo } from './repo.js';
 import { watchPeakRss } from './rss.js';
-import { INITIALIZE, ORCHD, progress, removeDir, ROOT, sleep, spawnEcho, spawnServer, tempDir, watchdog, type Server } from './spawn.js';
+import { BENCH_NODE_ARGS, INITIALIZE, ORCHD, progress, removeDir, ROOT, sleep, spawnEcho, spawnServer, tempDir, watchdog, type Server } from './spawn.js';
 import { summarise, type Summary } from './stats.js';
 import { cpuSeconds } from './subscribers.js';
 
@@ -26,8 +26,6 @@ const ENDLESS = 1_000_000_000;
 const floodPrompt = (gate: string) => `@bash while [ ! -e '${gate}' ] && [ -d '${dirname(gate)}' ]; do sleep 0.2; done\n@chatter ${ENDLESS}`;
 /** How long the floods run before the window opens. */
 const SETTLE_MS = 300;
-/** BENCH_NODE_ARGS: node options for the daemon under the flood too (e.g. `--cpu-prof --cpu-prof-dir=<dir>`). */
-const ORCHD_NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const TRACE_HOOK = join(ROOT, 'bench', 'trace-hook.mjs');
 const RELAY = join(ROOT, 'bench', 'relay-server.mjs');
 /** Monotonic milliseconds, the clock bench/trace-hook.mjs stamps with in the daemon. */
@@ -333,7 +331,7 @@ export async function benchFlood(agentCounts: number[], windowMs: number, idleRe
     for (const agents of agentCounts) {
       const dataDir = tempDir('orchd-bench-flood-');
       const traceFile = join(dataDir, 'bench-trace.json');
-      const orchd = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home, ORCHD_BENCH_TRACE: traceFile }, [...ORCHD_NODE_ARGS, `--import=${TRACE_HOOK}`]);
+      const orchd = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home, ORCHD_BENCH_TRACE: traceFile }, [...BENCH_NODE_ARGS, `--import=${TRACE_HOOK}`]);
       const echo = spawnEcho();
       const disarm = watchdog(5 * 60_000, [orchd, echo], `the ${agents}-agent flood`);
       try {

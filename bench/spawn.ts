@@ -10,6 +10,11 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The orchd entry script: bin/orchd.js, or `BENCH_ORCHD` (e.g. a frozen copy of a bundle, to measure a build side by side). */
 export const ORCHD = process.env.BENCH_ORCHD ? resolve(process.env.BENCH_ORCHD) : join(ROOT, 'bin', 'orchd.js');
+/**
+ * BENCH_NODE_ARGS: node options for the daemons the sections start (e.g. `--cpu-prof --cpu-prof-dir=<dir>`, written when
+ * the daemon exits cleanly), parsed once for every section that passes them on.
+ */
+export const BENCH_NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 export const ECHO = join(ROOT, 'bench', 'echo-server.mjs');
 
 export const INITIALIZE = { processId: null, protocolVersion: 1, clientInfo: { name: 'bench' } };

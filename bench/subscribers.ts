@@ -46,16 +46,20 @@ function ticksPerSecond(): number {
 
 /** User + system CPU seconds a process has used so far, from /proc/<pid>/stat. Linux only. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces), from field 3 (state): utime is field 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+}
+
+/** /proc/<pid>/stat after the command name (which may hold spaces), from field 3 (state): utime is field 14, stime 15. */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** CPU seconds (user + system) of `pid`'s children that have exited and been waited for (/proc: cutime + cstime). */
 export function childrenCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
+  // cutime is field 16, cstime 17.
   return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond();
 }
 

@@ -14,7 +14,7 @@ import type { IPty } from 'node-pty';
 import { createWorkspaces } from './flood.js';
 import { makeRepo } from './repo.js';
 import { watchPeakRss } from './rss.js';
-import { INITIALIZE, ORCHD, progress, removeDir, spawnServer, tempDir, watchdog, type Server } from './spawn.js';
+import { BENCH_NODE_ARGS, INITIALIZE, ORCHD, progress, removeDir, spawnServer, tempDir, watchdog, type Server } from './spawn.js';
 import { summarise, type Summary } from './stats.js';
 import { cpuSeconds } from './subscribers.js';
 
@@ -40,11 +40,8 @@ const FLOOD_END = 'FLOOD-END';
 const floodCommand = (bytes?: number) =>
   bytes === undefined ? `tr '\\0' x < /dev/zero | fold -w 100` : `head -c ${bytes} /dev/zero | tr '\\0' x | fold -w 100; printf '\\n${FLOOD_END}\\n'; exec cat`;
 
-/**
- * BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=<dir>`): node options for the daemons this section starts; the
- * profile is written when the daemon shuts down at the end of the section.
- */
-const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+// BENCH_NODE_ARGS (bench/spawn.ts) reaches the daemons this section starts; a profile is written when the daemon shuts
+// down at the end of the section.
 
 export interface EchoSeries {
   /** 0: back to back. */
@@ -541,8 +538,8 @@ export async function benchTerminals(config: TerminalsConfig): Promise<Terminals
   const repo = makeRepo(10);
   const dataDir = tempDir('orchd-bench-terminals-');
   // spawnServer runs `node <script> <args>`: with node options, the first takes the script's place.
-  const server = NODE_ARGS.length
-    ? spawnServer('orchd', NODE_ARGS[0]!, [...NODE_ARGS.slice(1), ORCHD, '--stdio'], { ORCHD_DATA_DIR: dataDir })
+  const server = BENCH_NODE_ARGS.length
+    ? spawnServer('orchd', BENCH_NODE_ARGS[0]!, [...BENCH_NODE_ARGS.slice(1), ORCHD, '--stdio'], { ORCHD_DATA_DIR: dataDir })
     : spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir });
   const disarm = watchdog(5 * 60_000, [server], 'the terminals section');
   try {

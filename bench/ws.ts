@@ -14,7 +14,7 @@ import { WS_SUBPROTOCOL } from '../protocol/service.js';
 import { place, type Placement } from './placement.js';
 import { makeRepo } from './repo.js';
 import { procStatusMb } from './rss.js';
-import { INITIALIZE, ORCHD, progress, removeDir, ROOT, spawnOrchd, tempDir, watchdog as stdioWatchdog } from './spawn.js';
+import { BENCH_NODE_ARGS, INITIALIZE, ORCHD, progress, removeDir, ROOT, spawnOrchd, tempDir, watchdog as stdioWatchdog } from './spawn.js';
 import { summarise, median, type Summary } from './stats.js';
 import { benchSubscribers, cpuSeconds, type SubscriberRun } from './subscribers.js';
 
@@ -87,11 +87,8 @@ function watchdog(ms: number, children: Child[], what: string): () => void {
   return () => clearTimeout(timer);
 }
 
-/**
- * BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): node options for every `orchd serve` and `ws` echo
- * server this section starts (the echo's profiles are the ones without dist/ in their URLs).
- */
-const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+// BENCH_NODE_ARGS (bench/spawn.ts) reaches every `orchd serve` and `ws` echo server this section starts (the echo's
+// profiles are the ones without dist/ in their URLs).
 
 interface Service {
   readonly process: Child;
@@ -104,7 +101,7 @@ interface Service {
  * listener is up), waiting on the directory's change events rather than polling.
  */
 async function spawnServe(dataDir: string, env: Record<string, string> = {}): Promise<Service> {
-  const serve = spawnChild('orchd serve', [...NODE_ARGS, ORCHD, 'serve', '--data-dir', dataDir], env);
+  const serve = spawnChild('orchd serve', [...BENCH_NODE_ARGS, ORCHD, 'serve', '--data-dir', dataDir], env);
   const path = join(dataDir, 'service.json');
   try {
     const info = await new Promise<{ url: string; tokenFile: string; pid: number }>((resolve, reject) => {
@@ -178,7 +175,7 @@ async function spawnBoth(dataDir: string): Promise<[Service, Service]> {
 
 /** The echo server; resolves with its url once it prints the port it listens on. */
 async function spawnWsEcho(): Promise<Service> {
-  const echo = spawnChild('ws echo', [...NODE_ARGS, '--input-type=module', '-e', ECHO_SOURCE], {});
+  const echo = spawnChild('ws echo', [...BENCH_NODE_ARGS, '--input-type=module', '-e', ECHO_SOURCE], {});
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
