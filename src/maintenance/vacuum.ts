@@ -17,7 +17,8 @@ export function databaseBytes(sqlite: BetterSqlite3.Database): number {
 /**
  * Return the free pages to the file system. `incremental`: PRAGMA incremental_vacuum, step by step. `full`: the
  * database was still in auto_vacuum NONE (migration 0006 could not VACUUM it), so it is switched to INCREMENTAL with
- * one VACUUM, which also frees every page. Ends with a passive WAL checkpoint, which shrinks the main file.
+ * one VACUUM, which also frees every page. Ends with a passive WAL checkpoint on the daemon's connection (the checkpoint
+ * thread held off meanwhile), which shrinks the main file.
  */
 export async function reclaimFreePages(engine: Engine): Promise<'incremental' | 'full'> {
   const { sqlite } = engine.store;
@@ -36,7 +37,8 @@ export async function reclaimFreePages(engine: Engine): Promise<'incremental' | 
     if (free === 0) break;
     await nextTurn();
   }
-  await exclusively(engine, () => sqlite.pragma('wal_checkpoint(PASSIVE)'));
+  // On the daemon's connection, with the checkpoint thread held off (see WalCheckpointer.holdWhile).
+  await engine.checkpointer.holdWhile(() => exclusively(engine, () => sqlite.pragma('wal_checkpoint(PASSIVE)')));
   return mode;
 }
 

@@ -86,11 +86,13 @@ export class WalCheckpointer {
   private dirtyBytes = 0;
   private committedBytes = 0;
   private checkpoints = 0;
+  /** Callers of `holdWhile` running: no checkpoint starts on the thread meanwhile. */
+  private held = 0;
   private last: CheckpointResult | undefined;
   private exited: Promise<void> | undefined;
   /** Callers waiting for the thread to be running or failed, and for the next checkpoint (tests). */
   private readonly settledWaiters: ((state: CheckpointerStats['state']) => void)[] = [];
-  private readonly checkpointWaiters: ((result: CheckpointResult) => void)[] = [];
+  private readonly checkpointWaiters: ((result: CheckpointResult | null) => void)[] = [];
 
   constructor(
     private readonly sqlite: BetterSqlite3.Database,
@@ -123,11 +125,28 @@ export class WalCheckpointer {
     return settled;
   }
 
-  /** Resolves with the next checkpoint's result. */
-  nextCheckpoint(): Promise<CheckpointResult> {
-    const next = new Promise<CheckpointResult>((resolve) => this.checkpointWaiters.push(resolve));
+  /** Resolves with the next checkpoint's result; null if the thread fails or is closed first. */
+  nextCheckpoint(): Promise<CheckpointResult | null> {
+    const next = new Promise<CheckpointResult | null>((resolve) => this.checkpointWaiters.push(resolve));
     this.refWhileWaited();
     return next;
+  }
+
+  /**
+   * Run `work` (a checkpoint on the daemon's connection) with the thread held off: once the checkpoint in flight, if
+   * any, is done, and none starts until `work` ends. `maintenance/compact` needs this after its vacuum: a checkpoint on
+   * the daemon's connection truncates the main file to the pages left, and the thread's would hold the checkpoint lock
+   * and make it do nothing (and the thread's own, seen in tests, copies the pages but leaves the file its old size).
+   */
+  async holdWhile<T>(work: () => Promise<T>): Promise<T> {
+    this.held++;
+    try {
+      while (this.state === 'running' && this.inFlight) await this.nextCheckpoint();
+      return await work();
+    } finally {
+      this.held--;
+      this.schedule();
+    }
   }
 
   /** Stop the worker (it closes its connection) before the daemon's connection closes. */
@@ -199,6 +218,7 @@ export class WalCheckpointer {
   private setState(state: CheckpointerStats['state']): void {
     this.state = state;
     if (state !== 'starting') for (const waiter of this.settledWaiters.splice(0)) waiter(state);
+    if (state === 'failed' || state === 'closed') for (const waiter of this.checkpointWaiters.splice(0)) waiter(null);
     this.refWhileWaited();
   }
 
@@ -216,7 +236,7 @@ export class WalCheckpointer {
 
   /** Checkpoint now if enough was committed, else once commits have stopped for IDLE_CHECKPOINT_MS. */
   private schedule(): void {
-    if (this.inFlight || this.state !== 'running' || this.dirtyBytes === 0) return;
+    if (this.inFlight || this.held > 0 || this.state !== 'running' || this.dirtyBytes === 0) return;
     if (this.dirtyBytes >= CHECKPOINT_BYTES) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -236,7 +256,7 @@ export class WalCheckpointer {
   }
 
   private checkpoint(): void {
-    if (this.state !== 'running' || !this.worker || this.inFlight) return;
+    if (this.state !== 'running' || !this.worker || this.inFlight || this.held > 0) return;
     this.dirtyBytes = 0;
     this.inFlight = true;
     this.worker.postMessage('checkpoint');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { silentLogger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/database.js';
-import { CHECKPOINT_BYTES, DEFAULT_AUTOCHECKPOINT_PAGES, START_BYTES, WalCheckpointer } from '../../src/store/wal-checkpointer.js';
+import { CHECKPOINT_BYTES, DEFAULT_AUTOCHECKPOINT_PAGES, START_BYTES, WalCheckpointer, type CheckpointResult } from '../../src/store/wal-checkpointer.js';
 import { tempDir } from '../support/client.js';
 
 const autocheckpoint = (store: Store) => store.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
@@ -19,6 +19,13 @@ function commitRows(store: Store, rows: number): number {
   return rows * data.length;
 }
 const ROWS_TO_START = Math.ceil(START_BYTES / 2048);
+
+/** The result of a checkpoint that is expected to run (null would mean the thread failed or closed first). */
+async function ran(checkpoint: Promise<CheckpointResult | null>): Promise<CheckpointResult> {
+  const result = await checkpoint;
+  assert.ok(result, 'a checkpoint ran on the thread');
+  return result;
+}
 
 describe('WAL checkpoints on their own thread', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -49,13 +56,13 @@ describe('WAL checkpoints on their own thread', () => {
     // CHECKPOINT_BYTES more: past the 1,000 pages at which the connection would have checkpointed itself.
     const next = checkpointer.nextCheckpoint();
     checkpointer.committed(commitRows(store, Math.ceil(CHECKPOINT_BYTES / 2048)));
-    let result = await next;
+    let result = await ran(next);
     assert.ok(result.logFrames >= 1000, `the WAL held what was written (${result.logFrames} frames)`);
     // A checkpoint that ran beside a commit may have left that commit's frames: the idle one takes them.
     while (result.checkpointedFrames < result.logFrames || result.busy) {
       const again = checkpointer.nextCheckpoint();
       checkpointer.committed(1);
-      result = await again;
+      result = await ran(again);
     }
     assert.equal(result.checkpointedFrames, result.logFrames, 'every frame was copied into the database');
     assert.equal(checkpointer.stats.state, 'running');
@@ -72,9 +79,35 @@ describe('WAL checkpoints on their own thread', () => {
     assert.equal(await checkpointer.settled(), 'running');
     const next = checkpointer.nextCheckpoint();
     checkpointer.committed(commitRows(store, 3));
-    const result = await next;
+    const result = await ran(next);
     assert.equal(result.busy, false);
     assert.equal(result.checkpointedFrames, result.logFrames, 'nothing left in the WAL that is not in the database');
+  });
+
+  it('holds the thread off while the daemon checkpoints on its own connection, after the checkpoint in flight', async () => {
+    const { store } = await open();
+    const checkpointer = new WalCheckpointer(store.sqlite, store.path, silentLogger);
+    cleanup.push(() => checkpointer.close());
+    checkpointer.committed(commitRows(store, ROWS_TO_START));
+    assert.equal(await checkpointer.settled(), 'running');
+    // A checkpoint of the thread's own is in flight when the hold is asked for.
+    const inFlight = checkpointer.nextCheckpoint();
+    checkpointer.committed(commitRows(store, Math.ceil(CHECKPOINT_BYTES / 2048)));
+    let threadDone = false;
+    void inFlight.then(() => (threadDone = true));
+    const result = await checkpointer.holdWhile(async () => {
+      assert.equal(threadDone, true, 'the checkpoint in flight finished first');
+      const before = checkpointer.stats.checkpoints;
+      // Enough for the thread to want another; it must wait until the hold ends.
+      checkpointer.committed(commitRows(store, Math.ceil(CHECKPOINT_BYTES / 2048)));
+      const [row] = store.sqlite.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      assert.equal(checkpointer.stats.checkpoints, before, 'nothing ran on the thread meanwhile');
+      return row!;
+    });
+    assert.equal(result.busy, 0, 'the checkpoint lock was free');
+    assert.equal(result.checkpointed, result.log);
+    // After the hold, the thread catches up on what was committed during it.
+    await ran(checkpointer.nextCheckpoint());
   });
 
   it("closes its connection before the daemon's, so SQLite removes the WAL when the store closes", async () => {
