@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OrchdError } from '../errors.js';
 import { gitFailure, gitStdout, runGit, type GitOptions } from './exec.js';
+import { readHeadFromFiles } from './head-file.js';
 import { assertBranchName, assertRevision } from './refs.js';
 
 /** An operation that leaves the repository mid-way until continued or aborted. */
@@ -78,8 +79,10 @@ export async function resolveRef(path: string, options: RevParseOptions): Promis
   }
 }
 
-/** The commit HEAD points at, or null on an unborn branch. */
+/** The commit HEAD points at, or null on an unborn branch. Read from the files when the layout is plain (head-file.ts). */
 export async function headOid(path: string, options: GitOptions = {}): Promise<string | null> {
+  const fromFiles = await readHeadFromFiles(path);
+  if (fromFiles !== undefined) return fromFiles;
   const args = ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'];
   const out = await runGit(args, path, options);
   if (out.exitCode === 0) return out.stdout.trim();
