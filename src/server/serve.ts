@@ -6,6 +6,7 @@ import { OrchdError } from '../errors.js';
 import { createLogger, type LogLevel } from '../log/logger.js';
 import { acquireServiceLock } from '../service/discovery.js';
 import { ensurePrivateDirectory } from '../store/private-files.js';
+import { tuneHeap } from './heap.js';
 import { ServerHost } from './host.js';
 import { exitOnSignals } from './signals.js';
 import { guardStdout } from './stdout-guard.js';
@@ -23,6 +24,7 @@ export async function runServe(options: ServeOptions): Promise<number | undefine
   // Nothing is ever written to stdout in service mode; the guard keeps a stray write from any library off it too.
   guardStdout();
   const logger = createLogger({ level: options.logLevel });
+  tuneHeap(logger);
   const { dataDir } = resolveDataDir({ fromFlag: options.dataDir, fromEnv: process.env.ORCHD_DATA_DIR });
   const host = new ServerHost({ logger, version: options.version, dataDirFlag: dataDir, exit: (code) => process.exit(code) });
   let lock;

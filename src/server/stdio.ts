@@ -4,6 +4,7 @@ import { createLogger } from '../log/logger.js';
 import { attachConnection, type AttachedConnection } from './connection.js';
 import { FrameWriter } from './frame-writer.js';
 import { FrameReader } from './framing.js';
+import { tuneHeap } from './heap.js';
 import { ServerHost } from './host.js';
 import { exitOnSignals } from './signals.js';
 import type { Engine } from '../engine.js';
@@ -22,6 +23,7 @@ export interface StdioOptions {
 export function runStdio(options: StdioOptions): void {
   const out = guardStdout();
   const logger = createLogger({ level: options.logLevel });
+  const heap = tuneHeap(logger);
   const host = new ServerHost({
     logger,
     version: options.version,
@@ -50,7 +52,7 @@ export function runStdio(options: StdioOptions): void {
     logger.warn('stdout closed; shutting down', { code: (error as NodeJS.ErrnoException).code });
     void host.exit(0);
   });
-  logger.info('orchd listening on stdio', { version: options.version, pid: process.pid });
+  logger.info('orchd listening on stdio', { version: options.version, pid: process.pid, heapGrowingPercent: heap.growingPercent });
 }
 
 /**

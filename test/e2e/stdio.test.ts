@@ -24,7 +24,11 @@ describe('orchd --stdio', () => {
       assert.deepEqual(orchd.frames.problems, []);
       assert.equal(orchd.frames.pendingBytes(), 0);
       // stderr is JSON lines.
-      for (const line of orchd.stderr().trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), line);
+      const lines = orchd.stderr().trim().split('\n');
+      for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line);
+      // The old generation's growing factor is set for the daemon (src/server/heap.ts).
+      const listening = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'orchd listening on stdio');
+      assert.equal(listening?.heapGrowingPercent, 50);
     } finally {
       await orchd.close();
     }
