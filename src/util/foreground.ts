@@ -4,7 +4,7 @@
 //   arrive together; starting each chain in the turn of its request put every later reply behind the spawns of the
 //   chains before it (the last of 50 replies came after 3.7 s). A start waits while requests are still being
 //   dispatched, one start per turn after that, never longer than MAX_DEFER_MS.
-// - the group commit of agent output (src/events/batch-writer.ts), up to 4 ms of writes in one turn. While a host is
+// - the group commit of agent output (src/events/batch-writer.ts), up to 1 ms of writes in one turn. While a host is
 //   sending requests (one was dispatched since the commit last looked), the commit steps aside for a turn, so the
 //   host's next request, sent as soon as it has its reply, finds a short turn; for at most MAX_YIELD_MS in a row.
 //   Under one flooding agent this is the difference between a no-op p50 of 4.4 ms and one of a fraction of a ms.
