@@ -10,7 +10,39 @@ import { spawn } from 'node:child_process';
 const HIGH_WATER = 64 * 1024;
 const LOW_WATER = 16 * 1024;
 
+// RELAY_BURN_US (an experiment, docs/benchmarks.md): spend this much CPU per event before sending it, in turns of at
+// most 1 ms (as orchd slices its work), so the relay keeps a core as busy as orchd does while it delivers.
+const BURN_US = Number(process.env.RELAY_BURN_US ?? 0);
+const SLICE_MS = 1;
+const queued = [];
+let pumping = false;
+function pump() {
+  pumping = false;
+  const until = performance.now() + SLICE_MS;
+  while (queued.length && performance.now() < until) {
+    const spinUntil = performance.now() + BURN_US / 1000;
+    while (performance.now() < spinUntil);
+    write(queued.shift());
+  }
+  if (queued.length) schedule();
+  else resume();
+}
+function schedule() {
+  if (pumping) return;
+  pumping = true;
+  setImmediate(pump);
+}
+
 function send(message) {
+  if (BURN_US && message.method) {
+    queued.push(message);
+    schedule();
+    return;
+  }
+  write(message);
+}
+
+function write(message) {
   const body = JSON.stringify(message);
   process.stdout.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
@@ -23,7 +55,7 @@ const ids = { projectId: 'prj_01m94j5q17c45vaqmynf6vrcvg', taskId: 'tsk_01m94j5q
 
 /** Pause every agent while the host is behind or the rate is spent; resume once both allow. */
 function throttle() {
-  const behind = process.stdout.writableLength > HIGH_WATER || seq > budget * ((performance.now() - started) / 1000);
+  const behind = process.stdout.writableLength > HIGH_WATER || queued.length > 1000 || seq > budget * ((performance.now() - started) / 1000);
   for (const agent of agents) {
     if (behind && !agent.paused) {
       agent.paused = true;
@@ -32,7 +64,7 @@ function throttle() {
   }
 }
 function resume() {
-  if (process.stdout.writableLength > LOW_WATER || seq > budget * ((performance.now() - started) / 1000)) return;
+  if (process.stdout.writableLength > LOW_WATER || queued.length > 250 || seq > budget * ((performance.now() - started) / 1000)) return;
   for (const agent of agents) {
     if (agent.paused) {
       agent.paused = false;
