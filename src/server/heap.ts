@@ -3,9 +3,10 @@
 // Under floods the daemon's live heap is small (23-29 MB under eight agents), but V8's adaptive growing factor lets
 // the old generation reach up to four times that before it compacts, so peak RSS is mostly garbage waiting (heap
 // total 147-170 MB at the peak). A fixed factor of 1.5 kept the same floods at 160-176 MB of RSS with the same
-// events per second and no-op p99 (docs/benchmarks.md, "Peak RSS"). The flag is read by V8 at each full GC, so it
+// events per second and no-op p99 (docs/benchmarks.md, fifth pass). The flag is read by V8 at each full GC, so it
 // takes effect when set at run time; startup flags would not reach a daemon a host starts with `node bin/orchd.js`.
-import { setFlagsFromString } from 'node:v8';
+// `node:v8` is imported when the flag is set, not before: loading it takes about 2.5 ms, which `orchd --stdio`
+// spends after its `initialize` reply rather than before it.
 import type { Logger } from '../log/logger.js';
 
 /** The old generation may grow to (100 + this)% of its size after the last full GC. */
@@ -32,12 +33,16 @@ export function heapTuning(execArgv: readonly string[], env: NodeJS.ProcessEnv):
   return percent === 0 ? { growingPercent: null, reason: 'disabled' } : { growingPercent: percent };
 }
 
-/** Apply heapTuning to this process (daemon modes only: `--stdio` and `serve`). */
-export function tuneHeap(logger: Logger): HeapTuning {
+/** Apply heapTuning to this process (daemon modes only: `--stdio` and `serve`), and log what was decided. */
+export async function tuneHeap(logger: Logger): Promise<HeapTuning> {
   const tuning = heapTuning(process.execArgv, process.env);
-  if (tuning.growingPercent !== null) setFlagsFromString(`${FLAG}=${tuning.growingPercent}`);
+  if (tuning.growingPercent !== null) {
+    const { setFlagsFromString } = await import('node:v8');
+    setFlagsFromString(`${FLAG}=${tuning.growingPercent}`);
+  }
   if (tuning.reason === 'invalidEnv') {
     logger.warn(`Expected ${ENV} to be a whole number of percent (0 for V8's default), got ${JSON.stringify(process.env[ENV])}; V8's default stands`);
   }
+  logger.info('heap growing factor', { heapGrowingPercent: tuning.growingPercent, ...(tuning.reason ? { reason: tuning.reason } : {}) });
   return tuning;
 }

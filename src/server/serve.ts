@@ -24,7 +24,7 @@ export async function runServe(options: ServeOptions): Promise<number | undefine
   // Nothing is ever written to stdout in service mode; the guard keeps a stray write from any library off it too.
   guardStdout();
   const logger = createLogger({ level: options.logLevel });
-  tuneHeap(logger);
+  void tuneHeap(logger);
   const { dataDir } = resolveDataDir({ fromFlag: options.dataDir, fromEnv: process.env.ORCHD_DATA_DIR });
   const host = new ServerHost({ logger, version: options.version, dataDirFlag: dataDir, exit: (code) => process.exit(code) });
   let lock;

@@ -23,7 +23,6 @@ export interface StdioOptions {
 export function runStdio(options: StdioOptions): void {
   const out = guardStdout();
   const logger = createLogger({ level: options.logLevel });
-  const heap = tuneHeap(logger);
   const host = new ServerHost({
     logger,
     version: options.version,
@@ -32,7 +31,11 @@ export function runStdio(options: StdioOptions): void {
     exit: (code) => {
       void flushProtocolOut().finally(() => process.exit(code));
     },
-    ...(options.listen ? { onEngineOpen: (engine: Engine) => void bridge(host, engine, options.listen!) } : {}),
+    onEngineOpen: (engine: Engine) => {
+      // After the `initialize` reply that opened the engine has gone out (src/server/heap.ts).
+      setTimeout(() => void tuneHeap(logger), 0);
+      if (options.listen) void bridge(host, engine, options.listen);
+    },
   });
   let attached: AttachedConnection | undefined;
   const reader = new FrameReader(process.stdin, { onBadFrame: (bad) => attached?.replyToBadFrame(bad) });
@@ -52,7 +55,7 @@ export function runStdio(options: StdioOptions): void {
     logger.warn('stdout closed; shutting down', { code: (error as NodeJS.ErrnoException).code });
     void host.exit(0);
   });
-  logger.info('orchd listening on stdio', { version: options.version, pid: process.pid, heapGrowingPercent: heap.growingPercent });
+  logger.info('orchd listening on stdio', { version: options.version, pid: process.pid });
 }
 
 /**

@@ -26,9 +26,9 @@ describe('orchd --stdio', () => {
       // stderr is JSON lines.
       const lines = orchd.stderr().trim().split('\n');
       for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line);
-      // The old generation's growing factor is set for the daemon (src/server/heap.ts).
-      const listening = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'orchd listening on stdio');
-      assert.equal(listening?.heapGrowingPercent, 50);
+      // The old generation's growing factor is set for the daemon once `initialize` has been answered (src/server/heap.ts).
+      const heap = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'heap growing factor');
+      assert.equal(heap?.heapGrowingPercent, 50);
     } finally {
       await orchd.close();
     }

@@ -19,7 +19,7 @@ test('the default percentage, unless node or the environment says otherwise', ()
   assert.deepEqual(heapTuning(['--max-old-space-size=512'], { NODE_OPTIONS: '--max-semi-space-size=4' }), { growingPercent: DEFAULT_HEAP_GROWING_PERCENT });
 });
 
-test('a malformed ORCHD_HEAP_GROWING_PERCENT is logged with the value it had, and nothing is set', (t) => {
+test('a malformed ORCHD_HEAP_GROWING_PERCENT is logged with the value it had, and nothing is set', async (t) => {
   const saved = process.env.ORCHD_HEAP_GROWING_PERCENT;
   t.after(() => {
     if (saved === undefined) delete process.env.ORCHD_HEAP_GROWING_PERCENT;
@@ -27,7 +27,9 @@ test('a malformed ORCHD_HEAP_GROWING_PERCENT is logged with the value it had, an
   });
   process.env.ORCHD_HEAP_GROWING_PERCENT = 'half';
   const warnings: string[] = [];
-  const logger = { warn: (msg: string) => warnings.push(msg) } as unknown as Logger;
-  assert.deepEqual(tuneHeap(logger), { growingPercent: null, reason: 'invalidEnv' });
+  const infos: unknown[] = [];
+  const logger = { warn: (msg: string) => warnings.push(msg), info: (msg: string, fields: unknown) => infos.push([msg, fields]) } as unknown as Logger;
+  assert.deepEqual(await tuneHeap(logger), { growingPercent: null, reason: 'invalidEnv' });
+  assert.deepEqual(infos, [['heap growing factor', { heapGrowingPercent: null, reason: 'invalidEnv' }]]);
   assert.deepEqual(warnings, ['Expected ORCHD_HEAP_GROWING_PERCENT to be a whole number of percent (0 for V8\'s default), got "half"; V8\'s default stands']);
 });
