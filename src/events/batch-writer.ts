@@ -14,7 +14,7 @@ import { onNextTurn } from '../util/next-turn.js';
 /**
  * A batch stops taking more work after this long; the rest commits on the next turn. A host request waits at most
  * about this much (plus the commit and the delivery of what it committed) behind agent output, however many agents
- * flood. 1 ms rather than 4: under eight flooding agents the no-op p99 fell from 34-41 to 17-22 ms at the same events
+ * flood. 1 ms rather than 4: under eight flooding agents the no-op p99 fell from 34-44 to 17-22 ms at the same events
  * per second (a COMMIT costs little next to a millisecond of inserts; docs/benchmarks.md, fifth pass).
  */
 const TURN_BUDGET_MS = 1;
