@@ -41,6 +41,16 @@ describe('WAL checkpoints on their own thread', () => {
     return { store, dataDir };
   }
 
+  /** A store whose checkpointer has been started by a megabyte of commits and whose thread is running. */
+  async function running(): Promise<{ store: Store; checkpointer: WalCheckpointer }> {
+    const { store } = await open();
+    const checkpointer = new WalCheckpointer(store.sqlite, store.path, silentLogger);
+    cleanup.push(() => checkpointer.close());
+    checkpointer.committed(commitRows(store, ROWS_TO_START));
+    assert.equal(await checkpointer.settled(), 'running');
+    return { store, checkpointer };
+  }
+
   it('starts once a megabyte was committed, takes checkpoints over from the connection, and checkpoints every few megabytes', async () => {
     const { store } = await open();
     const checkpointer = new WalCheckpointer(store.sqlite, store.path, silentLogger);
@@ -72,11 +82,7 @@ describe('WAL checkpoints on their own thread', () => {
   });
 
   it('checkpoints what a few small commits left once commits stop', async () => {
-    const { store } = await open();
-    const checkpointer = new WalCheckpointer(store.sqlite, store.path, silentLogger);
-    cleanup.push(() => checkpointer.close());
-    checkpointer.committed(commitRows(store, ROWS_TO_START));
-    assert.equal(await checkpointer.settled(), 'running');
+    const { store, checkpointer } = await running();
     const next = checkpointer.nextCheckpoint();
     checkpointer.committed(commitRows(store, 3));
     const result = await ran(next);
@@ -85,11 +91,7 @@ describe('WAL checkpoints on their own thread', () => {
   });
 
   it('holds the thread off while the daemon checkpoints on its own connection, after the checkpoint in flight', async () => {
-    const { store } = await open();
-    const checkpointer = new WalCheckpointer(store.sqlite, store.path, silentLogger);
-    cleanup.push(() => checkpointer.close());
-    checkpointer.committed(commitRows(store, ROWS_TO_START));
-    assert.equal(await checkpointer.settled(), 'running');
+    const { store, checkpointer } = await running();
     // A checkpoint of the thread's own is in flight when the hold is asked for.
     const inFlight = checkpointer.nextCheckpoint();
     checkpointer.committed(commitRows(store, Math.ceil(CHECKPOINT_BYTES / 2048)));
