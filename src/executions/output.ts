@@ -235,7 +235,10 @@ export function createOutputCapture(options: OutputCaptureOptions): OutputCaptur
           readable.on('data', (bytes: Buffer) => {
             stats.bytes += bytes.length;
             const text = decoder.decode(bytes, { stream: true });
-            if (text) backlog.push(text);
+            // A read of only part of a character decodes to nothing yet: its text comes with the next read. (Taking
+            // it as a slice found an empty backlog, threw, and left the stream paused for good: the execution hung.)
+            if (!text) return;
+            backlog.push(text);
             readable.pause();
             if (draining) return;
             draining = true;

@@ -52,6 +52,21 @@ describe('workspace control and chain edge cases (in-process)', () => {
     assert.equal(executions.at(-1)!.runReason, 'codingAgent');
   });
 
+  it('finishes a script whose output pauses in the middle of a character', async () => {
+    // The first read holds only the first byte of é (the pause makes the read end there): it decodes to nothing yet.
+    const ws = await workspace('Split char', { setup: [{ command: "printf '\\303'; sleep 0.3; printf '\\251 done\\n'", name: 'split' }] });
+    const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: 'hello' });
+    await finished(session.id);
+    const { executions } = await orchd.client.request('execution/list', { sessionId: session.id });
+    const setup = executions.find((e) => e.runReason === 'setupScript')!;
+    assert.equal(setup.status, 'completed');
+    const text = events()
+      .filter((e) => e.kind === 'execution/output' && e.executionId === setup.id)
+      .map((e) => (e.data as { text: string }).text)
+      .join('');
+    assert.equal(text, 'é done\n');
+  });
+
   it('resets a workspace to the HEAD before an agent turn (undo)', async () => {
     const ws = await workspace('Undo');
     const { session } = await orchd.client.request('session/start', { workspaceId: ws.id, executor: 'scripted-agent', prompt: '@edit undo.txt to be undone' });

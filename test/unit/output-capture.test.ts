@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { createLineCutter, createOutputCapture, type OutputChunk } from '../../src/executions/output.js';
 import { parseStat } from '../../src/supervisor/process-group.js';
 import { waitUntil } from '../support/wait.js';
@@ -32,6 +33,18 @@ describe('output capture', () => {
       ]);
       assert.equal(chunks.map((c) => c.text).join(''), text, `cut at byte ${cut}`);
     }
+  });
+
+  it('decodes any bytes, split anywhere, as the WHATWG decoder does the whole, and reports the same lines', async () => {
+    // Valid and invalid UTF-8 alike: truncated sequences, stray continuation bytes, overlongs, surrogates, 0xff.
+    const byte = fc.constantFrom(0x61, 0x0a, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xbf, 0xff, 0xc0, 0xed, 0xa0, 0xf4, 0x90);
+    const property = fc.asyncProperty(fc.array(fc.array(byte, { minLength: 1, maxLength: 10 }), { maxLength: 6 }), async (pieces) => {
+      const { chunks, lines } = await capture(pieces.map((p) => ({ stream: 'stdout' as const, bytes: Buffer.from(p) })));
+      const expected = new TextDecoder('utf-8').decode(Buffer.concat(pieces.map((p) => Buffer.from(p))));
+      assert.equal(chunks.map((c) => c.text).join(''), expected);
+      assert.deepEqual(lines, expected === '' ? [] : expected.replace(/\n$/, '').split('\n'));
+    });
+    await fc.assert(property, { numRuns: 300 });
   });
 
   it('numbers chunks across both streams in arrival order and reports whole stdout lines', async () => {
