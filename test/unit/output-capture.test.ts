@@ -110,6 +110,19 @@ describe('line cutter', () => {
       assert.equal(pieces.map((p) => cut(p).text).join(''), expected);
     });
   }
+
+  it('cuts the same however the text is split into pieces (the fast path for short pieces agrees with the line walk)', () => {
+    // Characters of 1, 2 and 3 UTF-8 bytes and newlines; a piece boundary never splits a character.
+    const char = fc.constantFrom('a', 'b', 'é', '€', '\n');
+    const property = fc.property(fc.array(fc.array(char, { maxLength: 12 }).map((cs) => cs.join('')), { maxLength: 12 }), fc.integer({ min: 1, max: 40 }), (pieces, max) => {
+      const piecewise = createLineCutter(max);
+      const results = pieces.map((piece) => piecewise(piece));
+      const whole = createLineCutter(max)(pieces.join(''));
+      assert.equal(results.map((r) => r.text).join(''), whole.text);
+      assert.equal(results.reduce((sum, r) => sum + r.cut, 0), whole.cut);
+    });
+    fc.assert(property, { numRuns: 500 });
+  });
 });
 
 describe('/proc/<pid>/stat parsing', () => {
