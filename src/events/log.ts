@@ -3,7 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { EventData, EventFilter, EventKind } from '../../protocol/events.js';
 import { cachedStatement } from '../store/statement-cache.js';
 import { filterSql } from './filter.js';
-import { eventJson, LiveEvent, WireEvent } from './wire.js';
+import { eventHead, eventJsonFrom, LiveEvent, WireEvent } from './wire.js';
 
 export interface EventScope {
   projectId?: string | null | undefined;
@@ -33,12 +33,19 @@ export function appendEvents(sqlite: BetterSqlite3.Database, events: readonly Ne
   const insert = cachedStatement(sqlite, INSERT_EVENT);
   const at = new Date().toISOString();
   const appended: LiveEvent[] = [];
+  // The JSON between seq and data is the same for every event of one kind in this call.
+  let headKind = '';
+  let head = '';
   for (const event of events) {
     const { scope } = event;
     const data = JSON.stringify(event.data);
     const info = insert.run(event.kind, at, scope.projectId ?? null, scope.taskId ?? null, scope.workspaceId ?? null, scope.sessionId ?? null, scope.executionId ?? null, data);
     const seq = Number(info.lastInsertRowid);
-    appended.push(new LiveEvent(seq, event.kind, scope, eventJson(seq, event.kind, at, data, scope)));
+    if (event.kind !== headKind) {
+      headKind = event.kind;
+      head = eventHead(event.kind, at);
+    }
+    appended.push(new LiveEvent(seq, event.kind, scope, eventJsonFrom(seq, head, data, scope)));
   }
   return appended;
 }

@@ -48,16 +48,38 @@ export class LiveEvent extends WireEvent {
   }
 }
 
-/**
- * The JSON of an event from its parts, key order as in `Event` (seq, kind, at, data, then the scope ids that are set),
- * so it equals `JSON.stringify` of the event object. `dataJson` must itself be JSON text.
- */
-export function eventJson(seq: number, kind: string, at: string, dataJson: string, scope: EventScope): string {
-  let json = `{"seq":${seq},"kind":${JSON.stringify(kind)},"at":${JSON.stringify(at)},"data":${dataJson}`;
+/** The scope's ids as JSON members (`,"projectId":"…"` …), kept per scope object: the events of one execution share it. */
+const scopeMembers = new WeakMap<EventScope, { ids: readonly unknown[]; json: string }>();
+
+function scopeJson(scope: EventScope): string {
+  const ids = [scope.projectId, scope.taskId, scope.workspaceId, scope.sessionId, scope.executionId];
+  const cached = scopeMembers.get(scope);
+  // A scope object changed after its JSON was kept is noticed (the ids are compared), never sent stale.
+  if (cached && cached.ids.every((id, i) => id === ids[i])) return cached.json;
+  let json = '';
   if (scope.projectId) json += `,"projectId":${JSON.stringify(scope.projectId)}`;
   if (scope.taskId) json += `,"taskId":${JSON.stringify(scope.taskId)}`;
   if (scope.workspaceId) json += `,"workspaceId":${JSON.stringify(scope.workspaceId)}`;
   if (scope.sessionId) json += `,"sessionId":${JSON.stringify(scope.sessionId)}`;
   if (scope.executionId) json += `,"executionId":${JSON.stringify(scope.executionId)}`;
+  scopeMembers.set(scope, { ids, json: `${json}}` });
   return `${json}}`;
+}
+
+/**
+ * The JSON of an event from its parts, key order as in `Event` (seq, kind, at, data, then the scope ids that are set),
+ * so it equals `JSON.stringify` of the event object. `dataJson` must itself be JSON text.
+ */
+export function eventJson(seq: number, kind: string, at: string, dataJson: string, scope: EventScope): string {
+  return eventJsonFrom(seq, eventHead(kind, at), dataJson, scope);
+}
+
+/** `,"kind":…,"at":…,"data":` of an event: the part between its seq and its data. */
+export function eventHead(kind: string, at: string): string {
+  return `,"kind":${JSON.stringify(kind)},"at":${JSON.stringify(at)},"data":`;
+}
+
+/** `eventJson` with the head made by `eventHead` (once for the events of one kind appended together). */
+export function eventJsonFrom(seq: number, head: string, dataJson: string, scope: EventScope): string {
+  return `{"seq":${seq}${head}${dataJson}${scopeJson(scope)}`;
 }

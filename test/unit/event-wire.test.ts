@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Event, EventFilter } from '../../protocol/events.js';
 import { matchesFilter } from '../../src/events/filter.js';
-import { appendEvents, readEvents, type NewEvent } from '../../src/events/log.js';
+import { appendEvents, readEvents, type EventScope, type NewEvent } from '../../src/events/log.js';
 import { eventJson } from '../../src/events/wire.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/database.js';
@@ -58,6 +58,16 @@ describe('events on the wire', () => {
       assert.equal(json, JSON.stringify(event));
       assert.deepEqual(JSON.parse(json), event);
     }
+  });
+
+  it('a scope object reused for many events, then changed, gives the JSON of what it holds now', () => {
+    const scope: EventScope = { projectId: 'prj_1', executionId: 'exe_1' };
+    const first = eventJson(1, 'execution/output', '2026-01-01T00:00:00.000Z', '{}', scope);
+    assert.equal(eventJson(2, 'execution/output', '2026-01-01T00:00:00.000Z', '{}', scope), first.replace('"seq":1', '"seq":2'));
+    scope.sessionId = 'ses_"new"';
+    delete scope.executionId;
+    const changed = JSON.parse(eventJson(3, 'execution/output', '2026-01-01T00:00:00.000Z', '{}', scope)) as Event;
+    assert.deepEqual(changed, { seq: 3, kind: 'execution/output', at: '2026-01-01T00:00:00.000Z', data: {}, projectId: 'prj_1', sessionId: 'ses_"new"' });
   });
 
   const filters: EventFilter[] = [
