@@ -61,10 +61,44 @@ export class EventHub {
     return this.knownMax;
   }
 
+  /** Recent events held in memory for subscriptions that lag (tests and diagnostics). */
+  get cachedEvents(): number {
+    return this.ringLength();
+  }
+
   /** Record events just committed by this process and wake subscribers. */
   published(events: readonly LiveEvent[]): void {
     for (const event of events) this.remember(event);
     this.wakeAll();
+    this.forgetDelivered();
+  }
+
+  /**
+   * Drop from the ring what every subscription has passed (live delivery happens within wakeAll). The ring is for
+   * subscribers that lag; kept whole, it held every event for its last 4,096, long enough that each one outlived two
+   * young-generation collections and was promoted: with one subscriber keeping up, the entries bench ran 15 full GCs
+   * instead of 9 and spent 30% more time in GC. Nothing depends on the ring: what it lacks is read from the log.
+   */
+  private forgetDelivered(): void {
+    let passed = Infinity;
+    for (const subscription of this.subscriptions.values()) if (subscription.cursor < passed) passed = subscription.cursor;
+    while (this.ringLength() > 0 && this.ring[this.ringHead]!.seq <= passed) this.dropOldest();
+    this.compactRing();
+  }
+
+  private dropOldest(): void {
+    this.ringBytesUsed -= this.ringSizes[this.ringHead]!;
+    this.ring[this.ringHead] = undefined as unknown as LiveEvent;
+    this.ringHead++;
+  }
+
+  private compactRing(): void {
+    if (this.ringLength() === 0) this.clearRing();
+    else if (this.ringHead > 1024 && this.ringHead * 2 > this.ring.length) {
+      this.ring = this.ring.slice(this.ringHead);
+      this.ringSizes = this.ringSizes.slice(this.ringHead);
+      this.ringHead = 0;
+    }
   }
 
   private remember(event: LiveEvent): void {
@@ -74,16 +108,8 @@ export class EventHub {
     this.ring.push(event);
     this.ringSizes.push(size);
     this.ringBytesUsed += size;
-    while (this.ringLength() > 1 && (this.ringLength() > this.ringCapacity || this.ringBytesUsed > this.ringBytes)) {
-      this.ringBytesUsed -= this.ringSizes[this.ringHead]!;
-      this.ring[this.ringHead] = undefined as unknown as LiveEvent;
-      this.ringHead++;
-    }
-    if (this.ringHead > 1024 && this.ringHead * 2 > this.ring.length) {
-      this.ring = this.ring.slice(this.ringHead);
-      this.ringSizes = this.ringSizes.slice(this.ringHead);
-      this.ringHead = 0;
-    }
+    while (this.ringLength() > 1 && (this.ringLength() > this.ringCapacity || this.ringBytesUsed > this.ringBytes)) this.dropOldest();
+    this.compactRing();
     if (event.seq > this.knownMax) this.knownMax = event.seq;
   }
 

@@ -52,6 +52,39 @@ describe('event delivery flow control', () => {
     }
   });
 
+  it('holds in memory only what a subscription has yet to pass', async () => {
+    const dataDir = tempDir();
+    const repo = realpathSync(makeRepo());
+    const engine = await openEngine({ dataDir, logger: silentLogger });
+    try {
+      const project = await createProject(engine, { name: 'p', repositories: [{ path: repo }] });
+      const keeping: WireEvent[] = [];
+      engine.hub.subscribe({}, undefined, { send: (event) => keeping.push(event) > 0 }).start();
+      for (let i = 0; i < 5; i++) await createTask(engine, { projectId: project.id, title: `t${i}`, description: '' });
+      assert.equal(keeping.length, 5);
+      assert.equal(engine.hub.cachedEvents, 0, 'every subscription passed them');
+      // A subscription that stops taking events keeps what it has not passed in memory, and gets it all on resume.
+      const lagging: WireEvent[] = [];
+      let open = false;
+      const slow = engine.hub.subscribe({}, undefined, { send: (event) => (lagging.push(event), open) });
+      slow.start();
+      for (let i = 0; i < 3; i++) await createTask(engine, { projectId: project.id, title: `late${i}`, description: '' });
+      assert.equal(lagging.length, 1, 'paused after its first event');
+      assert.equal(engine.hub.cachedEvents, 2, 'the two events it has not passed');
+      open = true;
+      slow.resume();
+      await waitUntil(() => lagging.length === 3, 'the lagging subscription to catch up');
+      assert.deepEqual(lagging.map((e) => e.seq), keeping.slice(5).map((e) => e.seq));
+      await createTask(engine, { projectId: project.id, title: 'last', description: '' });
+      assert.equal(engine.hub.cachedEvents, 0);
+      assert.equal(keeping.length, 9);
+    } finally {
+      await engine.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
   it('sees commits made by another engine on the same database, in order', async () => {
     const dataDir = tempDir();
     const repo = realpathSync(makeRepo());
