@@ -26,8 +26,14 @@ function sliceEnd(text: string): number {
   return first >= 0 ? first + 1 : text.length;
 }
 
-/** Bytes decoded but not yet persisted before the child's streams are paused. */
-const HIGH_WATER_BYTES = 1024 * 1024;
+/**
+ * Bytes decoded but not yet persisted before the child's streams are paused (they resume at half). 256 KB rather than
+ * 1 MB: text waiting here outlives young-generation collections and is copied by each, and eight agents each holding
+ * up to 1 MB kept the slicer and the group commit busy every turn. Under eight flooding agents the no-op p50 fell from
+ * 1.5 to 0.2 ms, peak RSS by 13 MB, at the same or more events per second; one agent's 256 MB flood ran as fast
+ * (docs/benchmarks.md, sixth pass). 128 KB began to cost one agent throughput.
+ */
+const HIGH_WATER_BYTES = 256 * 1024;
 
 export type OutputStream = 'stdout' | 'stderr' | 'stdin';
 
