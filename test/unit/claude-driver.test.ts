@@ -2,8 +2,9 @@
 // and for control requests it does not handle.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { ApprovalAnswer } from '../../protocol/approvals.js';
-import { createClaudeDriver } from '../../src/executors/claude/driver.js';
+import { createClaudeDriver, mayConcernDriver } from '../../src/executors/claude/driver.js';
 import type { AgentHooks, ApprovalAsk } from '../../src/executors/types.js';
 
 function harness(answer: (ask: ApprovalAsk, signal?: AbortSignal) => Promise<ApprovalAnswer>) {
@@ -31,6 +32,27 @@ describe('Claude driver', () => {
     h.driver.onStdoutLine(JSON.stringify({ type: 'result', subtype: 'success' }));
     assert.equal(h.closed(), true);
     assert.equal(h.driver.interrupt(), false, 'nothing to interrupt once the turn is over');
+  });
+
+  it('leaves lines that cannot concern it unparsed, and still finds a result or a control request written with escapes', async () => {
+    // A property over every line it would act on: what mayConcernDriver passes over is never one of them.
+    const type = fc.constantFrom('result', 'control_request', 'control_cancel_request', 'assistant', 'user', 'system');
+    // Characters of the type written as \\u escapes where the mask says so (JSON allows it; no CLI does it).
+    const escape = (text: string, mask: boolean[]) => [...text].map((c, i) => (mask[i] ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+    fc.assert(
+      fc.property(type, fc.array(fc.boolean(), { maxLength: 22 }), fc.string(), (t, mask, text) => {
+        const line = `{"type":"${escape(t, mask)}","text":${JSON.stringify(text)}}`;
+        assert.equal(JSON.parse(line).type, t);
+        const acted = ['result', 'control_request', 'control_cancel_request'].includes(t);
+        if (acted) assert.equal(mayConcernDriver(line), true, line);
+      }),
+    );
+    assert.equal(mayConcernDriver(JSON.stringify({ type: 'assistant', message: { content: [{ type: 'text', text: 'line 1 of 9' }] } })), false);
+    const h = harness(async () => ({ decision: 'allowOnce' }));
+    h.driver.onStdoutLine('{"type":"assistant","message":{"content":[]}}');
+    assert.equal(h.closed(), false);
+    h.driver.onStdoutLine('{"type":"\\u0072esult","subtype":"success"}');
+    assert.equal(h.closed(), true, 'a result whose type is escaped ends the turn');
   });
 
   it('answers can_use_tool: allow with the input, allowSession with a session rule, deny with the reason', async () => {

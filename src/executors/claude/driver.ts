@@ -23,6 +23,16 @@ export function permissionResponse(tool: string, input: Json, answer: ApprovalAn
   return allow;
 }
 
+/**
+ * Whether a stdout line can be one the driver acts on (`result`, `control_request`, `control_cancel_request`): its type's
+ * text is in the line, or the line has a `\u` escape (a type written with escapes). Nearly every other line (assistant
+ * and user messages) is parsed by the normalizer anyway; the driver parsing each of them again cost a second JSON.parse
+ * per line on the hottest path.
+ */
+export function mayConcernDriver(line: string): boolean {
+  return line.includes('result') || line.includes('control_') || line.includes('\\u');
+}
+
 export function createClaudeDriver(prompt: string, hooks: AgentHooks): AgentDriver {
   let input: AgentInput | null = null;
   const pending = new Map<string, AbortController>();
@@ -66,6 +76,7 @@ export function createClaudeDriver(prompt: string, hooks: AgentHooks): AgentDriv
       send({ type: 'user', session_id: '', message: { role: 'user', content: prompt }, parent_tool_use_id: null });
     },
     onStdoutLine(line) {
+      if (!mayConcernDriver(line)) return;
       const message = parseObject(line);
       if (!message) return;
       if (message.type === 'result') return finish();
