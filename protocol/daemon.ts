@@ -71,6 +71,10 @@ export const DaemonStatus = v.strictObject({
             v.description("The checkpoint thread: `idle` until the first batch of agent output commits; `failed` means the daemon's connection checkpoints inside its own commits again (as SQLite does by default)"),
           ),
           count: v.pipe(Count, v.description('Checkpoints the thread has run')),
+          walResets: v.pipe(
+            Count,
+            v.description('Of them, checkpoints run with the group commit held (tens of ms) because the WAL had grown to 32 MB under commits that never paused, so that it could start again from its beginning'),
+          ),
           lastMs: v.nullable(v.pipe(v.number(), v.description('How long the last one took, in milliseconds'))),
         }),
         v.description('WAL checkpoints, run on a thread of their own so that no commit of agent output stalls the event loop with one'),

@@ -50,7 +50,8 @@ function checkpoints(c: NonNullable<DaemonStatus['database']>['checkpoints']): s
   if (c.thread === 'idle') return 'checkpoints by SQLite until the first megabyte of output';
   if (c.thread === 'failed') return 'checkpoint thread failed: checkpoints by SQLite';
   const last = c.lastMs === null ? '' : `, last ${c.lastMs.toFixed(1)} ms`;
-  return `checkpoint thread ${c.thread}, ${c.count} checkpoint${c.count === 1 ? '' : 's'}${last}`;
+  const resets = c.walResets > 0 ? ` (${c.walResets} held commits to restart the WAL)` : '';
+  return `checkpoint thread ${c.thread}, ${c.count} checkpoint${c.count === 1 ? '' : 's'}${resets}${last}`;
 }
 
 /** The status in words: the daemon, then one block per connection (the asking one marked). */

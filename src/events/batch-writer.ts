@@ -38,8 +38,11 @@ export class BatchWriter {
     private readonly hub: EventHub,
     private readonly logger: Logger,
     private readonly foreground?: Foreground,
-    /** Told after each commit (src/store/wal-checkpointer.ts checkpoints the WAL it grew, off this thread). */
-    private readonly checkpointer?: { committed(bytes: number): void },
+    /**
+     * Told after each commit (src/store/wal-checkpointer.ts checkpoints the WAL it grew, off this thread); it holds
+     * commits while a checkpoint that lets the WAL restart runs.
+     */
+    private readonly checkpointer?: { committed(bytes: number): void; readonly holdsCommits: boolean; whenCommitsFree(listener: () => void): void },
   ) {
     const sqlite = store.sqlite;
     this.statements = {
@@ -79,6 +82,11 @@ export class BatchWriter {
       }
     }
     this.yieldingSince = undefined;
+    // The WAL is being copied back so that it can restart: wait for that checkpoint (tens of ms at most).
+    if (this.checkpointer?.holdsCommits) {
+      this.checkpointer.whenCommitsFree(this.schedule);
+      return;
+    }
     // Kysely transactions finish within microtasks (their work awaits only the database), so this never happens
     // in practice; if one is open after all, joining it would tie this batch to its fate: wait a turn instead.
     if (this.store.sqlite.inTransaction) {

@@ -6,6 +6,11 @@
 // SQLite's own cadence: every few megabytes committed, and once commits stop. A daemon that writes little never starts
 // the thread. If the worker cannot start or dies, the connection checkpoints itself again, as SQLite does by default,
 // so the WAL stays bounded either way.
+// A PASSIVE checkpoint copies the frames that were there when it began; SQLite starts writing the WAL from its
+// beginning again only when a write transaction finds every frame copied. Under a steady flood a commit always lands
+// while the thread copies, so the WAL never restarted: 165 MB of WAL for 110 MB of database in the entries bench, on
+// and on for as long as agents kept writing. So once the WAL holds RESET_BYTES, the next checkpoint runs with the
+// group commit held (`holdsCommits`; requests and line work go on), and the commit after it restarts the WAL.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -19,6 +24,16 @@ export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
  * Each checkpoint syncs the WAL and the database file, so they are not run more often than SQLite would.
  */
 export const CHECKPOINT_BYTES = 4 * 1024 * 1024;
+/**
+ * WAL size at which the next checkpoint runs with commits held, so the WAL restarts from its beginning. Most frames are
+ * copied by the checkpoints before it, so that one copies about CHECKPOINT_BYTES: 12-18 ms here, fsyncs included.
+ */
+export const RESET_BYTES = 32 * 1024 * 1024;
+/**
+ * Commits are held at most this long for a checkpoint (a slow disk): then they go on, and the next hold waits until
+ * the WAL has grown by another RESET_BYTES, so a disk that is always slow costs one such wait per RESET_BYTES.
+ */
+const HOLD_MAX_MS = 250;
 /** Bytes committed in all before the thread is started: until then SQLite checkpoints as it always does. */
 export const START_BYTES = 1024 * 1024;
 /** Once commits stop for this long, what they left in the WAL is checkpointed. */
@@ -41,6 +56,8 @@ export interface CheckpointResult {
 export interface CheckpointerStats {
   state: 'idle' | 'starting' | 'running' | 'failed' | 'closed';
   checkpoints: number;
+  /** Checkpoints run with commits held because the WAL had grown to RESET_BYTES. */
+  resets: number;
   last: CheckpointResult | undefined;
 }
 
@@ -86,6 +103,17 @@ export class WalCheckpointer {
   private dirtyBytes = 0;
   private committedBytes = 0;
   private checkpoints = 0;
+  private resets = 0;
+  /** The next checkpoint holds commits (the WAL reached RESET_BYTES); and whether the one in flight does. */
+  private resetDue = false;
+  private holding = false;
+  /** The checkpoint in flight began by holding commits (they may have been let go since, at HOLD_MAX_MS). */
+  private wasHeld = false;
+  private holdTimer: NodeJS.Timeout | undefined;
+  private readonly commitsFreeListeners: (() => void)[] = [];
+  private pageSize = 4096;
+  /** WAL bytes at which the next checkpoint holds commits: resetBytes, raised after a hold that ran out of time. */
+  private resetAt: number;
   /** Callers of `holdWhile` running: no checkpoint starts on the thread meanwhile. */
   private held = 0;
   private last: CheckpointResult | undefined;
@@ -98,7 +126,11 @@ export class WalCheckpointer {
     private readonly sqlite: BetterSqlite3.Database,
     private readonly path: string,
     private readonly logger: Logger,
-  ) {}
+    /** RESET_BYTES (tests use less). */
+    private readonly resetBytes = RESET_BYTES,
+  ) {
+    this.resetAt = resetBytes;
+  }
 
   /**
    * A write transaction committed `bytes` of events on the daemon's connection. Once START_BYTES have been, the thread
@@ -114,7 +146,19 @@ export class WalCheckpointer {
   }
 
   get stats(): CheckpointerStats {
-    return { state: this.state, checkpoints: this.checkpoints, last: this.last };
+    return { state: this.state, checkpoints: this.checkpoints, resets: this.resets, last: this.last };
+  }
+
+  /** True while a checkpoint that should restart the WAL runs: the group commit waits (src/events/batch-writer.ts). */
+  get holdsCommits(): boolean {
+    return this.holding;
+  }
+
+  /** Call `listener` once commits are no longer held (at once if they are not). */
+  whenCommitsFree(listener: () => void): void {
+    if (!this.holding) return listener();
+    this.commitsFreeListeners.push(listener);
+    this.refWhileWaited();
   }
 
   /** Resolves once the thread is running (or has failed, or this was closed) after the first commit started it. */
@@ -196,6 +240,7 @@ export class WalCheckpointer {
       case 'ready':
         // From now on checkpoints are the worker's: the daemon's commits only append to the WAL.
         this.sqlite.pragma('wal_autocheckpoint = 0');
+        this.pageSize = Number(this.sqlite.pragma('page_size', { simple: true })) || 4096;
         this.setState('running');
         this.schedule();
         return;
@@ -204,6 +249,17 @@ export class WalCheckpointer {
         this.inFlight = false;
         this.checkpoints++;
         this.last = result;
+        const held = this.holding;
+        const timedOut = this.wasHeld && !held;
+        this.wasHeld = false;
+        this.releaseCommits();
+        const walBytes = result.logFrames * this.pageSize;
+        if (timedOut) this.resetAt = walBytes + this.resetBytes;
+        else if (walBytes < this.resetBytes) this.resetAt = this.resetBytes;
+        // `logFrames` is the WAL as the checkpoint found it; commits went on meanwhile, so the WAL did not restart. Once
+        // it is this big the next checkpoint holds commits; after a complete one that did, the next commit restarts it.
+        this.resetDue = !result.busy && walBytes >= this.resetAt && !(held && result.checkpointedFrames === result.logFrames);
+        if (this.resetDue) this.dirtyBytes = Math.max(this.dirtyBytes, CHECKPOINT_BYTES);
         for (const waiter of this.checkpointWaiters.splice(0)) waiter(result);
         this.refWhileWaited();
         this.schedule();
@@ -215,16 +271,29 @@ export class WalCheckpointer {
     }
   }
 
+  private releaseCommits(): void {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    if (!this.holding) return;
+    this.holding = false;
+    for (const listener of this.commitsFreeListeners.splice(0)) listener();
+    this.refWhileWaited();
+  }
+
   private setState(state: CheckpointerStats['state']): void {
     this.state = state;
+    if (state === 'failed' || state === 'closed') this.releaseCommits();
     if (state !== 'starting') for (const waiter of this.settledWaiters.splice(0)) waiter(state);
     if (state === 'failed' || state === 'closed') for (const waiter of this.checkpointWaiters.splice(0)) waiter(null);
     this.refWhileWaited();
   }
 
-  /** The thread and its timer keep the event loop alive only while a caller awaits them (`settled`, `nextCheckpoint`). */
+  /**
+   * The thread and its timer keep the event loop alive only while a caller awaits them (`settled`, `nextCheckpoint`,
+   * `whenCommitsFree`).
+   */
   private refWhileWaited(): void {
-    const waited = this.settledWaiters.length + this.checkpointWaiters.length > 0 && this.state !== 'closed' && this.state !== 'failed';
+    const waited = this.settledWaiters.length + this.checkpointWaiters.length + this.commitsFreeListeners.length > 0 && this.state !== 'closed' && this.state !== 'failed';
     if (waited) {
       this.worker?.ref();
       this.timer?.ref();
@@ -259,6 +328,14 @@ export class WalCheckpointer {
     if (this.state !== 'running' || !this.worker || this.inFlight || this.held > 0) return;
     this.dirtyBytes = 0;
     this.inFlight = true;
+    if (this.resetDue) {
+      // No write transaction is open between turns, so once held no frame lands before this checkpoint ends.
+      this.resets++;
+      this.holding = true;
+      this.wasHeld = true;
+      this.holdTimer = setTimeout(() => this.releaseCommits(), HOLD_MAX_MS);
+      this.holdTimer.unref();
+    }
     this.worker.postMessage('checkpoint');
   }
 

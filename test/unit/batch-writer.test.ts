@@ -133,4 +133,20 @@ describe('the batch writer (group commit of agent output)', () => {
     await write;
     assert.ok(performance.now() - begun >= 5, 'it stepped aside until the bound');
   });
+
+  it('waits while the checkpointer holds commits (the WAL is being copied so that it can restart)', async () => {
+    const listeners: (() => void)[] = [];
+    const checkpointer = { holdsCommits: true, committed: () => {}, whenCommitsFree: (listener: () => void) => void listeners.push(listener) };
+    const held = new BatchWriter(store, hub, silentLogger, undefined, checkpointer);
+    let committed = false;
+    const write = held.write((emit) => emit('notification', note('after the checkpoint'), {})).then(() => (committed = true));
+    for (let turn = 0; turn < 5; turn++) await nextTurn();
+    assert.equal(committed, false, 'nothing commits while held');
+    assert.equal(held.pending, 1);
+    assert.ok(listeners.length >= 1, 'it asked to hear when commits are free');
+    checkpointer.holdsCommits = false;
+    for (const listener of listeners.splice(0)) listener();
+    await write;
+    assert.ok(storedTitles().includes('after the checkpoint'));
+  });
 });

@@ -5,7 +5,7 @@ import { DaemonStatus } from '../../protocol/daemon.js';
 import { formatStatus } from '../../src/cli/status.js';
 
 /** A daemon/status as the protocol defines it (parsed, so the fixture cannot drift from the schema). */
-function status(checkpoints: { thread: string; count: number; lastMs: number | null }): DaemonStatus {
+function status(checkpoints: { thread: string; count: number; walResets?: number; lastMs: number | null }): DaemonStatus {
   return v.parse(DaemonStatus, {
     version: '1.2.3',
     protocolVersion: 1,
@@ -14,7 +14,7 @@ function status(checkpoints: { thread: string; count: number; lastMs: number | n
     uptimeMs: 65_000,
     dataDir: '/data',
     currentSeq: 17,
-    database: { bytes: 3 * 1024 * 1024, walBytes: 4 * 1024 * 1024, checkpoints },
+    database: { bytes: 3 * 1024 * 1024, walBytes: 4 * 1024 * 1024, checkpoints: { walResets: 0, ...checkpoints } },
     processes: { executions: 1, sessions: 1, terminals: 0 },
     watches: { watchers: 0, watches: 0 },
     rssBytes: 80 * 1024 * 1024,
@@ -30,6 +30,10 @@ describe('orchd status', () => {
     assert.equal(dataLine(formatStatus(status({ thread: 'idle', count: 0, lastMs: null }))), '  data        /data · database 3.0 MB, wal 4.0 MB (checkpoints by SQLite until the first megabyte of output)');
     assert.equal(dataLine(formatStatus(status({ thread: 'running', count: 12, lastMs: 3.14159 }))), '  data        /data · database 3.0 MB, wal 4.0 MB (checkpoint thread running, 12 checkpoints, last 3.1 ms)');
     assert.equal(dataLine(formatStatus(status({ thread: 'running', count: 1, lastMs: null }))), '  data        /data · database 3.0 MB, wal 4.0 MB (checkpoint thread running, 1 checkpoint)');
+    assert.equal(
+      dataLine(formatStatus(status({ thread: 'running', count: 40, walResets: 2, lastMs: 12 }))),
+      '  data        /data · database 3.0 MB, wal 4.0 MB (checkpoint thread running, 40 checkpoints (2 held commits to restart the WAL), last 12.0 ms)',
+    );
     assert.equal(dataLine(formatStatus(status({ thread: 'failed', count: 3, lastMs: 2 }))), '  data        /data · database 3.0 MB, wal 4.0 MB (checkpoint thread failed: checkpoints by SQLite)');
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { silentLogger } from '../../src/log/logger.js';
@@ -110,6 +110,32 @@ describe('WAL checkpoints on their own thread', () => {
     assert.equal(result.checkpointed, result.log);
     // After the hold, the thread catches up on what was committed during it.
     await ran(checkpointer.nextCheckpoint());
+  });
+
+  it('restarts the WAL under commits that never stop: once it holds enough, one checkpoint runs with commits held', async () => {
+    const { store } = await open();
+    const resetBytes = 2 * 1024 * 1024;
+    const checkpointer = new WalCheckpointer(store.sqlite, store.path, silentLogger, resetBytes);
+    cleanup.push(() => checkpointer.close());
+    checkpointer.committed(commitRows(store, ROWS_TO_START));
+    assert.equal(await checkpointer.settled(), 'running');
+    // 64 MB in 128 KB commits, one per turn, as the batch writer commits: it waits while commits are held.
+    let largestWal = 0;
+    let heldSeen = false;
+    for (let written = 0; written < 64 * 1024 * 1024; ) {
+      if (checkpointer.holdsCommits) {
+        heldSeen = true;
+        await new Promise<void>((resolve) => checkpointer.whenCommitsFree(resolve));
+      }
+      written += commitRows(store, 64);
+      checkpointer.committed(64 * 2048);
+      largestWal = Math.max(largestWal, statSync(`${store.path}-wal`).size);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(heldSeen, true, 'commits were held for a checkpoint');
+    assert.ok(checkpointer.stats.resets >= 1);
+    // Without the restart the WAL holds all 64 MB; with it, about resetBytes and a checkpoint's worth of commits.
+    assert.ok(largestWal < 32 * 1024 * 1024, `the WAL restarted (largest ${largestWal} bytes)`);
   });
 
   it("closes its connection before the daemon's, so SQLite removes the WAL when the store closes", async () => {

@@ -29,7 +29,7 @@ function daemonStatus({ host, client }: HandlerContext): DaemonStatus {
     database = {
       bytes: pages * pageSize,
       walBytes: fileSize(`${engine.store.path}-wal`),
-      checkpoints: { thread: checkpoints.state, count: checkpoints.checkpoints, lastMs: checkpoints.last ? Math.round(checkpoints.last.ms * 1000) / 1000 : null },
+      checkpoints: { thread: checkpoints.state, count: checkpoints.checkpoints, walResets: checkpoints.resets, lastMs: checkpoints.last ? Math.round(checkpoints.last.ms * 1000) / 1000 : null },
     };
   }
   return {
