@@ -75,11 +75,13 @@ export interface EngineOptions {
   foreground?: Foreground;
   /** The directory of the user's config.json (default: ORCHD_CONFIG_HOME, else $XDG_CONFIG_HOME/orchd). */
   configHome?: string;
+  /** Open before the query builder is loaded; the caller awaits `store.ready()` before anything queries (src/server/host.ts). */
+  deferQueries?: boolean;
 }
 
 /** Open the data directory and start the engine. */
 export async function openEngine(options: EngineOptions): Promise<Engine> {
-  const store = await openStore(options.dataDir, options.logger);
+  const store = await openStore(options.dataDir, options.logger, { deferQueries: options.deferQueries ?? false });
   const hub = await EventHub.open(store, options.logger, options.events);
   let closing: Promise<void> | undefined;
   const running = new Map<string, RunningExecution>();

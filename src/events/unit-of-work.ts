@@ -1,5 +1,5 @@
 // A change and the events that describe it commit in one SQLite transaction; subscribers hear of them after commit.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { EventData, EventKind } from '../../protocol/events.js';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
@@ -22,16 +22,22 @@ export async function transact<T>(deps: UnitOfWorkDeps, work: (trx: Kysely<Datab
   const emit: Emit = (kind, data, scope) => {
     pending.push({ kind, data, scope } as NewEvent);
   };
+  // Kysely's one connection is held for the whole transaction, so none of its queries can land inside it; BEGIN, the
+  // events and COMMIT go straight to the better-sqlite3 handle that connection wraps (as the batch writer's do).
+  const { sqlite } = deps.store;
   const { result, events } = await deps.store.db.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
+    sqlite.exec('begin immediate');
     try {
       const result = await work(conn, emit);
-      // On the same connection Kysely holds for this transaction (one better-sqlite3 handle), inside BEGIN IMMEDIATE.
-      const events = appendEvents(deps.store.sqlite, pending);
-      await sql`commit`.execute(conn);
+      const events = appendEvents(sqlite, pending);
+      sqlite.exec('commit');
       return { result, events };
     } catch (error) {
-      await sql`rollback`.execute(conn).catch(() => {});
+      try {
+        if (sqlite.inTransaction) sqlite.exec('rollback');
+      } catch {
+        // The connection is gone (closed, disk error): the work's own error is the one to report.
+      }
       throw error;
     }
   });

@@ -83,8 +83,12 @@ export class ServerHost {
     return this.shuttingDown !== undefined;
   }
 
-  /** Open the engine on the resolved data directory (once per process; later calls must agree on the directory). */
-  async openEngine(fromInitialize: string | undefined): Promise<Engine> {
+  /**
+   * Open the engine on the resolved data directory (once per process; later calls must agree on the directory).
+   * `initialize` opens it with `deferQueries`: it replies before the query builder is loaded, which start-up repair
+   * (awaited by every other request) waits for.
+   */
+  async openEngine(fromInitialize: string | undefined, options: { deferQueries?: boolean } = {}): Promise<Engine> {
     const { dataDir, source } = resolveDataDir({ fromInitialize, fromFlag: this.options.dataDirFlag, fromEnv: this.options.dataDirEnv });
     if (this.opening) {
       const engine = await this.opening;
@@ -97,7 +101,7 @@ export class ServerHost {
       return engine;
     }
     this.logger.info('opening data directory', { dataDir, source });
-    this.opening = openEngine({ dataDir, logger: this.logger, foreground: this.foreground, ...(this.options.events ? { events: this.options.events } : {}) }).then((engine) => {
+    this.opening = openEngine({ dataDir, logger: this.logger, foreground: this.foreground, deferQueries: options.deferQueries ?? false, ...(this.options.events ? { events: this.options.events } : {}) }).then((engine) => {
       this.repaired = this.repair(engine);
       return engine;
     });
@@ -122,11 +126,12 @@ export class ServerHost {
   /** Repair what a crash left behind: orphaned processes, interrupted executions, vanished or half-made worktrees. */
   private async repair(engine: Engine): Promise<void> {
     try {
-      // Imported here, off the spawn → `initialize` path: they pull in the git and worktree code.
+      // Imported here, off the spawn → `initialize` path: they pull in the git and worktree code (and Kysely).
       const [{ recoverExecutions }, { reconcileWorkspaces }, { recoverTerminals }] = await Promise.all([
         import('../executions/recovery.js'),
         import('../workspaces/reconcile.js'),
         import('../terminals/service.js'),
+        engine.store.ready(),
       ]);
       await recoverExecutions(engine).catch((error) => this.logger.error('execution recovery failed', { error }));
       await recoverTerminals(engine).catch((error) => this.logger.error('terminal recovery failed', { error }));

@@ -64,6 +64,8 @@ export function runStdio(options: StdioOptions): void {
  */
 async function bridge(host: ServerHost, engine: Engine, listen: ListenOptions): Promise<void> {
   try {
+    // Tokens are checked through the query builder, which start-up repair waits for.
+    await host.whenRepaired();
     const [{ acquireServiceLock }, { startService }] = await Promise.all([import('../service/discovery.js'), import('./ws/start.js')]);
     const lock = acquireServiceLock(engine.dataDir);
     await startService(host, engine, lock, listen);

@@ -1,20 +1,26 @@
 // Open the SQLite database (WAL, foreign keys, busy timeout) behind Kysely and bring its schema up to date.
+// Kysely (about 460 KB of the code a daemon loads to answer `initialize`, 20 ms of compiling) is loaded only when a
+// migration needs it or when the store is made ready for queries: `--stdio` answers `initialize` first
+// (src/server/host.ts), and every other request waits for start-up repair, which waits for `ready()`.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import type { Kysely } from 'kysely';
 import { OrchdError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATION_NAMES } from './migration-names.js';
 import { databaseFiles, ensurePrivateDirectory, ensurePrivateFile } from './private-files.js';
 import { withStatementCache } from './statement-cache.js';
 import type { Database } from './schema.js';
 
 export interface Store {
+  /** The query builder; only once `ready()` has resolved (openStore awaits it unless asked to defer it). */
   readonly db: Kysely<Database>;
   /** The raw handle, for pragmas and hot read paths that must skip query building. */
   readonly sqlite: BetterSqlite3.Database;
   readonly path: string;
+  /** Resolves once `db` can be used (Kysely loaded); idempotent. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +40,8 @@ export interface SchemaSnapshot {
 export interface OpenStoreOptions {
   /** Create a new database through Kysely's Migrator instead of the schema snapshot (how the snapshot is made). */
   migrator?: boolean;
+  /** Return before Kysely is loaded (when no migration needed it): the caller awaits `ready()` before any query. */
+  deferQueries?: boolean;
 }
 
 /** The schema of a migrated database, as the snapshot holds it. */
@@ -105,24 +113,40 @@ export async function openStore(dataDir: string, logger: Logger, options: OpenSt
   } catch (error) {
     throw new OrchdError('dataDirUnavailable', `Expected the data directory ${'`'}${dataDir}${'`'} to hold a usable database, but opening it failed: ${(error as Error).message}`, { dataDir }, { cause: error });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  let db: Kysely<Database> | undefined;
+  let readying: Promise<void> | undefined;
+  const ready = (): Promise<void> =>
+    (readying ??= (async () => {
+      const { Kysely, SqliteDialect } = await import('kysely');
+      db ??= new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    })());
+  const migrateNow = async () => {
+    await ready();
+    await migrate(db!, logger, dataDir);
+  };
   if (fresh) {
     // A new database gets its whole schema in one transaction: one commit instead of one per statement. The
     // snapshot is exactly what the migrations make (test/unit/schema-snapshot.test.ts); a build whose snapshot does not
     // know every migration (only while one is being written, before `npm run generate`) migrates instead.
     const snapshot = options.migrator ? undefined : await loadSnapshot();
-    const made = await createSchemaOnce(sqlite, snapshot, logger, () => migrate(db, logger, dataDir));
-    if (!made && !upToDate(sqlite)) await migrate(db, logger, dataDir);
-  } else if (!upToDate(sqlite)) await migrate(db, logger, dataDir);
+    const made = await createSchemaOnce(sqlite, snapshot, logger, migrateNow);
+    if (!made && !upToDate(sqlite)) await migrateNow();
+  } else if (!upToDate(sqlite)) await migrateNow();
+  if (!options.deferQueries) await ready();
   let closed = false;
   return {
-    db,
+    get db(): Kysely<Database> {
+      if (!db) throw new Error('Store.db was used before store.ready() resolved');
+      return db;
+    },
     sqlite,
     path,
+    ready,
     async close() {
       if (closed) return;
       closed = true;
-      await db.destroy();
+      await readying?.catch(() => undefined);
+      await db?.destroy();
       // Kysely closes the connection only if one of its queries opened its driver; the raw handle may be all that ran.
       if (sqlite.open) sqlite.close();
     },
@@ -136,25 +160,25 @@ export async function openStore(dataDir: string, logger: Logger, options: OpenSt
 function upToDate(sqlite: BetterSqlite3.Database): boolean {
   try {
     const applied = (sqlite.prepare('select name from orchd_migrations order by name').all() as { name: string }[]).map((row) => row.name);
-    const known = Object.keys(MIGRATIONS).sort();
+    const known = [...MIGRATION_NAMES].sort();
     return applied.length === known.length && applied.every((name, i) => name === known[i]);
   } catch {
     return false;
   }
 }
 
-const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** The generated snapshot, when it covers exactly the migrations this build knows. */
 async function loadSnapshot(): Promise<SchemaSnapshot | undefined> {
   const { SCHEMA_SNAPSHOT } = await import('./schema-snapshot.js');
-  const known = Object.keys(MIGRATIONS).sort();
+  const known = [...MIGRATION_NAMES].sort();
   const covered = SCHEMA_SNAPSHOT.migrations;
   return covered.length === known.length && covered.every((name, i) => name === known[i]) ? SCHEMA_SNAPSHOT : undefined;
 }
 
 async function migrate(db: Kysely<Database>, logger: Logger, dataDir: string): Promise<void> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'orchd_migrations', migrationLockTableName: 'orchd_migrations_lock' });
+  const [{ Migrator }, { MIGRATIONS }] = await Promise.all([import('kysely'), import('./migrations.js')]);
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS }, migrationTableName: 'orchd_migrations', migrationLockTableName: 'orchd_migrations_lock' });
   const { error, results } = await migrator.migrateToLatest();
   for (const result of results ?? []) {
     if (result.status === 'Success') logger.info('migration applied', { migration: result.migrationName });

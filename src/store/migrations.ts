@@ -1,7 +1,9 @@
 // Frozen migrations. Each one uses Kysely<any> and never imports application types: once shipped, it never changes.
 import { sql, type Kysely, type Migration } from 'kysely';
+import type { MigrationName } from './migration-names.js';
 
-export const MIGRATIONS: Record<string, Migration> = {
+/** Keyed by exactly the names in src/store/migration-names.ts (a migration added here must be named there too). */
+export const MIGRATIONS: Record<MigrationName, Migration> = {
   '0001_spine': {
     async up(db: Kysely<any>): Promise<void> {
       await db.schema

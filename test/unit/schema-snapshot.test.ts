@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { renderSchemaSnapshot } from '../../src/devtools/schema-snapshot.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createSchemaOnce, openStore, type Store } from '../../src/store/database.js';
+import { MIGRATION_NAMES } from '../../src/store/migration-names.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { SCHEMA_SNAPSHOT } from '../../src/store/schema-snapshot.js';
 import { tempDir } from '../support/client.js';
@@ -65,6 +66,35 @@ describe('the schema snapshot a new database is created from', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a store opened with its queries deferred (how `initialize` opens it)', () => {
+  it('is open for raw statements at once, and for Kysely queries once ready() resolved', async () => {
+    const dir = tempDir();
+    const store = await openStore(dir, silentLogger, { deferQueries: true });
+    try {
+      assert.equal((store.sqlite.prepare('select count(*) as n from projects').get() as { n: number }).n, 0);
+      assert.throws(() => store.db, /before store\.ready\(\) resolved/);
+      await store.ready();
+      await store.ready();
+      assert.deepEqual(await store.db.selectFrom('projects').select('id').execute(), []);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('closes cleanly before ready() was ever asked for', async () => {
+    const dir = tempDir();
+    const store = await openStore(dir, silentLogger, { deferQueries: true });
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(store.sqlite.open, false);
+  });
+
+  it('names exactly the migrations it has (the list start-up compares without loading them)', () => {
+    assert.deepEqual([...MIGRATION_NAMES].sort(), Object.keys(MIGRATIONS).sort());
   });
 });
 

@@ -17,7 +17,8 @@ export const lifecycleHandlers: Pick<Handlers, 'initialize' | 'shutdown'> = {
     }
     client.phase = 'initializing';
     try {
-      const engine = await host.openEngine(params.dataDir);
+      // The reply goes out before the query builder is loaded; every other request waits for it (src/server/host.ts).
+      const engine = await host.openEngine(params.dataDir, { deferQueries: true });
       client.clientInfo = params.clientInfo;
       client.capabilities = params.capabilities;
       client.phase = 'ready';
