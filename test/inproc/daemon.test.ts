@@ -52,7 +52,7 @@ describe('daemon/ping and daemon/status (in-process)', () => {
   it('reports the WAL checkpoint thread: idle until a megabyte of events is committed, then running and checkpointing', async () => {
     const engine = orchd.host.engine!;
     const before = (await orchd.client.request('daemon/status', {})).daemon.database!.checkpoints;
-    assert.deepEqual(before, { thread: 'idle', count: 0, lastMs: null }, 'an idle daemon has no checkpoint thread');
+    assert.deepEqual(before, { thread: 'idle', count: 0, walResets: 0, lastMs: null }, 'an idle daemon has no checkpoint thread');
     const note = (body: string) => ({ level: 'info', title: 'checkpointed', body, sessionId: null }) as never;
     await engine.writer.write((emit) => emit('notification', note(''), {}));
     assert.equal(engine.checkpointer.stats.state, 'idle', 'one small commit starts nothing');
@@ -65,6 +65,7 @@ describe('daemon/ping and daemon/status (in-process)', () => {
     assert.equal(checkpoints.thread, 'running');
     assert.ok(checkpoints.count >= 1, `count ${checkpoints.count}`);
     assert.equal(typeof checkpoints.lastMs, 'number');
+    assert.equal(checkpoints.walResets, 0, 'a few megabytes never make the WAL big enough to hold commits');
   });
 
   it('lists every connection with its client and subscriptions; a closed one disappears', async () => {
