@@ -104,8 +104,9 @@ export class WalCheckpointer {
   private committedBytes = 0;
   private checkpoints = 0;
   private resets = 0;
-  /** The next checkpoint holds commits (the WAL reached RESET_BYTES); and whether the one in flight does. */
+  /** The next checkpoint holds commits (the WAL reached `resetAt`). */
   private resetDue = false;
+  /** Commits are held now, for the checkpoint in flight. */
   private holding = false;
   /** The checkpoint in flight began by holding commits (they may have been let go since, at HOLD_MAX_MS). */
   private wasHeld = false;
