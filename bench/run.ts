@@ -17,7 +17,7 @@
 //   BENCH_EVENTS=n         events in the catch-up log (default 1,000,000, quick 100,000)
 //   BENCH_TERMINAL_KEYS=n  timed keystrokes per side and cadence in the terminals section (default 300, quick 150)
 //   BENCH_FILE_READS=n     timed fs/read calls of a 1 MB file, and as many baseline reads (default 1000, quick 300)
-//   BENCH_NODE_ARGS='...'  node options for the daemons of the ws and terminals sections (e.g. --cpu-prof)
+//   BENCH_NODE_ARGS='...'  node options for the daemons of catchup, concurrent, entries, flood, subscribers, terminals, ws (e.g. --cpu-prof)
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createWorkspaces } from './flood.js';
 import { makeRepo } from './repo.js';
-import { INITIALIZE, ORCHD, progress, removeDir, spawnServer, tempDir, watchdog } from './spawn.js';
+import { BENCH_NODE_ARGS, INITIALIZE, ORCHD, progress, removeDir, spawnServer, tempDir, watchdog } from './spawn.js';
 
 export interface SubscriberRun {
   subscribers: number;
@@ -65,7 +65,7 @@ export function childrenCpuSeconds(pid: number): number {
 
 async function run(subscribers: number, messages: number, repo: string, home: string): Promise<SubscriberRun> {
   const dataDir = tempDir('orchd-bench-subs-');
-  const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home });
+  const server = spawnServer('orchd', ORCHD, ['--stdio'], { ORCHD_DATA_DIR: dataDir, FAKE_AGENT_HOME: home }, BENCH_NODE_ARGS);
   const disarm = watchdog(5 * 60_000, [server], `the ${subscribers}-subscriber run`);
   try {
     await server.request('initialize', INITIALIZE);
