@@ -31,6 +31,8 @@ export class BatchWriter {
   /** When this commit began stepping aside for a host sending requests, and how many requests it had seen then. */
   private yieldingSince: number | undefined;
   private seenRequests = 0;
+  /** Asked the checkpointer to say when commits are free again (once per hold). */
+  private waitingForCheckpoint = false;
   private readonly statements: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', { run(): unknown }>;
 
   constructor(
@@ -84,7 +86,13 @@ export class BatchWriter {
     this.yieldingSince = undefined;
     // The WAL is being copied back so that it can restart: wait for that checkpoint (tens of ms at most).
     if (this.checkpointer?.holdsCommits) {
-      this.checkpointer.whenCommitsFree(this.schedule);
+      if (!this.waitingForCheckpoint) {
+        this.waitingForCheckpoint = true;
+        this.checkpointer.whenCommitsFree(() => {
+          this.waitingForCheckpoint = false;
+          this.schedule();
+        });
+      }
       return;
     }
     // Kysely transactions finish within microtasks (their work awaits only the database), so this never happens
