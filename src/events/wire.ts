@@ -48,22 +48,41 @@ export class LiveEvent extends WireEvent {
   }
 }
 
-/** The scope's ids as JSON members (`,"projectId":"…"` …), kept per scope object: the events of one execution share it. */
-const scopeMembers = new WeakMap<EventScope, { ids: readonly unknown[]; json: string }>();
+/** The scope's ids as JSON members (`,"projectId":"…"` …) and the closing brace, kept per scope object: the events of
+ * one execution share it. The ids it was made from are kept beside it. */
+interface ScopeMembers {
+  projectId: EventScope['projectId'];
+  taskId: EventScope['taskId'];
+  workspaceId: EventScope['workspaceId'];
+  sessionId: EventScope['sessionId'];
+  executionId: EventScope['executionId'];
+  json: string;
+}
+const scopeMembers = new WeakMap<EventScope, ScopeMembers>();
 
 function scopeJson(scope: EventScope): string {
-  const ids = [scope.projectId, scope.taskId, scope.workspaceId, scope.sessionId, scope.executionId];
   const cached = scopeMembers.get(scope);
   // A scope object changed after its JSON was kept is noticed (the ids are compared), never sent stale.
-  if (cached && cached.ids.every((id, i) => id === ids[i])) return cached.json;
+  if (
+    cached &&
+    cached.projectId === scope.projectId &&
+    cached.taskId === scope.taskId &&
+    cached.workspaceId === scope.workspaceId &&
+    cached.sessionId === scope.sessionId &&
+    cached.executionId === scope.executionId
+  ) {
+    return cached.json;
+  }
   let json = '';
   if (scope.projectId) json += `,"projectId":${JSON.stringify(scope.projectId)}`;
   if (scope.taskId) json += `,"taskId":${JSON.stringify(scope.taskId)}`;
   if (scope.workspaceId) json += `,"workspaceId":${JSON.stringify(scope.workspaceId)}`;
   if (scope.sessionId) json += `,"sessionId":${JSON.stringify(scope.sessionId)}`;
   if (scope.executionId) json += `,"executionId":${JSON.stringify(scope.executionId)}`;
-  scopeMembers.set(scope, { ids, json: `${json}}` });
-  return `${json}}`;
+  json += '}';
+  const { projectId, taskId, workspaceId, sessionId, executionId } = scope;
+  scopeMembers.set(scope, { projectId, taskId, workspaceId, sessionId, executionId, json });
+  return json;
 }
 
 /**
